@@ -1,0 +1,114 @@
+# intaked — build, test, demo, install. See README.md.
+#   make            build build/intaked and build/intakectl
+#   make check      unit + integration tests, then again under ASan+UBSan
+#   make demo       install deps, start loopback servers, run the daemon
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/intaked
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+CC   ?= cc
+O    ?= build
+SAN  ?=
+PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd
+
+# System headers of the libraries come in as -isystem: their warnings are
+# not ours to fix, ours are errors.
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	   -Wno-format-nonliteral -Iinclude $(PKG_CFLAGS) $(SAN)
+LDFLAGS += $(SAN)
+# libetpan's pkg-config adds a no-PIE specs file: link it plainly.
+LDLIBS  := -letpan $(PKG_LIBS) -lunistring
+
+MAINS     := daemon/main.c daemon/intakectl.c
+LIB_SRCS  := $(filter-out $(MAINS),$(wildcard daemon/*.c))
+LIB_OBJS  := $(LIB_SRCS:daemon/%.c=$(O)/obj/%.o)
+LIB       := $(O)/libintaked.a
+BINS      := $(O)/intaked $(if $(wildcard daemon/intakectl.c),$(O)/intakectl)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
+ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all tools check unit integration check-asan demo deps install clean bench fuzz
+
+all: $(BINS)
+
+$(O)/obj/%.o: daemon/%.c $(wildcard include/intaked/*.h) | $(O)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/intaked: $(O)/obj/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/intakectl: $(O)/obj/intakectl.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A unit test links its own source and whatever of the library it uses.
+$(O)/tests/%: tests/unit/%.c $(LIB) | $(O)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+# Test tools (analyze, imapcheck, extractcat) link like unit tests.
+$(O)/tools/%: tests/tools/%.c $(LIB) | $(O)/tools
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(O)/obj $(O)/tests $(O)/tools:
+	mkdir -p $@
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+tools: $(TOOL_BINS)
+
+integration: all tools
+	python3 tests/integration/run.py --build $(O)
+
+check: unit integration check-asan
+
+# The same suites again under AddressSanitizer and UBSan, in build-asan/.
+check-asan:
+	$(MAKE) O=build-asan SAN="$(ASAN)" CFLAGS="-O1 -g" unit integration
+
+deps:
+	sh contrib/install-deps.sh
+
+demo: deps all
+	sh contrib/demo.sh $(O)
+
+bench: all
+	sh tests/bench/run.sh $(O)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 $(O)/intaked $(DESTDIR)$(SBINDIR)/intaked
+	$(if $(wildcard daemon/intakectl.c),install -m 755 $(O)/intakectl $(DESTDIR)$(BINDIR)/intakectl)
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	cp -R contrib/. $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(UNITDIR)
+	$(if $(wildcard systemd/*.service),install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR)/)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(if $(wildcard man/*.1),install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(wildcard man/*.8),install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/)
+
+clean:
+	rm -rf build build-asan
+
+# Flags for building one module in isolation: cc $(make -s print-cflags) ...
+print-cflags:
+	@echo $(CFLAGS)
+print-ldlibs:
+	@echo $(LDLIBS)

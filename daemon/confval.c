@@ -1,0 +1,473 @@
+/* confval.c — one configuration value at a time. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intaked/confval.h"
+#include "intaked/tztime.h"
+
+#define URL_MAX 2048
+
+int confval_bool(const char *s, bool *v_r, struct err *err)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (str_ieq(s, yes[i])) {
+			*v_r = true;
+			return 0;
+		}
+		if (str_ieq(s, no[i])) {
+			*v_r = false;
+			return 0;
+		}
+	}
+	err_set(err, ERR_CONFIG, "'%s' is not yes or no", s);
+	return -1;
+}
+
+int confval_duration(const char *s, long min, long max, long *v_r, struct err *err)
+{
+	long v;
+	if (parse_duration(s, &v) < 0) {
+		err_set(err, ERR_CONFIG, "'%s' is not a duration (like 30s, 15m, 3h, 7d)", s);
+		return -1;
+	}
+	if (v < min || v > max) {
+		char a[32], b[32];
+		err_set(err, ERR_CONFIG, "'%s' is out of range (%s .. %s)", s,
+			confval_format_duration(min, a, sizeof(a)),
+			confval_format_duration(max, b, sizeof(b)));
+		return -1;
+	}
+	*v_r = v;
+	return 0;
+}
+
+int confval_size(const char *s, size_t max, size_t *v_r, struct err *err)
+{
+	char num[32];
+	size_t n = strlen(s), mult = 1;
+	unsigned long v;
+	if (n == 0 || n >= sizeof(num))
+		goto bad;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'K': case 'k': mult = (size_t)1 << 10; break;
+	case 'M': case 'm': mult = (size_t)1 << 20; break;
+	case 'G': case 'g': mult = (size_t)1 << 30; break;
+	default: break;
+	}
+	if (mult != 1)
+		num[--n] = '\0';
+	if (parse_ulong(num, ULONG_MAX, &v) < 0)
+		goto bad;
+	if (v == 0 || v > max / mult) {
+		err_set(err, ERR_CONFIG, "'%s' is out of range (1 .. %zu bytes)", s, max);
+		return -1;
+	}
+	*v_r = (size_t)v * mult;
+	return 0;
+bad:
+	err_set(err, ERR_CONFIG, "'%s' is not a size (like 512K, 64M, 1G)", s);
+	return -1;
+}
+
+int confval_uint(const char *s, unsigned long min, unsigned long max,
+		 unsigned long *v_r, struct err *err)
+{
+	unsigned long v;
+	if (parse_ulong(s, ULONG_MAX, &v) < 0) {
+		err_set(err, ERR_CONFIG, "'%s' is not a whole number", s);
+		return -1;
+	}
+	if (v < min || v > max) {
+		err_set(err, ERR_CONFIG, "'%s' is out of range (%lu .. %lu)", s, min, max);
+		return -1;
+	}
+	*v_r = v;
+	return 0;
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool confval_is_domain(const char *s)
+{
+	size_t label = 0;
+	if (s == NULL || *s == '\0' || strlen(s) > 253)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-')
+				return false;
+			label = 0;
+		} else if (is_alnum(*p) || (*p == '-' && label > 0)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0 && s[strlen(s) - 1] != '-';
+}
+
+bool confval_is_address(const char *s)
+{
+	if (s == NULL)
+		return false;
+	const char *at = strrchr(s, '@');
+	if (at == NULL || at == s || (size_t)(at - s) > 64 || !confval_is_domain(at + 1))
+		return false;
+	for (const char *p = s; p < at; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == 0x7f || strchr("<>(),;:\"[]\\@", c) != NULL)
+			return false;
+	}
+	return s[0] != '.' && at[-1] != '.';
+}
+
+int confval_address_list(const char *s, struct strlist *out, struct err *err)
+{
+	struct strlist items = { 0 };
+	strlist_split(&items, s, ',');
+	if (items.n == 0) {
+		strlist_free(&items);
+		err_set(err, ERR_CONFIG, "no address given");
+		return -1;
+	}
+	for (size_t i = 0; i < items.n; i++) {
+		if (!confval_is_address(items.v[i])) {
+			err_set(err, ERR_CONFIG, "'%s' is not an address (user@domain)", items.v[i]);
+			strlist_free(&items);
+			return -1;
+		}
+		str_lower(items.v[i]);
+		if (!strlist_contains_ci(out, items.v[i]))
+			strlist_push(out, items.v[i]);
+	}
+	strlist_free(&items);
+	return 0;
+}
+
+int confval_from(const char *s, char **addr_r, struct err *err)
+{
+	const char *lt = strrchr(s, '<');
+	char *addr;
+	if (lt != NULL) {
+		size_t n = strlen(lt);
+		if (n < 2 || lt[n - 1] != '>') {
+			err_set(err, ERR_CONFIG, "'%s' is not \"Name <user@domain>\"", s);
+			return -1;
+		}
+		addr = xstrndup(lt + 1, n - 2);
+	} else {
+		addr = xstrdup(s);
+	}
+	char *a = str_trim(addr);
+	if (!confval_is_address(a)) {
+		err_set(err, ERR_CONFIG, "'%s' holds no valid address", s);
+		free(addr);
+		return -1;
+	}
+	*addr_r = xstrdup(a);
+	str_lower(*addr_r);
+	free(addr);
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decoding of a path; NULL on a bad escape or a decoded NUL. */
+static char *percent_decode(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+	for (const char *p = s; *p; p++) {
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+		if (lo < 0 || (hi == 0 && lo == 0)) {
+			free(out);
+			return NULL;
+		}
+		*o++ = (char)(hi * 16 + lo);
+		p += 2;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int url_host_port(const char *hp, size_t n, struct confval_url *u, struct err *err)
+{
+	const char *end = hp + n, *port = NULL;
+	if (n > 0 && hp[0] == '[') {
+		const char *rb = memchr(hp, ']', n);
+		if (rb == NULL || rb == hp + 1)
+			goto bad_host;
+		for (const char *p = hp + 1; p < rb; p++)
+			if (hexval(*p) < 0 && *p != ':' && *p != '.')
+				goto bad_host;
+		u->host = xstrndup(hp + 1, (size_t)(rb - hp - 1));
+		if (rb + 1 < end && rb[1] != ':')
+			goto bad_host;
+		port = rb + 1 < end ? rb + 2 : NULL;
+	} else {
+		const char *colon = memchr(hp, ':', n);
+		size_t hn = colon ? (size_t)(colon - hp) : n;
+		u->host = xstrndup(hp, hn);
+		if (!confval_is_domain(u->host))
+			goto bad_host;
+		port = colon ? colon + 1 : NULL;
+	}
+	if (port != NULL) {
+		char num[8];
+		unsigned long v;
+		size_t pn = (size_t)(end - port);
+		if (pn == 0 || pn >= sizeof(num))
+			goto bad_port;
+		memcpy(num, port, pn);
+		num[pn] = '\0';
+		if (parse_ulong(num, 65535, &v) < 0 || v == 0)
+			goto bad_port;
+		u->port = (int)v;
+	}
+	return 0;
+bad_host:
+	err_set(err, ERR_CONFIG, "bad host in URL");
+	return -1;
+bad_port:
+	err_set(err, ERR_CONFIG, "bad port in URL");
+	return -1;
+}
+
+int confval_url(const char *s, struct confval_url *u, struct err *err)
+{
+	memset(u, 0, sizeof(*u));
+	const char *sep = strstr(s, "://");
+	if (sep == NULL || sep == s || strlen(s) > URL_MAX) {
+		err_set(err, ERR_CONFIG, "'%s' is not a URL (scheme://host[:port])", s);
+		return -1;
+	}
+	u->scheme = xstrndup(s, (size_t)(sep - s));
+	str_lower(u->scheme);
+	const char *hp = sep + 3;
+	size_t n = strcspn(hp, "/?#");
+	if (memchr(hp, '@', n) != NULL) {
+		err_set(err, ERR_CONFIG, "no user name in the URL, please: use 'user ='");
+		goto fail;
+	}
+	if (hp[n] == '?' || hp[n] == '#' || strpbrk(hp + n, "?#") != NULL) {
+		err_set(err, ERR_CONFIG, "no query or fragment in the URL, please");
+		goto fail;
+	}
+	if (url_host_port(hp, n, u, err) < 0)
+		goto fail;
+	u->path = percent_decode(hp[n] == '/' ? hp + n + 1 : "");
+	if (u->path == NULL) {
+		err_set(err, ERR_CONFIG, "bad %%-escape in the URL path");
+		goto fail;
+	}
+	return 0;
+fail:
+	confval_url_clear(u);
+	return -1;
+}
+
+void confval_url_clear(struct confval_url *u)
+{
+	xfree(&u->scheme);
+	xfree(&u->host);
+	xfree(&u->path);
+	u->port = 0;
+}
+
+int confval_minute_of_day(const char *s, int *minute_r, struct err *err)
+{
+	unsigned long h, m;
+	char hh[3] = { 0 }, mm[3] = { 0 };
+	if (strlen(s) != 5 || s[2] != ':')
+		goto bad;
+	memcpy(hh, s, 2);
+	memcpy(mm, s + 3, 2);
+	if (parse_ulong(hh, 23, &h) < 0 || parse_ulong(mm, 59, &m) < 0)
+		goto bad;
+	*minute_r = (int)(h * 60 + m);
+	return 0;
+bad:
+	err_set(err, ERR_CONFIG, "'%s' is not a time of day (HH:MM, 00:00 .. 23:59)", s);
+	return -1;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int confval_reminders(const char *s, long **v_r, size_t *n_r, struct err *err)
+{
+	struct strlist items = { 0 };
+	strlist_split(&items, s, ',');
+	long *v = xcalloc(items.n ? items.n : 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < items.n; i++) {
+		long d;
+		if (confval_duration(items.v[i], 60, 366L * 86400, &d, err) < 0) {
+			free(v);
+			strlist_free(&items);
+			return -1;
+		}
+		v[n++] = d;
+	}
+	strlist_free(&items);
+	if (n == 0) {
+		free(v);
+		err_set(err, ERR_CONFIG, "no reminder offset given");
+		return -1;
+	}
+	qsort(v, n, sizeof(*v), cmp_desc);
+	size_t k = 1;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[k - 1])
+			v[k++] = v[i];
+	*v_r = v;
+	*n_r = k;
+	return 0;
+}
+
+/* The date/time part "YYYY-MM-DD HH:MM" must parse in zone. */
+static int local_instant(const char *when, const char *zone, time_t *t_r, struct err *err)
+{
+	if (!tztime_zone_valid(zone)) {
+		err_set(err, ERR_CONFIG, "'%s' is not a time zone (use an IANA name such as "
+			"America/New_York)", zone);
+		return -1;
+	}
+	if (tztime_parse_local(when, zone, t_r) < 0) {
+		err_set(err, ERR_CONFIG, "'%s' is not a valid date and time in %s "
+			"(YYYY-MM-DD HH:MM; a time skipped by a DST change does not exist)",
+			when, zone);
+		return -1;
+	}
+	return 0;
+}
+
+/* Split s at its last blank: *head_r and *tail_r point into copy. */
+static int split_last(char *copy, char **head_r, char **tail_r)
+{
+	char *sp = strrchr(copy, ' ');
+	char *tab = strrchr(copy, '\t');
+	if (tab > sp)
+		sp = tab;
+	if (sp == NULL)
+		return -1;
+	*sp = '\0';
+	*head_r = str_trim(copy);
+	*tail_r = sp + 1;
+	return 0;
+}
+
+int confval_datetime_zone(const char *s, time_t *t_r, char **zone_r, struct err *err)
+{
+	char *copy = xstrdup(s), *when, *zone;
+	if (split_last(str_trim(copy), &when, &zone) < 0 || strchr(zone, ':') != NULL) {
+		err_set(err, ERR_CONFIG, "'%s' is not \"YYYY-MM-DD HH:MM ZONE\" (the zone is "
+			"required)", s);
+		free(copy);
+		return -1;
+	}
+	int rc = local_instant(when, zone, t_r, err);
+	if (rc == 0)
+		*zone_r = xstrdup(zone);
+	free(copy);
+	return rc;
+}
+
+static bool looks_like_hhmm(const char *s)
+{
+	int m;
+	return confval_minute_of_day(s, &m, NULL) == 0;
+}
+
+int confval_extend(const char *s, char **name_r, char **when_r, char **zone_r,
+		   struct err *err)
+{
+	char *copy = xstrdup(s), *rest, *last, *time_part, *date_part, *name;
+	char *zone = NULL;
+	if (split_last(str_trim(copy), &rest, &last) < 0)
+		goto bad;
+	if (looks_like_hhmm(last)) {
+		time_part = last;
+	} else {
+		zone = last;
+		if (split_last(rest, &rest, &time_part) < 0 || !looks_like_hhmm(time_part))
+			goto bad;
+	}
+	if (split_last(rest, &name, &date_part) < 0 || *name == '\0' || strlen(date_part) != 10)
+		goto bad;
+	*name_r = xstrdup(name);
+	*when_r = xasprintf("%s %s", date_part, time_part);
+	*zone_r = xstrdup(zone);
+	free(copy);
+	return 0;
+bad:
+	err_set(err, ERR_CONFIG, "'%s' is not \"MEMBER YYYY-MM-DD HH:MM [ZONE]\"", s);
+	free(copy);
+	return -1;
+}
+
+bool confval_is_slug(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max || strstr(s, "..") != NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  (i > 0 && (c == '.' || c == '_' || c == '-'));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+char *confval_format_duration(long seconds, char *out, size_t n)
+{
+	static const struct { long mult; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' },
+	};
+	size_t len = 0;
+	if (n == 0)
+		return out;
+	out[0] = '\0';
+	if (seconds <= 0) {
+		snprintf(out, n, "%lds", seconds < 0 ? seconds : 0);
+		return out;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && len < n; i++) {
+		long k = seconds / units[i].mult;
+		if (k == 0)
+			continue;
+		int w = snprintf(out + len, n - len, "%ld%c", k, units[i].unit);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+		seconds %= units[i].mult;
+	}
+	return out;
+}

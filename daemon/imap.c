@@ -1,0 +1,863 @@
+/* imap.c — the IMAP client: libetpan speaks the protocol, on top of our own
+ * stream (tls.c) so that certificates are verified and every read and
+ * write has a timeout. No libetpan type leaves this file. */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libetpan/libetpan.h>
+
+#include "intaked/imap.h"
+#include "intaked/imapenc.h"
+#include "intaked/log.h"
+#include "intaked/tls.h"
+#include "intaked/util.h"
+
+#define FILED_KEYWORD "$Filed"
+#define IDLE_SLICE_MS (25LL * 60 * 1000) /* RFC 2177: re-IDLE within 29 min */
+#define LOGOUT_TIMEOUT 5
+
+struct imap_session {
+	mailimap *imap;
+	struct tls_conn *conn;    /* owned here; libetpan's stream borrows it */
+	char *host;
+	bool broken;              /* the stream failed: only imap_close() is left */
+	bool selected;
+	bool keywords;            /* the selected folder stores $Filed */
+	bool use_idle;
+	bool warned_expunge;
+};
+
+static void *must(void *p)
+{
+	if (p == NULL)
+		fatalx("imap: out of memory");
+	return p;
+}
+
+/* ------------------------------------------------ libetpan stream driver */
+
+static ssize_t low_read(mailstream_low *low, void *buf, size_t n)
+{
+	ssize_t r = tls_conn_read(low->data, buf, n);
+	/* libetpan's literal reader loops for as long as reads return 0: end
+	 * of stream must be an error, or a server that announces {1000} and
+	 * hangs up after 3 bytes makes it spin forever. */
+	return r > 0 ? r : -1;
+}
+
+static ssize_t low_write(mailstream_low *low, const void *buf, size_t n)
+{
+	return tls_conn_write(low->data, buf, n);
+}
+
+static int low_close(mailstream_low *low)
+{
+	tls_conn_close(low->data);
+	return 0;
+}
+
+static int low_get_fd(mailstream_low *low)
+{
+	return tls_conn_fd(low->data);
+}
+
+static void low_free(mailstream_low *low)
+{
+	free(low); /* the session frees the tls_conn, after reading its error */
+}
+
+static void low_cancel(mailstream_low *low)
+{
+	tls_conn_cancel(low->data);
+}
+
+static struct mailstream_cancel *low_get_cancel(mailstream_low *low)
+{
+	(void)low;
+	return NULL; /* only mailstream_wait_idle() wants it; we poll ourselves */
+}
+
+static mailstream_low_driver tls_driver = {
+	.mailstream_read = low_read,
+	.mailstream_write = low_write,
+	.mailstream_close = low_close,
+	.mailstream_get_fd = low_get_fd,
+	.mailstream_free = low_free,
+	.mailstream_cancel = low_cancel,
+	.mailstream_get_cancel = low_get_cancel,
+};
+
+/* ------------------------------------------------------------- errors */
+
+/* Server text is untrusted: printable ASCII only, cut short. */
+static const char *server_text(const struct imap_session *s, char *buf, size_t len)
+{
+	const char *t = s->imap != NULL ? s->imap->imap_response : NULL;
+	if (t == NULL || t[0] == '\0')
+		return "(no reason given)";
+	size_t i = 0;
+	for (; t[i] != '\0' && i + 1 < len && i < 200; i++)
+		buf[i] = t[i] >= 0x20 && t[i] < 0x7f ? t[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+static bool response_code_is(const struct imap_session *s, const char *code)
+{
+	const struct mailimap_response_info *ri = s->imap->imap_response_info;
+	return ri != NULL && ri->rsp_atom != NULL && str_ieq(ri->rsp_atom, code);
+}
+
+/* Report libetpan result r of step what. A broken stream or unparsable
+ * response ends the session (the protocol state is unknown); a tagged
+ * NO/BAD does not. */
+static void fail(struct imap_session *s, int r, const char *what, struct err *err)
+{
+	char text[256];
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:
+		s->broken = true;
+		err_set(err, ERR_TEMP, "imap: %s: %s: %s", s->host, what,
+			tls_conn_error(s->conn)[0] ? tls_conn_error(s->conn) : "connection lost");
+		break;
+	case MAILIMAP_ERROR_PARSE:
+	case MAILIMAP_ERROR_PROTOCOL:
+	case MAILIMAP_ERROR_FATAL:
+	case MAILIMAP_ERROR_MEMORY:
+	case MAILIMAP_ERROR_BAD_STATE:
+	case MAILIMAP_ERROR_NEEDS_MORE_DATA:
+		s->broken = true;
+		err_set(err, ERR_TEMP, "imap: %s: %s: unexpected response from server (libetpan error %d)",
+			s->host, what, r);
+		break;
+	default:
+		err_set(err, ERR_TEMP, "imap: %s: %s refused: %s", s->host, what,
+			server_text(s, text, sizeof(text)));
+		break;
+	}
+}
+
+/* tls.c's messages do not say which protocol they are about. */
+static void prefix_err(struct err *err)
+{
+	if (err == NULL || strncmp(err->msg, "imap: ", 6) == 0)
+		return;
+	char msg[sizeof(err->msg)];
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	err_set(err, err->cls, "imap: %s", msg);
+}
+
+static int check_usable(const struct imap_session *s, struct err *err)
+{
+	if (s == NULL || s->broken) {
+		err_set(err, ERR_TEMP, "imap: session is unusable after an earlier error");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_selected(const struct imap_session *s, struct err *err)
+{
+	if (check_usable(s, err) < 0)
+		return -1;
+	if (!s->selected) {
+		err_set(err, ERR_TEMP, "imap: %s: no folder is selected", s->host);
+		return -1;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- open */
+
+static bool has_cap(const struct imap_session *s, const char *name)
+{
+	const struct mailimap_connection_info *ci = s->imap->imap_connection_info;
+	if (ci == NULL || ci->imap_capability == NULL)
+		return false;
+	return mailimap_has_extension(s->imap, name) != 0;
+}
+
+/* Ask again: capabilities change with STARTTLS and login, and those seen
+ * before TLS must not be trusted after it. */
+static int refresh_caps(struct imap_session *s, struct err *err)
+{
+	struct mailimap_capability_data *caps = NULL;
+	int r = mailimap_capability(s->imap, &caps);
+	if (r != MAILIMAP_NO_ERROR) {
+		fail(s, r, "CAPABILITY", err);
+		return -1;
+	}
+	mailimap_capability_data_free(caps);
+	return 0;
+}
+
+static int do_starttls(struct imap_session *s, const struct mailbox_config *mc, int greeting,
+		       struct err *err)
+{
+	if (greeting == MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		s->broken = true;
+		err_set(err, ERR_TEMP, "imap: %s port %d sent PREAUTH before STARTTLS; refusing "
+			"a session without TLS", mc->host, mc->port);
+		return -1;
+	}
+	if (refresh_caps(s, err) < 0)
+		return -1;
+	if (!has_cap(s, "STARTTLS")) {
+		err_set(err, ERR_TEMP, "imap: %s port %d does not offer STARTTLS; refusing to log in "
+			"without TLS (use imaps:// if the server has implicit TLS)", mc->host, mc->port);
+		return -1;
+	}
+	int r = mailimap_starttls(s->imap);
+	/* Bytes that arrived with the OK were sent in clear by someone: the
+	 * response injection of CVE-2020-15953 (libetpan checks it too). */
+	if (s->imap->imap_stream->read_buffer_len != 0) {
+		s->broken = true;
+		err_set(err, ERR_TEMP, "imap: %s: data injected after STARTTLS; connection dropped", mc->host);
+		return -1;
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		fail(s, r, "STARTTLS", err);
+		s->broken = true; /* nothing more is said in clear */
+		return -1;
+	}
+	if (tls_conn_handshake(s->conn, mc->ca_file, err) < 0) {
+		prefix_err(err);
+		s->broken = true;
+		return -1;
+	}
+	return refresh_caps(s, err);
+}
+
+static int authenticate(struct imap_session *s, const struct mailbox_config *mc,
+			const char *access_token, struct err *err)
+{
+	int r;
+	char text[256];
+	if (mc->user == NULL || mc->user[0] == '\0') {
+		err_set(err, ERR_CONFIG, "imap: no user name to log in with");
+		return -1;
+	}
+	if (access_token != NULL) {
+		if (!mailimap_has_xoauth2(s->imap)) {
+			err_set(err, ERR_AUTH, "imap: %s does not offer AUTH=XOAUTH2", mc->host);
+			return -1;
+		}
+		r = mailimap_oauth2_authenticate(s->imap, mc->user, access_token);
+	} else {
+		if (mc->password == NULL) {
+			err_set(err, ERR_CONFIG, "imap: no password for %s", mc->user);
+			return -1;
+		}
+		if (has_cap(s, "LOGINDISABLED")) {
+			err_set(err, ERR_AUTH, "imap: %s refuses LOGIN (LOGINDISABLED)", mc->host);
+			return -1;
+		}
+		r = mailimap_login(s->imap, mc->user, mc->password);
+	}
+	/* The secret went out through libetpan's write buffer. */
+	mailstream *st = s->imap->imap_stream;
+	if (st != NULL)
+		explicit_bzero(st->write_buffer, st->buffer_max_size);
+	if (r == MAILIMAP_ERROR_LOGIN) {
+		/* RFC 5530: UNAVAILABLE is the server's trouble, not ours. */
+		enum err_class cls = response_code_is(s, "UNAVAILABLE") ? ERR_TEMP : ERR_AUTH;
+		err_set(err, cls, "imap: %s refused the login of %s: %s", mc->host, mc->user,
+			server_text(s, text, sizeof(text)));
+		return -1;
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		fail(s, r, "login", err);
+		return -1;
+	}
+	return refresh_caps(s, err);
+}
+
+int imap_open(const struct mailbox_config *mc, const char *access_token,
+	      struct imap_session **s_r, struct err *err)
+{
+	*s_r = NULL;
+	mailstream_debug = 0; /* it would write the protocol, passwords too, to a file */
+	long timeout = mc->timeout > 0 ? mc->timeout : 60;
+	struct imap_session *s = xcalloc(1, sizeof(*s));
+	s->host = xstrdup(mc->host);
+	if (tls_conn_connect(mc->host, mc->port, timeout, &s->conn, err) < 0 ||
+	    (mc->implicit_tls && tls_conn_handshake(s->conn, mc->ca_file, err) < 0)) {
+		prefix_err(err);
+		s->broken = true;
+		imap_close(&s);
+		return -1;
+	}
+	mailstream_low *low = must(mailstream_low_new(s->conn, &tls_driver));
+	mailstream *stream = must(mailstream_new(low, 8192));
+	s->imap = must(mailimap_new(0, NULL));
+	mailimap_set_timeout(s->imap, timeout);
+	int greeting = mailimap_connect(s->imap, stream);
+	if (greeting != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    greeting != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		fail(s, greeting, "greeting", err);
+		s->broken = true;
+		imap_close(&s);
+		return -1;
+	}
+	if ((!mc->implicit_tls && do_starttls(s, mc, greeting, err) < 0) ||
+	    (mc->implicit_tls && refresh_caps(s, err) < 0) ||
+	    (greeting != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	     authenticate(s, mc, access_token, err) < 0)) {
+		imap_close(&s);
+		return -1;
+	}
+	s->use_idle = mc->idle && mailimap_has_idle(s->imap);
+	log_debug("event=imap_connected host=%s port=%d tls=%s idle=%s move=%s uidplus=%s",
+		  log_q(mc->host), mc->port, mc->implicit_tls ? "implicit" : "starttls",
+		  s->use_idle ? "yes" : "no", has_cap(s, "MOVE") ? "yes" : "no",
+		  has_cap(s, "UIDPLUS") ? "yes" : "no");
+	*s_r = s;
+	return 0;
+}
+
+void imap_close(struct imap_session **sp)
+{
+	struct imap_session *s = *sp;
+	if (s == NULL)
+		return;
+	if (s->imap != NULL) {
+		/* mailimap_free() says LOGOUT while the stream is attached:
+		 * briefly on a live session, not at all on a broken one. */
+		if (s->broken)
+			tls_conn_cancel(s->conn);
+		else
+			tls_conn_set_timeout(s->conn, LOGOUT_TIMEOUT);
+		mailimap_free(s->imap);
+	}
+	tls_conn_free(&s->conn);
+	free(s->host);
+	free(s);
+	*sp = NULL;
+}
+
+/* ------------------------------------------------------ select, search */
+
+/* Keywords are stored when PERMANENTFLAGS has \* or the keyword itself,
+ * or when the server sent no PERMANENTFLAGS (RFC 3501: all flags then). */
+static bool folder_takes_keyword(const struct mailimap_selection_info *sel)
+{
+	if (sel->sel_perm_flags == NULL)
+		return true;
+	for (clistiter *it = clist_begin(sel->sel_perm_flags); it != NULL; it = clist_next(it)) {
+		const struct mailimap_flag_perm *fp = clist_content(it);
+		if (fp->fl_type == MAILIMAP_FLAG_PERM_ALL)
+			return true;
+		if (fp->fl_flag != NULL && fp->fl_flag->fl_type == MAILIMAP_FLAG_KEYWORD &&
+		    fp->fl_flag->fl_data.fl_keyword != NULL &&
+		    str_ieq(fp->fl_flag->fl_data.fl_keyword, FILED_KEYWORD))
+			return true;
+	}
+	return false;
+}
+
+static char *encode_folder(const char *folder, struct err *err)
+{
+	char *enc = imapenc_mutf7(folder);
+	if (enc == NULL)
+		err_set(err, ERR_CONFIG, "imap: folder name %s is not valid UTF-8 or has control characters", log_q(folder));
+	return enc;
+}
+
+int imap_select(struct imap_session *s, const char *folder,
+		uint32_t *uidvalidity_r, struct err *err)
+{
+	*uidvalidity_r = 0;
+	if (check_usable(s, err) < 0)
+		return -1;
+	char *enc = encode_folder(folder, err);
+	if (enc == NULL)
+		return -1;
+	s->selected = false;
+	int r = mailimap_select(s->imap, enc);
+	free(enc);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[160];
+		snprintf(what, sizeof(what), "SELECT %s", folder);
+		fail(s, r, what, err);
+		return -1;
+	}
+	const struct mailimap_selection_info *sel = s->imap->imap_selection_info;
+	if (sel == NULL || sel->sel_uidvalidity == 0) {
+		err_set(err, ERR_TEMP, "imap: %s: SELECT %s: server sent no UIDVALIDITY", s->host, folder);
+		return -1;
+	}
+	s->selected = true;
+	s->keywords = folder_takes_keyword(sel);
+	*uidvalidity_r = sel->sel_uidvalidity;
+	log_debug("event=imap_selected folder=%s uidvalidity=%u exists=%u keywords=%s",
+		  log_q(folder), sel->sel_uidvalidity, sel->sel_exists, s->keywords ? "yes" : "no");
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct mailimap_search_key *pending_key(const struct imap_session *s)
+{
+	if (s->keywords)
+		return must(mailimap_search_key_new_unkeyword(xstrdup(FILED_KEYWORD)));
+	return must(mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
+		NULL, NULL, NULL, 0, NULL, NULL, NULL));
+}
+
+int imap_search_pending(struct imap_session *s, uint32_t **uids_r, size_t *n_r,
+			struct err *err)
+{
+	*uids_r = NULL;
+	*n_r = 0;
+	if (check_selected(s, err) < 0)
+		return -1;
+	struct mailimap_search_key *key = pending_key(s);
+	clist *result = NULL;
+	int r = mailimap_uid_search(s->imap, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		fail(s, r, s->keywords ? "UID SEARCH UNKEYWORD " FILED_KEYWORD : "UID SEARCH UNSEEN", err);
+		return -1;
+	}
+	size_t n = 0, cap = (size_t)clist_count(result);
+	uint32_t *uids = xcalloc(cap ? cap : 1, sizeof(*uids));
+	for (clistiter *it = clist_begin(result); it != NULL; it = clist_next(it))
+		uids[n++] = *(uint32_t *)clist_content(it);
+	mailimap_search_result_free(result);
+	qsort(uids, n, sizeof(*uids), cmp_u32);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] != 0 && (k == 0 || uids[k - 1] != uids[i]))
+			uids[k++] = uids[i];
+	*uids_r = uids;
+	*n_r = k;
+	return 0;
+}
+
+/* --------------------------------------------------------------- fetch */
+
+struct fetch_meta {
+	bool found;
+	bool has_size;
+	uint32_t size;
+	const struct mailimap_date_time *date;      /* borrowed from the result */
+	const struct mailimap_msg_att_body_section *body;
+};
+
+/* Unsolicited FETCH responses for other messages may share the result:
+ * only the one that carries our UID counts. */
+static void find_meta(clist *result, uint32_t uid, struct fetch_meta *fm)
+{
+	memset(fm, 0, sizeof(*fm));
+	for (clistiter *it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		const struct mailimap_msg_att *att = clist_content(it);
+		struct fetch_meta cur = { 0 };
+		uint32_t this_uid = 0;
+		for (clistiter *j = clist_begin(att->att_list); j != NULL; j = clist_next(j)) {
+			const struct mailimap_msg_att_item *item = clist_content(j);
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			const struct mailimap_msg_att_static *st = item->att_data.att_static;
+			switch (st->att_type) {
+			case MAILIMAP_MSG_ATT_UID:
+				this_uid = st->att_data.att_uid;
+				break;
+			case MAILIMAP_MSG_ATT_RFC822_SIZE:
+				cur.has_size = true;
+				cur.size = st->att_data.att_rfc822_size;
+				break;
+			case MAILIMAP_MSG_ATT_INTERNALDATE:
+				cur.date = st->att_data.att_internal_date;
+				break;
+			case MAILIMAP_MSG_ATT_BODY_SECTION:
+				cur.body = st->att_data.att_body_section;
+				break;
+			default:
+				break;
+			}
+		}
+		if (this_uid == uid) {
+			*fm = cur;
+			fm->found = true;
+			return;
+		}
+	}
+}
+
+static int uid_fetch(struct imap_session *s, uint32_t uid, struct mailimap_fetch_type *ft,
+		     clist **result, struct err *err)
+{
+	struct mailimap_set *set = must(mailimap_set_new_single(uid));
+	*result = NULL;
+	int r = mailimap_uid_fetch(s->imap, set, ft, result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[64];
+		snprintf(what, sizeof(what), "UID FETCH %u", uid);
+		fail(s, r, what, err);
+		return -1;
+	}
+	return 0;
+}
+
+static struct mailimap_fetch_type *fetch_type(struct mailimap_fetch_att *extra1,
+					      struct mailimap_fetch_att *extra2)
+{
+	struct mailimap_fetch_type *ft = must(mailimap_fetch_type_new_fetch_att_list_empty());
+	struct mailimap_fetch_att *atts[] = { must(mailimap_fetch_att_new_uid()), extra1, extra2 };
+	for (size_t i = 0; i < 3; i++)
+		if (atts[i] != NULL && mailimap_fetch_type_new_fetch_att_list_add(ft, atts[i]) != MAILIMAP_NO_ERROR)
+			fatalx("imap: out of memory");
+	return ft;
+}
+
+/* Where BODY.PEEK[] goes as libetpan reads it: straight into our buffer,
+ * sized from RFC822.SIZE, so the message is not held twice. */
+struct body_sink {
+	unsigned char *data;
+	size_t len, cap, max;
+	bool overflow;
+	bool called;
+};
+
+static bool body_sink_put(int att_type, struct mailimap_msg_att_body_section *section,
+			  const char *bytes, size_t len, void *ctx)
+{
+	(void)att_type;
+	(void)section;
+	struct body_sink *b = ctx;
+	b->called = true;
+	if (b->overflow || len == 0)
+		return true;
+	if (len > b->max - b->len) {
+		b->overflow = true; /* keep reading: false would desynchronize */
+		return true;
+	}
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + len)
+			cap = cap > b->max / 2 ? b->max : cap * 2;
+		b->data = xreallocarray(b->data, cap + 1, 1);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, bytes, len);
+	b->len += len;
+	return true;
+}
+
+static int fetch_size_date(struct imap_session *s, uint32_t uid, uint32_t *size_r, time_t *date_r,
+		      struct err *err)
+{
+	clist *result;
+	struct fetch_meta fm;
+	if (uid_fetch(s, uid, fetch_type(must(mailimap_fetch_att_new_rfc822_size()),
+					 must(mailimap_fetch_att_new_internaldate())),
+		      &result, err) < 0)
+		return -1;
+	find_meta(result, uid, &fm);
+	int rc = -1;
+	const struct mailimap_date_time *d = fm.date;
+	if (!fm.found)
+		err_set(err, ERR_MESSAGE, "imap: %s: message UID %u is gone", s->host, uid);
+	else if (!fm.has_size || d == NULL)
+		err_set(err, ERR_MESSAGE, "imap: %s: UID %u: server sent no size or INTERNALDATE", s->host, uid);
+	else if (imapenc_date_to_time(d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
+				      d->dt_min, d->dt_sec, d->dt_zone, date_r) < 0)
+		err_set(err, ERR_MESSAGE, "imap: %s: UID %u: invalid INTERNALDATE", s->host, uid);
+	else {
+		*size_r = fm.size;
+		rc = 0;
+	}
+	mailimap_fetch_list_free(result);
+	return rc;
+}
+
+int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,
+	       struct imap_message *m, struct err *err)
+{
+	memset(m, 0, sizeof(*m));
+	if (check_selected(s, err) < 0)
+		return -1;
+	uint32_t size;
+	time_t date;
+	if (fetch_size_date(s, uid, &size, &date, err) < 0)
+		return -1;
+	if (size > max_size) {
+		err_set(err, ERR_MESSAGE, "imap: message UID %u is %u bytes, over the limit of %zu",
+			uid, size, max_size);
+		return -1;
+	}
+	struct body_sink sink = { .max = max_size };
+	clist *result;
+	sink.data = xmalloc((size_t)size + 1);
+	sink.cap = size;
+	mailimap_set_msg_body_handler(s->imap, body_sink_put, &sink);
+	int r = uid_fetch(s, uid, fetch_type(must(mailimap_fetch_att_new_body_peek_section(
+							 must(mailimap_section_new(NULL)))), NULL),
+			  &result, err);
+	mailimap_set_msg_body_handler(s->imap, NULL, NULL);
+	if (r < 0) {
+		free(sink.data);
+		return -1;
+	}
+	struct fetch_meta fm;
+	find_meta(result, uid, &fm);
+	/* A body sent as a quoted string (not a literal) bypasses the sink. */
+	if (fm.found && !sink.called && fm.body != NULL && fm.body->sec_body_part != NULL)
+		body_sink_put(0, NULL, fm.body->sec_body_part, fm.body->sec_length, &sink);
+	mailimap_fetch_list_free(result);
+	if (!fm.found || fm.body == NULL || (!sink.called && fm.body->sec_body_part == NULL)) {
+		err_set(err, ERR_MESSAGE, "imap: %s: message UID %u is gone or unreadable (NIL)",
+			s->host, uid);
+		free(sink.data);
+		return -1;
+	}
+	if (sink.overflow) {
+		err_set(err, ERR_MESSAGE, "imap: message UID %u is bigger than declared (%u bytes) "
+			"and over the limit of %zu", uid, size, max_size);
+		free(sink.data);
+		return -1;
+	}
+	if (sink.len != size)
+		log_debug("event=imap_size_mismatch uid=%u declared=%u got=%zu", uid, size, sink.len);
+	sink.data[sink.len] = '\0';
+	m->uid = uid;
+	m->internaldate = date;
+	m->raw = sink.data;
+	m->len = sink.len;
+	return 0;
+}
+
+void imap_message_clear(struct imap_message *m)
+{
+	free(m->raw);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --------------------------------------------------------------- mark */
+
+static int store_flags(struct imap_session *s, uint32_t uid, bool deleted, struct err *err)
+{
+	struct mailimap_flag_list *fl = must(mailimap_flag_list_new_empty());
+	if (deleted) {
+		if (mailimap_flag_list_add(fl, must(mailimap_flag_new_deleted())) != MAILIMAP_NO_ERROR)
+			fatalx("imap: out of memory");
+	} else {
+		if (mailimap_flag_list_add(fl, must(mailimap_flag_new_seen())) != MAILIMAP_NO_ERROR)
+			fatalx("imap: out of memory");
+		if (s->keywords &&
+		    mailimap_flag_list_add(fl, must(mailimap_flag_new_flag_keyword(
+						   xstrdup(FILED_KEYWORD)))) != MAILIMAP_NO_ERROR)
+			fatalx("imap: out of memory");
+	}
+	struct mailimap_store_att_flags *sa = must(mailimap_store_att_flags_new_add_flags_silent(fl));
+	struct mailimap_set *set = must(mailimap_set_new_single(uid));
+	int r = mailimap_uid_store(s->imap, set, sa);
+	mailimap_set_free(set);
+	mailimap_store_att_flags_free(sa);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[96];
+		snprintf(what, sizeof(what), "UID STORE %u +FLAGS (%s)", uid,
+			 deleted ? "\\Deleted" : s->keywords ? "\\Seen " FILED_KEYWORD : "\\Seen");
+		fail(s, r, what, err);
+		return -1;
+	}
+	return 0;
+}
+
+enum transfer { TRANSFER_MOVE, TRANSFER_COPY };
+
+/* UID MOVE or UID COPY to folder; creates the folder once if the server
+ * says TRYCREATE. */
+static int transfer(struct imap_session *s, uint32_t uid, const char *folder, enum transfer how,
+		    struct err *err)
+{
+	char *enc = encode_folder(folder, err);
+	if (enc == NULL)
+		return -1;
+	struct mailimap_set *set = must(mailimap_set_new_single(uid));
+	int r = MAILIMAP_NO_ERROR;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		r = how == TRANSFER_MOVE ? mailimap_uid_move(s->imap, set, enc)
+					 : mailimap_uid_copy(s->imap, set, enc);
+		if (r == MAILIMAP_NO_ERROR || attempt > 0 || s->imap->imap_response_info == NULL ||
+		    !s->imap->imap_response_info->rsp_trycreate)
+			break;
+		int c = mailimap_create(s->imap, enc);
+		if (c != MAILIMAP_NO_ERROR) {
+			r = c;
+			break;
+		}
+		log_info("event=imap_folder_created folder=%s", log_q(folder));
+	}
+	mailimap_set_free(set);
+	free(enc);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[160];
+		snprintf(what, sizeof(what), "UID %s %u to %s", how == TRANSFER_MOVE ? "MOVE" : "COPY",
+			 uid, folder);
+		fail(s, r, what, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int move_message(struct imap_session *s, uint32_t uid, const char *folder, struct err *err)
+{
+	if (has_cap(s, "MOVE"))
+		return transfer(s, uid, folder, TRANSFER_MOVE, err);
+	if (transfer(s, uid, folder, TRANSFER_COPY, err) < 0 || store_flags(s, uid, true, err) < 0)
+		return -1;
+	if (!has_cap(s, "UIDPLUS")) {
+		/* A plain EXPUNGE would also remove what others marked \Deleted. */
+		if (!s->warned_expunge)
+			log_warnx("event=imap_no_uidplus host=%s note=\"moved messages stay marked "
+				  "\\\\Deleted until expunged\"", log_q(s->host));
+		s->warned_expunge = true;
+		return 0;
+	}
+	struct mailimap_set *set = must(mailimap_set_new_single(uid));
+	int r = mailimap_uid_expunge(s->imap, set);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[64];
+		snprintf(what, sizeof(what), "UID EXPUNGE %u", uid);
+		fail(s, r, what, err);
+		return -1;
+	}
+	return 0;
+}
+
+int imap_mark_filed(struct imap_session *s, uint32_t uid,
+		    const struct mailbox_config *mc, struct err *err)
+{
+	if (check_selected(s, err) < 0)
+		return -1;
+	if (mc->after_filing == AFTER_MOVE) {
+		if (mc->move_to == NULL || mc->move_to[0] == '\0') {
+			err_set(err, ERR_CONFIG, "imap: after_filing = move needs a folder");
+			return -1;
+		}
+		return move_message(s, uid, mc->move_to, err);
+	}
+	return store_flags(s, uid, false, err);
+}
+
+/* --------------------------------------------------------------- wait */
+
+enum wake { WAKE_TIMEOUT, WAKE_SERVER, WAKE_CALLER };
+
+/* While IDLE: has the server said something, or the caller's fd fired?
+ * Data may already sit in libetpan's buffer or inside TLS, where poll()
+ * cannot see it, so look there first. A signal counts as the caller's. */
+static enum wake idle_poll(struct imap_session *s, long long ms, int wake_fd)
+{
+	if (s->imap->imap_stream->read_buffer_len > 0 || tls_conn_pending(s->conn))
+		return WAKE_SERVER;
+	struct pollfd p[2] = {
+		{ .fd = tls_conn_fd(s->conn), .events = POLLIN },
+		{ .fd = wake_fd, .events = POLLIN },
+	};
+	int r = poll(p, wake_fd >= 0 ? 2 : 1, ms > INT_MAX ? INT_MAX : (int)ms);
+	if (r < 0)
+		return WAKE_CALLER; /* EINTR: let the caller look at its flags */
+	if (r == 0)
+		return WAKE_TIMEOUT;
+	if (wake_fd >= 0 && p[1].revents != 0)
+		return WAKE_CALLER;
+	return WAKE_SERVER;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool news(const struct imap_session *s)
+{
+	const struct mailimap_selection_info *sel = s->imap->imap_selection_info;
+	return sel != NULL && (sel->sel_has_exists || sel->sel_has_recent);
+}
+
+static void forget_news(struct imap_session *s)
+{
+	struct mailimap_selection_info *sel = s->imap->imap_selection_info;
+	if (sel != NULL) {
+		sel->sel_has_exists = 0;
+		sel->sel_has_recent = 0;
+	}
+}
+
+static int wait_idle(struct imap_session *s, long long deadline, int wake_fd, struct err *err)
+{
+	for (;;) {
+		long long left = deadline - mono_ms();
+		if (left <= 0)
+			return 0;
+		int r = mailimap_idle(s->imap);
+		if (r == MAILIMAP_ERROR_PARSE) {
+			/* Tagged NO/BAD to IDLE: poll from now on. */
+			s->use_idle = false;
+			return -2;
+		}
+		if (r != MAILIMAP_NO_ERROR) {
+			fail(s, r, "IDLE", err);
+			return -1;
+		}
+		enum wake w = idle_poll(s, left < IDLE_SLICE_MS ? left : IDLE_SLICE_MS, wake_fd);
+		r = mailimap_idle_done(s->imap);
+		if (r != MAILIMAP_NO_ERROR) {
+			fail(s, r, "IDLE DONE", err);
+			return -1;
+		}
+		if (news(s))
+			return 1;
+		if (w == WAKE_CALLER)
+			return 0;
+	}
+}
+
+static int wait_plain(struct imap_session *s, long long deadline, int wake_fd, struct err *err)
+{
+	long long left = deadline - mono_ms();
+	struct pollfd p = { .fd = wake_fd, .events = POLLIN };
+	int r = poll(&p, wake_fd >= 0 ? 1 : 0, left > INT_MAX ? INT_MAX : (int)(left > 0 ? left : 0));
+	if (r != 0)
+		return 0; /* woken (or a signal): the caller decides what next */
+	/* NOOP keeps the session alive and collects EXISTS. */
+	forget_news(s);
+	int n = mailimap_noop(s->imap);
+	if (n != MAILIMAP_NO_ERROR) {
+		fail(s, n, "NOOP", err);
+		return -1;
+	}
+	return news(s) ? 1 : 0;
+}
+
+int imap_wait(struct imap_session *s, long max_seconds, int wake_fd, struct err *err)
+{
+	if (check_usable(s, err) < 0)
+		return -1;
+	if (max_seconds <= 0)
+		return 0;
+	long long deadline = mono_ms() + (long long)max_seconds * 1000;
+	if (s->use_idle && s->selected) {
+		int r = wait_idle(s, deadline, wake_fd, err);
+		if (r != -2)
+			return r;
+		log_info("event=imap_idle_refused host=%s fallback=poll", log_q(s->host));
+	}
+	return wait_plain(s, deadline, wake_fd, err);
+}

@@ -1,0 +1,445 @@
+/* intake.c — one message from raw bytes to a committed spool entry.
+ *
+ * Order of durable steps (a crash between any two loses nothing):
+ *   staging dir with message.eml → analysis in the worker → metadata →
+ *   acknowledgement queued in the outbox → ledger record → rename into
+ *   place. The caller marks the message on the server only after that.
+ * A crash after queueing the acknowledgement but before the rename files
+ * the message again on restart and may acknowledge it twice, never zero. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "intaked/ack.h"
+#include "intaked/analysis.h"
+#include "intaked/classify.h"
+#include "intaked/fsio.h"
+#include "intaked/identity.h"
+#include "intaked/imap.h"
+#include "intaked/intake.h"
+#include "intaked/ledger.h"
+#include "intaked/log.h"
+#include "intaked/metadata.h"
+#include "intaked/outbox.h"
+#include "intaked/policy.h"
+#include "intaked/ratelimit.h"
+#include "intaked/route.h"
+#include "intaked/spool.h"
+#include "intaked/worker.h"
+
+struct intake {
+	const struct config *cfg;
+	struct spool *sp;
+	struct ledger *ledger;
+	struct ratelimit *rl;
+	struct strlist own;       /* addresses that are ours: never answer them */
+};
+
+/* Everything derived from one fetched message; freed once by job_free. */
+struct job {
+	struct intake *in;
+	const struct imap_message *m;
+	const char *mailbox;
+	uint32_t uidvalidity;
+	time_t now;
+	char sha[65];
+	char id[40];
+	struct spool_entry *entry;
+	struct analysis *a;
+	struct metadata *md;
+	char *relpath;
+	const struct call_config *call;
+	char *ack_msg;
+	size_t ack_len;
+};
+
+struct intake *intake_new(const struct config *cfg, struct spool *sp,
+			  struct ledger *ledger, struct ratelimit *rl)
+{
+	struct intake *in = xcalloc(1, sizeof(*in));
+	in->cfg = cfg;
+	in->sp = sp;
+	in->ledger = ledger;
+	in->rl = rl;
+	if (cfg->mailbox.user && strchr(cfg->mailbox.user, '@'))
+		strlist_push(&in->own, cfg->mailbox.user);
+	if (cfg->smtp.from_addr)
+		strlist_push(&in->own, cfg->smtp.from_addr);
+	for (size_t i = 0; i < cfg->ncalls; i++)
+		for (size_t j = 0; j < cfg->calls[i].match_to.n; j++)
+			strlist_push(&in->own, cfg->calls[i].match_to.v[j]);
+	for (size_t i = 0; i < in->own.n; i++)
+		str_lower(in->own.v[i]);
+	return in;
+}
+
+void intake_free(struct intake **in)
+{
+	if (*in == NULL)
+		return;
+	strlist_free(&(*in)->own);
+	xfree(in);
+}
+
+int intake_seen_uid(struct intake *in, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
+{
+	return ledger_find_uid(in->ledger, mailbox, uidvalidity, uid) != NULL;
+}
+
+static void job_free(struct job *job)
+{
+	spool_abort(&job->entry);
+	analysis_free(&job->a);
+	metadata_free(&job->md);
+	free(job->relpath);
+	free(job->ack_msg);
+}
+
+/* The fields every entry has, whatever its kind. */
+static void job_base_metadata(struct job *job)
+{
+	struct metadata *md = metadata_new();
+	md->id = xstrdup(job->id);
+	md->raw_sha256 = xstrdup(job->sha);
+	md->raw_size = job->m->len;
+	md->received_at = job->m->internaldate;
+	md->filed_at = job->now;
+	md->imap.mailbox = xstrdup(job->mailbox);
+	md->imap.uidvalidity = job->uidvalidity;
+	md->imap.uid = job->m->uid;
+	md->word_count = -1;
+	md->ack.state = xstrdup("suppressed");
+	if (job->a) {
+		const struct analysis *a = job->a;
+		md->from = xstrdup(a->from_addr);
+		md->from_name = xstrdup(a->from_name);
+		md->subject = xstrdup(a->subject);
+		md->message_id = xstrdup(a->message_id);
+		md->date_header = xstrdup(a->date_header);
+		md->in_reply_to = xstrdup(a->in_reply_to);
+		md->references = xstrdup(a->references);
+		md->reply_to = xstrdup(a->reply_to_addr);
+	}
+	job->md = md;
+}
+
+static void job_copy_documents(struct job *job)
+{
+	const struct analysis *a = job->a;
+	struct metadata *md = job->md;
+	md->documents = xcalloc(a->ndocs, sizeof(*md->documents));
+	md->ndocuments = a->ndocs;
+	for (size_t i = 0; i < a->ndocs; i++) {
+		const struct document *d = &a->docs[i];
+		struct md_document *o = &md->documents[i];
+		o->name = xstrdup(d->name);
+		o->file = xstrdup(d->file);
+		o->content_type = xstrdup(d->content_type);
+		o->type = xstrdup(d->type);
+		o->size = d->size;
+		o->sha256 = xstrdup(d->sha256);
+		o->words = d->words;
+		o->error = xstrdup(d->error);
+	}
+	md->word_count = a->word_count;
+	md->counted = xstrdup(a->counted);
+}
+
+static void job_quarantine(struct job *job, const char *reason)
+{
+	job_base_metadata(job);
+	job->md->kind = xstrdup("malformed");
+	job->md->reason = xstrdup(reason);
+	job->relpath = spool_quarantine_path(job->id);
+}
+
+static void job_ignore(struct job *job, const struct classify_result *cr)
+{
+	job_base_metadata(job);
+	job->md->kind = xstrdup(classify_kind_name(cr->kind));
+	job->md->reason = xstrdup(cr->reason);
+	job->relpath = spool_dated_path("ignored", job->m->internaldate, job->id);
+	/* Auto-replies and bounces are kept raw; their attachments are noise. */
+	fsio_rmtree(job->entry->files_dir);
+}
+
+static void job_unmatched(struct job *job)
+{
+	job_base_metadata(job);
+	job->md->kind = xstrdup("unmatched");
+	job_copy_documents(job);
+	job->relpath = spool_dated_path("unmatched", job->m->internaldate, job->id);
+}
+
+static void job_submission(struct job *job, const struct route_result *rr)
+{
+	const struct config *cfg = job->in->cfg;
+	const struct call_config *call = &cfg->calls[rr->call];
+	struct metadata *md;
+	struct identity who;
+	struct policy_verdict v;
+
+	job->call = call;
+	job_base_metadata(job);
+	md = job->md;
+	md->kind = xstrdup("submission");
+	md->call = xstrdup(call->name);
+	md->call_title = xstrdup(call->title);
+	md->zone = xstrdup(call->zone);
+	md->route.matched_by = xstrdup(rr->matched_by);
+	for (size_t i = 0; i < rr->n_also; i++)
+		strlist_push(&md->route.also, cfg->calls[rr->also[i]].name);
+	job_copy_documents(job);
+
+	identity_resolve(call, job->a, &who);
+	md->submitter.name = xstrdup(who.member ? who.member->name : NULL);
+	md->submitter.slug = xstrdup(who.slug);
+	md->submitter.matched_by = xstrdup(roster_match_name(who.matched_by));
+	md->submitter.verified = who.verified;
+	md->auth.raw = xstrdup(analysis_header(job->a, "Authentication-Results"));
+	md->auth.spf = who.auth.spf[0] ? xstrdup(who.auth.spf) : NULL;
+	md->auth.dkim = who.auth.dkim[0] ? xstrdup(who.auth.dkim) : NULL;
+	md->auth.dmarc = who.auth.dmarc[0] ? xstrdup(who.auth.dmarc) : NULL;
+
+	policy_judge(call, who.member ? who.member->name : NULL, job->m->internaldate,
+		     job->a->word_count, &v);
+	md->status = xstrdup(policy_status_name(v.status));
+	md->timeliness = xstrdup(policy_timeliness_name(v.timeliness));
+	md->deadline = v.deadline;
+	md->extended = v.extended;
+	md->word_limit = call->word_limit;
+	md->over_limit = v.over_limit;
+
+	int prev = spool_latest_version(job->in->sp, call->name, who.slug);
+	md->version = prev + 1;
+	if (prev > 0)
+		md->supersedes = xasprintf("v%d", prev);
+	job->relpath = spool_submission_path(call->name, who.slug, md->version);
+	identity_clear(&who);
+}
+
+/* Decide on the acknowledgement; if one goes out, build it and queue it in
+ * the outbox (on disk before anything else can send it). */
+static int job_queue_ack(struct job *job, struct err *err)
+{
+	struct intake *in = job->in;
+	struct metadata *md = job->md;
+	const char *to = ack_recipient(md);
+	int sent_today = to ? ratelimit_count(in->rl, to, job->now) : 0;
+	const char *why = ack_suppression(in->cfg, job->call, md, sent_today);
+	char *msgid = NULL, *outbox_id = NULL;
+	struct err aerr = { 0 };
+
+	free(md->ack.to);
+	md->ack.to = xstrdup(to);
+	if (why != NULL) {
+		xfree(&md->ack.state);
+		md->ack.state = xstrdup("suppressed");
+		free(md->ack.suppressed);
+		md->ack.suppressed = xstrdup(why);
+		return 0;
+	}
+	job->ack_msg = ack_build(in->cfg, job->call, md, &msgid, &job->ack_len, &aerr);
+	if (job->ack_msg == NULL) {
+		log_warnx("event=ack-build-failed id=%s error=%s", job->id, log_q(aerr.msg));
+		xfree(&md->ack.state);
+		md->ack.state = xstrdup("failed");
+		return 0;
+	}
+	/* Auto-replies go out with a null envelope sender (RFC 3834 §3.3):
+	 * a bounce of an acknowledgement must never come back to us. */
+	if (ratelimit_add(in->rl, to, job->now, err) < 0 ||
+	    outbox_queue(in->sp, "ack", job->relpath, "", to, msgid, job->ack_msg,
+			 job->ack_len, job->now, &outbox_id, err) < 0) {
+		free(msgid);
+		return -1;
+	}
+	xfree(&md->ack.state);
+	md->ack.state = xstrdup("queued");
+	md->ack.message_id = msgid;
+	md->ack.outbox_id = outbox_id;
+	return 0;
+}
+
+static void job_classify_and_route(struct job *job)
+{
+	struct classify_result cr;
+	struct route_result rr;
+
+	classify_message(job->a, &job->in->own, &cr);
+	if (cr.kind != KIND_SUBMISSION) {
+		job_ignore(job, &cr);
+		return;
+	}
+	route_message(job->in->cfg, job->a, &rr);
+	if (rr.call < 0)
+		job_unmatched(job);
+	else
+		job_submission(job, &rr);
+}
+
+static int job_analyse(struct job *job, struct err *err)
+{
+	const struct limits_config *lim = &job->in->cfg->limits;
+	struct err werr = { 0 };
+
+	if (job->m->len > lim->max_message_size) {
+		char reason[96];
+		snprintf(reason, sizeof(reason), "message of %zu bytes exceeds max_message_size",
+			 job->m->len);
+		job_quarantine(job, reason);
+		return 0;
+	}
+	if (worker_analyze(job->m->raw, job->m->len, job->entry->files_dir, lim,
+			   &job->a, &werr) < 0) {
+		if (werr.cls != ERR_MESSAGE) {
+			*err = werr;
+			return -1;
+		}
+		job_quarantine(job, werr.msg);
+		return 0;
+	}
+	job_classify_and_route(job);
+	return 0;
+}
+
+/* Link the previous version to this one. Best effort: index.json and
+ * intakectl derive the same link from version numbers. */
+static void job_link_previous(struct job *job)
+{
+	struct metadata *prev = NULL;
+	struct err err = { 0 };
+	const struct metadata *md = job->md;
+	char *rel = spool_submission_path(md->call, md->submitter.slug, md->version - 1);
+	char *dir = spool_abs(job->in->sp, rel);
+
+	if (metadata_load(dir, &prev, &err) == 0) {
+		free(prev->superseded_by);
+		prev->superseded_by = xasprintf("v%d", md->version);
+		if (metadata_save(dir, prev, &err) < 0)
+			log_warnx("event=supersede-link-failed path=%s error=%s", rel, log_q(err.msg));
+	}
+	metadata_free(&prev);
+	free(dir);
+	free(rel);
+}
+
+static int job_commit(struct job *job, struct err *err)
+{
+	struct intake *in = job->in;
+	struct ledger_record rec = {
+		.id = job->id, .raw_sha256 = job->sha, .message_id = job->md->message_id,
+		.mailbox = job->mailbox, .uidvalidity = job->uidvalidity,
+		.uid = job->m->uid, .relpath = job->relpath,
+	};
+
+	if (job->a && job->a->body_text && job->md->kind &&
+	    strcmp(job->md->kind, "submission") == 0 &&
+	    spool_entry_write(job->entry, "body.txt", job->a->body_text,
+			      strlen(job->a->body_text), err) < 0)
+		return -1;
+	if (metadata_save(job->entry->dir, job->md, err) < 0 ||
+	    ledger_append(in->ledger, &rec, err) < 0 ||
+	    spool_commit(in->sp, &job->entry, job->relpath, err) < 0)
+		return -1;
+	if (job->md->version > 1)
+		job_link_previous(job);
+	if (job->call) {
+		struct err ierr = { 0 };
+		if (spool_write_index(in->sp, job->call->name, &ierr) < 0)
+			log_warnx("event=index-failed call=%s error=%s", job->call->name,
+				  log_q(ierr.msg));
+	}
+	return 0;
+}
+
+static void job_log(const struct job *job)
+{
+	const struct metadata *md = job->md;
+	if (strcmp(md->kind, "submission") == 0)
+		log_info("event=filed id=%s call=%s submitter=%s version=%d words=%ld "
+			 "status=%s timeliness=%s ack=%s path=%s",
+			 md->id, md->call, md->submitter.slug, md->version, md->word_count,
+			 md->status, md->timeliness, md->ack.state, job->relpath);
+	else
+		log_info("event=filed id=%s kind=%s reason=%s ack=%s path=%s", md->id, md->kind,
+			 log_q(md->reason), md->ack.state, job->relpath);
+}
+
+/* The same bytes were filed before (another folder, a re-append, a new
+ * UIDVALIDITY): only remember this UID, so it is marked and never fetched
+ * again. */
+static int record_duplicate(struct intake *in, const char *mailbox, uint32_t uidvalidity,
+			    const struct imap_message *m, const char *id, const char *sha,
+			    const char *relpath, struct err *err)
+{
+	struct ledger_record rec = {
+		.id = id, .raw_sha256 = sha, .message_id = NULL, .mailbox = mailbox,
+		.uidvalidity = uidvalidity, .uid = m->uid, .relpath = relpath,
+	};
+	char *path = xstrdup(relpath);
+	int rc = ledger_append(in->ledger, &rec, err);
+	if (rc == 0)
+		log_info("event=duplicate mailbox=%s uid=%u path=%s", log_q(mailbox), m->uid, path);
+	free(path);
+	return rc;
+}
+
+int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
+		   const struct imap_message *m, time_t now, struct err *err)
+{
+	struct job job = { .in = in, .m = m, .mailbox = mailbox,
+			   .uidvalidity = uidvalidity, .now = now };
+	const char *prev;
+	int rc = -1;
+
+	sha256_hex(m->raw, m->len, job.sha);
+	spool_make_id(m->internaldate, job.sha, job.id);
+	if ((prev = ledger_find_sha(in->ledger, job.sha)) != NULL)
+		return record_duplicate(in, mailbox, uidvalidity, m, job.id, job.sha, prev, err);
+	if (spool_begin(in->sp, job.id, &job.entry, err) < 0 ||
+	    spool_entry_write(job.entry, "message.eml", m->raw, m->len, err) < 0 ||
+	    job_analyse(&job, err) < 0 ||
+	    job_queue_ack(&job, err) < 0 ||
+	    job_commit(&job, err) < 0)
+		goto out;
+	job_log(&job);
+	rc = 0;
+out:
+	if (rc < 0)
+		log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s",
+			  log_q(mailbox), m->uid, err_class_name(err->cls), log_q(err->msg));
+	job_free(&job);
+	return rc;
+}
+
+void intake_record_delivery(const struct outbox_item *item, const char *state,
+			    const char *detail, void *arg)
+{
+	struct spool *sp = arg;
+	struct metadata *md = NULL;
+	struct err err = { 0 };
+
+	if (item->ref == NULL || strcmp(item->kind, "ack") != 0 || strcmp(state, "deferred") == 0)
+		return;
+	char *dir = spool_abs(sp, item->ref);
+	if (metadata_load(dir, &md, &err) < 0) {
+		/* The entry was never committed (crash before rename): nothing to update. */
+		log_debug("event=ack-record-skipped ref=%s error=%s", item->ref, log_q(err.msg));
+		free(dir);
+		return;
+	}
+	xfree(&md->ack.state);
+	md->ack.state = xstrdup(state);
+	if (strcmp(state, "sent") == 0) {
+		md->ack.sent_at = time(NULL);
+	} else {
+		free(md->ack.suppressed);
+		md->ack.suppressed = NULL;
+	}
+	if (metadata_save(dir, md, &err) < 0)
+		log_warnx("event=ack-record-failed ref=%s error=%s", item->ref, log_q(err.msg));
+	log_info("event=ack-%s id=%s to=%s detail=%s", state, md->id, log_q(item->rcpt),
+		 log_q(detail));
+	metadata_free(&md);
+	free(dir);
+}

@@ -1,0 +1,218 @@
+/* ratelimit.c — acknowledgements per address per UTC day, kept in
+ * SPOOL/state/ratelimit-YYYY-MM-DD: one address a line, appended and
+ * fsynced before the acknowledgement is queued, so neither a restart nor a
+ * second process (intakectl resend-ack) resets the count. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "intaked/fsio.h"
+#include "intaked/log.h"
+#include "intaked/ratelimit.h"
+#include "intaked/spool.h"
+#include "intaked/util.h"
+
+#define FILE_MAX     (8u * 1024 * 1024)
+#define ADDR_MAX     254
+#define KEEP_DAYS    7
+#define PREFIX       "ratelimit-"
+
+struct rl_entry {
+	char *addr;
+	int count;
+};
+
+struct ratelimit {
+	char *dir;                /* SPOOL/state */
+	char day[11];             /* YYYY-MM-DD loaded, "" if none */
+	off_t loaded_size;        /* file size when loaded */
+	struct rl_entry *v;
+	size_t n;
+};
+
+static void entries_clear(struct ratelimit *rl)
+{
+	for (size_t i = 0; i < rl->n; i++)
+		free(rl->v[i].addr);
+	free(rl->v);
+	rl->v = NULL;
+	rl->n = 0;
+}
+
+/* The form an address is counted under: lower-case, and nothing that
+ * could break the one-address-a-line file. */
+static char *normalize(const char *addr)
+{
+	char *s = xstrndup(addr, strnlen(addr, ADDR_MAX));
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7F)
+			*p = '_';
+	str_lower(s);
+	return s;
+}
+
+static void bump(struct ratelimit *rl, const char *addr)
+{
+	for (size_t i = 0; i < rl->n; i++)
+		if (strcmp(rl->v[i].addr, addr) == 0) {
+			rl->v[i].count++;
+			return;
+		}
+	rl->v = xreallocarray(rl->v, rl->n + 1, sizeof(*rl->v));
+	rl->v[rl->n].addr = xstrdup(addr);
+	rl->v[rl->n].count = 1;
+	rl->n++;
+}
+
+static void day_of(time_t t, char out[11])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static char *day_path(const struct ratelimit *rl, const char *day)
+{
+	return xasprintf("%s/" PREFIX "%s", rl->dir, day);
+}
+
+/* Remove the files of days more than KEEP_DAYS before today. Names sort
+ * as dates, so a string comparison is enough. */
+static void prune(struct ratelimit *rl, time_t now)
+{
+	char oldest[11];
+	day_of(now - (time_t)KEEP_DAYS * 86400, oldest);
+	DIR *dp = opendir(rl->dir);
+	struct dirent *de;
+	while (dp != NULL && (de = readdir(dp)) != NULL) {
+		const char *day = de->d_name + strlen(PREFIX);
+		if (strncmp(de->d_name, PREFIX, strlen(PREFIX)) != 0 || strlen(day) != 10 ||
+		    strcmp(day, oldest) >= 0)
+			continue;
+		char *p = day_path(rl, day);
+		if (unlink(p) == 0)
+			log_debug("event=ratelimit-pruned file=%s", log_q(p));
+		free(p);
+	}
+	if (dp != NULL)
+		closedir(dp);
+}
+
+/* Make the counts those of now's day, (re)reading its file when the day
+ * changed or the file grew behind our back. */
+static int load(struct ratelimit *rl, time_t now, struct err *err)
+{
+	char day[11];
+	day_of(now, day);
+	char *path = day_path(rl, day);
+	struct stat st;
+	off_t size = stat(path, &st) == 0 ? st.st_size : 0;
+	if (strcmp(day, rl->day) == 0 && size == rl->loaded_size) {
+		free(path);
+		return 0;
+	}
+	bool new_day = strcmp(day, rl->day) != 0;
+	entries_clear(rl);
+	rl->day[0] = '\0';
+	char *data = NULL;
+	size_t len = 0;
+	if (size > 0 && fsio_read_file(path, FILE_MAX, &data, &len, err) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	for (char *line = data; line != NULL && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl == NULL)
+			break; /* a torn last line: not fsynced, not counted */
+		*nl = '\0';
+		if (*line)
+			bump(rl, line);
+		line = nl + 1;
+	}
+	free(data);
+	memcpy(rl->day, day, sizeof(rl->day));
+	rl->loaded_size = (off_t)len;
+	if (new_day)
+		prune(rl, now);
+	return 0;
+}
+
+int ratelimit_open(const struct spool *sp, struct ratelimit **rl_r, struct err *err)
+{
+	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
+	rl->dir = xasprintf("%s/state", spool_dir(sp));
+	if (fsio_mkdirs(rl->dir, 0700, err) < 0) {
+		ratelimit_close(&rl);
+		return -1;
+	}
+	*rl_r = rl;
+	return 0;
+}
+
+void ratelimit_close(struct ratelimit **rl)
+{
+	if (*rl == NULL)
+		return;
+	entries_clear(*rl);
+	free((*rl)->dir);
+	free(*rl);
+	*rl = NULL;
+}
+
+int ratelimit_count(struct ratelimit *rl, const char *addr, time_t now)
+{
+	struct err e;
+	if (load(rl, now, &e) < 0) {
+		log_warnx("event=ratelimit-unreadable detail=%s", log_q(e.msg));
+		return -1;
+	}
+	char *a = normalize(addr);
+	int count = 0;
+	for (size_t i = 0; i < rl->n; i++)
+		if (strcmp(rl->v[i].addr, a) == 0)
+			count = rl->v[i].count;
+	free(a);
+	return count;
+}
+
+int ratelimit_add(struct ratelimit *rl, const char *addr, time_t now, struct err *err)
+{
+	if (load(rl, now, err) < 0)
+		return -1;
+	char *a = normalize(addr);
+	char *line = xasprintf("%s\n", a);
+	char *path = day_path(rl, rl->day);
+	int rc = -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_setsys(err, ERR_TEMP, "open %s", path);
+		goto out;
+	}
+	size_t len = strlen(line);
+	ssize_t w;
+	do
+		w = write(fd, line, len); /* O_APPEND: one write, one line */
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)len || fsync(fd) < 0) {
+		err_setsys(err, ERR_TEMP, "append %s", path);
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	/* The first line of the day created the file: make its name durable. */
+	if (rl->loaded_size == 0 && fsio_fsync_dir(rl->dir, err) < 0)
+		goto out;
+	bump(rl, a);
+	rl->loaded_size += (off_t)len;
+	rc = 0;
+out:
+	free(a);
+	free(line);
+	free(path);
+	return rc;
+}

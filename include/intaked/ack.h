@@ -1,0 +1,46 @@
+/* ack.h — the acknowledgement of a filed message: whether one may be sent
+ * (RFC 3834: never to auto-replies, bounces, lists, no-reply senders or
+ * ourselves; at most N per sender per day) and its text, per outcome and
+ * language. */
+#ifndef INTAKED_ACK_H
+#define INTAKED_ACK_H
+
+#include <stddef.h>
+#include "intaked/config.h"
+#include "intaked/err.h"
+#include "intaked/metadata.h"
+
+/* The address an acknowledgement goes to per RFC 3834 §4 (a response
+ * meant for the author): md->reply_to (the Reply-To the daemon recorded)
+ * if it is a usable, non-no-reply address, else md->from. Borrowed, or
+ * NULL. Why not the Return-Path: see ack.c. */
+const char *ack_recipient(const struct metadata *md);
+
+/* NULL if an acknowledgement may be sent for md, else the reason it is
+ * suppressed, checked in this order: the kind when it is not a submission
+ * ("auto-reply" "bounce" "list" "loop" "malformed" "unmatched" — unmatched
+ * mail passes when cfg->mailbox.ack_unmatched; a submission without a
+ * call is "unmatched"), "noreply-sender" (no recipient, or noreply,
+ * MAILER-DAEMON...), "bad-address", "own-address" (smtp from, mailbox
+ * user or any call's match_to, "+tag" forms included), "unknown-sender"
+ * (not in the roster and !call->ack_unknown), "rate-limit" (sent_today >=
+ * call->ack_per_sender_per_day; for the unmatched reply, the smallest
+ * limit of all calls). sent_today: how many acknowledgements that
+ * recipient already got today. Static string. */
+const char *ack_suppression(const struct config *cfg, const struct call_config *call,
+			    const struct metadata *md, int sent_today);
+
+/* Build the acknowledgement (call may be NULL for the "which consultation?"
+ * reply to unmatched mail): call->ack_template if set (template_load,
+ * optional "Subject:" line), else the built-in texts in call->language
+ * (the first call's for the unmatched reply). Auto-Submitted:
+ * auto-replied, In-Reply-To md->message_id, References md->references +
+ * md->message_id; every value from the sender's mail made one clean line.
+ * Returns the message, caller frees; *msgid_r the new Message-ID (caller
+ * frees). NULL with ERR_MESSAGE when there is no usable recipient,
+ * ERR_CONFIG when the template file or the smtp from address is bad. */
+char *ack_build(const struct config *cfg, const struct call_config *call,
+		const struct metadata *md, char **msgid_r, size_t *len_r,
+		struct err *err);
+
+#endif

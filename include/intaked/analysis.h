@@ -1,0 +1,85 @@
+/* analysis.h — what the parsing worker learned about one message: plain
+ * data, the only thing that crosses from the sandboxed worker back to the
+ * daemon (as JSON on a pipe). */
+#ifndef INTAKED_ANALYSIS_H
+#define INTAKED_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "intaked/err.h"
+#include "intaked/util.h"
+
+/* One top-level header, unfolded; value as on the wire (not 2047-decoded),
+ * bytes that are not valid UTF-8 replaced with U+FFFD. */
+struct header {
+	char *name;
+	char *value;
+};
+
+/* One attachment (document or not). */
+struct document {
+	char *name;           /* decoded original file name, UTF-8; may be "" */
+	char *file;           /* "files/SANITIZED" relative to the entry, or NULL */
+	char *content_type;   /* as declared, lower-case, no parameters */
+	char *type;           /* detected: docx odt pdf rtf txt md html doc tnef
+			       * other; from content (magic) and name */
+	size_t size;          /* decoded bytes */
+	char sha256[65];
+	bool is_document;     /* one of SPEC §4's document types: counts */
+	long words;           /* -1 when not counted */
+	char *error;          /* NULL, or too_large encrypted corrupt
+			       * unsupported timeout no_text ... */
+};
+
+struct analysis {
+	struct header *headers;
+	size_t nheaders;
+
+	char *from_addr;      /* bare address, lower-case; "" if none */
+	char *from_name;      /* decoded display name, UTF-8 */
+	char *reply_to_addr;  /* NULL if absent */
+	char *sender_addr;    /* Sender:, NULL if absent */
+	char *subject;        /* RFC 2047-decoded UTF-8, CR/LF removed */
+	char *message_id;     /* "<...>" or NULL */
+	char *date_header;    /* as written, or NULL */
+	char *in_reply_to;
+	char *references;
+	bool has_return_path;
+	char *return_path;    /* bare address; "" for the null path <> */
+	struct strlist to;           /* bare lower-case addresses */
+	struct strlist cc;
+	struct strlist delivered_to; /* Delivered-To */
+	struct strlist original_to;  /* X-Original-To */
+	char *content_type;   /* top-level media type, lower-case */
+
+	char *body_text;      /* text/plain, else text/html as text; UTF-8 */
+	long body_words;      /* counted per SPEC §4 (quotes, signature out) */
+
+	struct document *docs;
+	size_t ndocs;
+
+	long word_count;      /* sum of document words, or body_words */
+	const char *counted;  /* "documents" | "body" (static) */
+
+	char *warning;        /* NULL, or what was left unexamined and why
+			       * (a MIME limit was reached); for metadata */
+};
+
+struct analysis *analysis_new(void);
+void analysis_free(struct analysis **a);
+/* Fill word_count and counted from docs/body_words per SPEC §4: when any
+ * document of a counted type exists, the sum of the readable ones'
+ * words ("documents"), else body_words ("body"). */
+void analysis_total_words(struct analysis *a);
+/* First header named name (case-insensitive), or NULL. Borrowed. */
+const char *analysis_header(const struct analysis *a, const char *name);
+
+/* Wire form between worker and daemon (one compact JSON object; invalid
+ * UTF-8 in any string is sent as U+FFFD). to_json returns a string the
+ * caller frees; from_json returns -1 (ERR_MESSAGE) on any malformed input,
+ * and fills absent optional fields with NULL / "" / 0. */
+char *analysis_to_json(const struct analysis *a);
+int analysis_from_json(const char *json, size_t len, struct analysis **a_r,
+		       struct err *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* fsio.h — durable file operations: nothing is visible until it is complete
+ * and on disk (write aside, fsync, rename, fsync the directory). */
+#ifndef INTAKED_FSIO_H
+#define INTAKED_FSIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "intaked/err.h"
+
+/* Create name in dirfd with O_EXCL|O_NOFOLLOW, write all, fsync, close. */
+int fsio_write_new(int dirfd, const char *name, const void *data, size_t len,
+		   mode_t mode, struct err *err);
+/* Replace path atomically: write "path.tmp", fsync, rename, fsync dir. */
+int fsio_replace(const char *path, const void *data, size_t len, mode_t mode,
+		 struct err *err);
+int fsio_fsync_dir(const char *path, struct err *err);
+/* mkdir -p; existing directories are fine. */
+int fsio_mkdirs(const char *path, mode_t mode, struct err *err);
+/* Read a whole regular file (not following a final symlink) up to max bytes;
+ * *data_r is NUL-terminated and owned by the caller. */
+int fsio_read_file(const char *path, size_t max, char **data_r, size_t *len_r,
+		   struct err *err);
+/* rm -rf that never follows symlinks out of path. */
+int fsio_rmtree(const char *path);
+int fsio_exists(const char *path);
+
+#endif

@@ -1,0 +1,90 @@
+/* metadata.h — metadata.json of a spool entry (SPEC §6), built and read
+ * through one struct so the daemon and intakectl agree by construction.
+ * Enumerations are kept as their SPEC strings. */
+#ifndef INTAKED_METADATA_H
+#define INTAKED_METADATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "intaked/err.h"
+#include "intaked/util.h"
+
+struct md_document {
+	char *name, *file, *content_type, *type;
+	size_t size;
+	char *sha256;
+	long words;               /* -1: null */
+	char *error;              /* NULL: null */
+};
+
+struct metadata {
+	char *id;
+	char *kind;               /* submission unmatched auto-reply bounce list loop malformed */
+	char *reason;             /* why it was classified/quarantined so, or NULL */
+	char *call;               /* NULL outside submissions */
+	char *call_title;
+	char *status;             /* accepted late rejected, or NULL */
+	struct {
+		char *name, *slug, *matched_by;
+		bool verified;
+	} submitter;
+	char *from, *from_name, *subject, *message_id, *date_header;
+	char *in_reply_to, *references; /* kept for re-sending acknowledgements */
+	char *reply_to;           /* address an acknowledgement goes to */
+	time_t received_at;       /* 0: null */
+	time_t deadline;          /* 0: null */
+	char *zone;               /* the call's IANA zone */
+	char *timeliness;
+	bool extended;
+	long word_count;          /* -1: null */
+	long word_limit;          /* 0: null */
+	bool over_limit;
+	char *counted;            /* documents | body */
+	struct md_document *documents;
+	size_t ndocuments;
+	int version;              /* 0: null */
+	char *supersedes;         /* relative path "vN" of the previous, or NULL */
+	char *superseded_by;
+	char *raw_sha256;
+	size_t raw_size;
+	struct {
+		char *mailbox;
+		uint32_t uidvalidity, uid;
+	} imap;
+	struct {
+		char *state;      /* queued sent failed suppressed */
+		char *to, *message_id, *suppressed, *outbox_id;
+		time_t sent_at;   /* 0: null */
+	} ack;
+	struct {
+		char *matched_by;
+		struct strlist also;  /* other calls that matched */
+	} route;
+	struct {
+		char *raw;        /* Authentication-Results as received */
+		char *spf, *dkim, *dmarc; /* "pass" "fail" ... or NULL */
+	} auth;
+	time_t filed_at;          /* 0: null */
+};
+
+struct metadata *metadata_new(void);
+void metadata_free(struct metadata **md);
+
+/* JSON text (UTF-8, indented, trailing newline; SPEC §6 keys first, in a
+ * fixed order, then ours). NULL strings and the "null" values noted above
+ * are JSON null; bytes that are not UTF-8 become U+FFFD. Times are
+ * "2022-03-29T21:59:00Z". Caller frees. */
+char *metadata_to_json(const struct metadata *md);
+/* The inverse: missing or null keys read as their null value, unknown
+ * keys are ignored, a wrong type or range is ERR_MESSAGE naming the key. */
+int metadata_from_json(const char *json, size_t len, struct metadata **md_r,
+		       struct err *err);
+/* dir/metadata.json, atomically (write aside, fsync, rename, fsync dir). */
+int metadata_save(const char *dir, const struct metadata *md, struct err *err);
+/* Read dir/metadata.json (a regular file, at most 16 MiB); errors name
+ * the file. */
+int metadata_load(const char *dir, struct metadata **md_r, struct err *err);
+
+#endif

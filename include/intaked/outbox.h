@@ -1,0 +1,72 @@
+/* outbox.h — every outgoing mail is a file in SPOOL/outbox/ before any SMTP
+ * connection is opened; delivered with retries and backoff.
+ *
+ *   outbox/queue/ID/{message.eml,envelope.json}  waiting or retrying
+ *   outbox/sent/ID/                              delivered (audit)
+ *   outbox/failed/ID/                            5xx or given up after 3 days
+ *   outbox/tmp/ID/                               being built (swept after 1 h)
+ *
+ * envelope.json: id state kind ref from rcpt message_id attempts created
+ * next_attempt last_error done_at (times ISO 8601 UTC).
+ *
+ * A crash may send a mail twice (after the server accepted it, before the
+ * move to sent/), never lose one. */
+#ifndef INTAKED_OUTBOX_H
+#define INTAKED_OUTBOX_H
+
+#include <stddef.h>
+#include <time.h>
+#include "intaked/config.h"
+#include "intaked/err.h"
+
+struct spool;
+
+struct outbox_item {
+	char *id;
+	char *kind;               /* ack reminder digest alarm */
+	char *ref;                /* spool relpath of what it is about, or NULL */
+	char *from;               /* envelope sender, bare address */
+	char *rcpt;               /* one recipient */
+	char *message_id;
+	int attempts;
+	time_t created;
+	time_t next_attempt;
+	char *last_error;
+};
+
+struct outbox_stats {
+	unsigned queued, sent, deferred, failed;
+	time_t next_attempt;      /* earliest retry still pending, 0 if none */
+};
+
+/* Called for each item that reached a final state or was deferred: state
+ * "sent", "failed" (detail: the reason) or "deferred" (detail: the error).
+ * item is borrowed for the call. */
+typedef void (*outbox_event_fn)(const struct outbox_item *item, const char *state,
+				const char *detail, void *arg);
+
+/* Write the message to the queue atomically (built in outbox/tmp/ID,
+ * files fsynced, renamed into queue/, directories fsynced). from "" is
+ * the null sender. *id_r: caller frees (may be NULL if not wanted). */
+int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
+		 const char *from, const char *rcpt, const char *message_id,
+		 const char *msg, size_t len, time_t now, char **id_r, struct err *err);
+/* Deliver every item due at now, oldest first, over one SMTP connection
+ * (opened only if something is due): 4xx and connection errors back off
+ * exponentially with jitter (1 min .. 1 h, ±20 %), 5xx fail at once,
+ * items created 3 days ago or more fail ("undelivered for 3 days").
+ * Only one process flushes at a time: when another one is flushing this
+ * returns 0 having done nothing. Returns 0, or -1 with ERR_TEMP when the
+ * server could not be reached (ERR_AUTH when it refused our credentials,
+ * ERR_CONFIG for a bad smtp url): the batch stops there and the other
+ * items stay queued as they were. st (may be NULL): sent, deferred and
+ * failed by this call; queued = what is left, next_attempt its earliest
+ * due time. */
+int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
+		 const char *access_token, time_t now, outbox_event_fn fn, void *arg,
+		 struct outbox_stats *st, struct err *err);
+/* Count queue/ (queued; deferred = tried at least once; next_attempt),
+ * sent/ and failed/ (for status). */
+int outbox_stat(const struct spool *sp, struct outbox_stats *st, struct err *err);
+
+#endif

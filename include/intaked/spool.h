@@ -1,0 +1,100 @@
+/* spool.h — the record of truth on disk (SPEC §6). Entries are built in
+ * SPOOL/tmp/ID/ and appear by one rename: a crash leaves nothing or a
+ * complete entry.
+ *
+ *   calls/CALL/SLUG/vN/{message.eml,body.txt,files/,metadata.json}
+ *   calls/CALL/index.json
+ *   unmatched/YYYY-MM-DD/ID/   ignored/YYYY-MM-DD/ID/   quarantine/ID/
+ *   tmp/  outbox/  state/
+ */
+#ifndef INTAKED_SPOOL_H
+#define INTAKED_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "intaked/err.h"
+
+struct spool;
+struct metadata;
+
+struct spool_entry {
+	char *id;
+	char *dir;                /* absolute path of the staging directory */
+	char *files_dir;          /* dir + "/files" */
+	int fd, files_fd;         /* open on dir and files_dir, for *at() calls
+				   * (sanitize_write_unique); owned by the entry */
+};
+
+/* Create the layout if missing (dirs 0750) and remove leftovers in tmp/
+ * (logged as event=spool-cleanup). dir itself may be a symlink; nothing
+ * inside it is ever followed: a symlinked area is an ERR_CONFIG error. */
+int spool_open(const char *dir, struct spool **sp_r, struct err *err);
+void spool_close(struct spool **sp);
+const char *spool_dir(const struct spool *sp);
+
+/* A fresh staging directory tmp/ID with files/ (a stale one of the same
+ * id is removed first). Caller commits or aborts. */
+int spool_begin(struct spool *sp, const char *id, struct spool_entry **e_r,
+		struct err *err);
+/* Write a new file (O_EXCL, 0640, fsynced) into the staging directory;
+ * name is "NAME" or "files/NAME" with NAME one plain component (no '/',
+ * not hidden, no control bytes), else -1. */
+int spool_entry_write(struct spool_entry *e, const char *name, const void *data,
+		      size_t len, struct err *err);
+/* fsync the staging directory and files/, rename it to relpath (parents
+ * created and fsynced, never through a symlink), fsync the new parent.
+ * Never replaces: an existing relpath is an ERR_TEMP error (re-evaluate
+ * the version and build again). Frees *e, also on failure (the staging
+ * directory is then removed). */
+int spool_commit(struct spool *sp, struct spool_entry **e, const char *relpath,
+		 struct err *err);
+/* Remove the staging directory. Frees *e. NULL-safe. */
+void spool_abort(struct spool_entry **e);
+
+/* Relative paths of entries; caller frees. */
+char *spool_submission_path(const char *call, const char *slug, int version);
+char *spool_dated_path(const char *area, time_t when, const char *id); /* unmatched|ignored */
+char *spool_quarantine_path(const char *id);
+/* True if relpath is "a/b/c" of plain components (no "", ".", "..",
+ * hidden names, control bytes or leading '/'). */
+bool spool_relpath_valid(const char *relpath);
+/* True if relpath is a committed entry: a real directory (no symlink on
+ * the way) holding a regular metadata.json. */
+bool spool_entry_exists(const struct spool *sp, const char *relpath);
+/* Absolute path of relpath in the spool. Caller frees. */
+char *spool_abs(const struct spool *sp, const char *relpath);
+
+/* Highest existing version N of calls/CALL/SLUG/vN, 0 if none, -1 if the
+ * directory cannot be read (or is a symlink). */
+int spool_latest_version(const struct spool *sp, const char *call, const char *slug);
+
+/* Visit every committed submission of call (in slug, version order). The
+ * callback's metadata is borrowed; return non-zero from it to stop (not an
+ * error). Symlinks and names that are no slug or vN are skipped; an entry
+ * whose metadata.json cannot be read is skipped with a warning. Returns 0,
+ * or -1 if the call's directory cannot be read. */
+typedef int (*spool_visit_fn)(const char *relpath, const struct metadata *md, void *arg);
+int spool_each_submission(const struct spool *sp, const char *call,
+			  spool_visit_fn fn, void *arg, struct err *err);
+/* metadata.json of the committed entry at relpath, read or replaced
+ * (atomically) without following any symlink inside the spool: for
+ * updates after filing (ack state, superseded_by) and for intakectl. */
+int spool_load_metadata(const struct spool *sp, const char *relpath,
+			struct metadata **md_r, struct err *err);
+int spool_save_metadata(const struct spool *sp, const char *relpath,
+			const struct metadata *md, struct err *err);
+/* Rebuild calls/CALL/index.json from the entries alone (atomic replace,
+ * no timestamp: a rebuild is byte-identical):
+ *   {"call", "title", "submitters": [{"slug", "name", "current": "vN",
+ *    "versions": [{"version", "id", "received_at", "status", "timeliness",
+ *    "word_count", "over_limit", "verified"}]}],
+ *    "totals": {"submitters", "versions", and over current versions only:
+ *    "accepted", "late", "rejected", "over_limit", "unverified"}}
+ * The current version is the highest vN. */
+int spool_write_index(const struct spool *sp, const char *call, struct err *err);
+
+/* An id for a message: "YYYYMMDDTHHMMSSZ-" + 12 hex of its raw sha256. */
+void spool_make_id(time_t received, const char *raw_sha256, char out[40]);
+
+#endif
