@@ -10,6 +10,7 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/intaked
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -41,7 +42,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all tools check unit integration check-asan demo deps install clean bench fuzz
+.PHONY: all tools check unit integration install-check check-asan demo deps install clean bench fuzz
 
 all: $(BINS)
 
@@ -76,7 +77,12 @@ tools: $(TOOL_BINS)
 integration: all tools
 	python3 tests/integration/run.py --build $(O)
 
-check: unit integration check-asan
+check: unit integration install-check check-asan
+
+# make install into a scratch DESTDIR, run the installed binary on the
+# installed sample config, lint the man pages, score the unit's hardening.
+install-check: all
+	sh tests/install/check_install.sh
 
 # The same suites again under AddressSanitizer and UBSan, in build-asan/.
 check-asan:
@@ -97,8 +103,11 @@ install: all
 	$(if $(wildcard daemon/intakectl.c),install -m 755 $(O)/intakectl $(DESTDIR)$(BINDIR)/intakectl)
 	install -d $(DESTDIR)$(DOCDIR)/examples
 	cp -R contrib/. $(DESTDIR)$(DOCDIR)/examples/
-	install -d $(DESTDIR)$(UNITDIR)
-	$(if $(wildcard systemd/*.service),install -m 644 systemd/*.service $(DESTDIR)$(UNITDIR)/)
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	sed 's|/usr/sbin/intaked|$(SBINDIR)/intaked|g' systemd/intaked.service \
+		>$(DESTDIR)$(UNITDIR)/intaked.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/intaked.service
+	install -m 644 systemd/intaked.sysusers $(DESTDIR)$(SYSUSERSDIR)/intaked.conf
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(if $(wildcard man/*.1),install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/)

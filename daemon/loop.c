@@ -12,6 +12,7 @@
 #include "intaked/ledger.h"
 #include "intaked/log.h"
 #include "intaked/loop.h"
+#include "intaked/notify.h"
 #include "intaked/outbox.h"
 #include "intaked/ratelimit.h"
 #include "intaked/spool.h"
@@ -34,6 +35,8 @@ struct loop {
 	struct imap_session *imap;
 	long backoff;             /* seconds before the next reconnect */
 	time_t next_connect;
+	long watchdog_half;       /* seconds; 0 without a systemd watchdog */
+	unsigned filed;           /* messages filed since start */
 };
 
 static void on_signal(int sig)
@@ -106,7 +109,9 @@ static int loop_message(struct loop *lp, const char *folder, uint32_t uidvalidit
 		imap_message_clear(&m);
 		if (rc < 0)
 			return -1;
+		lp->filed++;
 	}
+	notify_watchdog();
 	/* Only now is the message on disk: it may be marked on the server. */
 	return imap_mark_filed(lp->imap, uid, &cfg->mailbox, err);
 }
@@ -209,8 +214,10 @@ static void loop_reload(struct loop *lp)
 	struct err err = { 0 };
 
 	got_hup = 0;
+	notify_reloading();
 	if (config_load(lp->opt->config_path, &fresh, &err) < 0) {
 		log_err("event=reload-failed error=%s kept=old", log_q(err.msg));
+		notify_ready();
 		return;
 	}
 	if (strcmp(fresh->spool_dir, lp->cfg->spool_dir) != 0)
@@ -226,6 +233,7 @@ static void loop_reload(struct loop *lp)
 	lp->next_connect = 0;
 	lp->backoff = 0;
 	log_info("event=reloaded calls=%zu", lp->cfg->ncalls);
+	notify_ready();
 }
 
 /* Sleep until new mail (IDLE), the poll interval, a signal, or the next
@@ -235,6 +243,10 @@ static void loop_wait(struct loop *lp)
 	long wait = lp->cfg->mailbox.poll_interval;
 	struct err err = { 0 };
 	struct outbox_stats st = { 0 };
+
+	/* Every wait ends in time for the next watchdog ping. */
+	if (lp->watchdog_half > 0 && lp->watchdog_half < wait)
+		wait = lp->watchdog_half;
 
 	if (outbox_stat(lp->sp, &st, &err) == 0 && st.next_attempt) {
 		long until = (long)(st.next_attempt - loop_now(lp));
@@ -252,6 +264,17 @@ static void loop_wait(struct loop *lp)
 		loop_disconnect(lp);
 	}
 	drain_wake_pipe();
+	notify_watchdog();
+}
+
+static void loop_report_status(struct loop *lp, int fetch_rc, int smtp_rc)
+{
+	struct outbox_stats st = { 0 };
+	struct err err = { 0 };
+	outbox_stat(lp->sp, &st, &err);
+	notify_status("%s; filed %u since start; outbox %u queued, %u failed%s",
+		      fetch_rc == 0 ? "mailbox ok" : "mailbox unreachable", lp->filed,
+		      st.queued, st.failed, smtp_rc == 0 ? "" : "; smtp unreachable");
 }
 
 int loop_run(struct config **cfg, const struct loop_options *opt)
@@ -268,11 +291,16 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 		status = EX_TEMPFAIL;
 		goto out;
 	}
+	long usec;
+	if (notify_watchdog_enabled(&usec))
+		lp.watchdog_half = usec / 2000000 > 0 ? usec / 2000000 : 1;
 	log_info("event=started calls=%zu spool=%s once=%s", lp.cfg->ncalls, lp.cfg->spool_dir,
 		 opt->once ? "yes" : "no");
+	notify_ready();
 	for (;;) {
 		int fetch_rc = loop_fetch(&lp);
 		int smtp_rc = loop_flush_outbox(&lp);
+		loop_report_status(&lp, fetch_rc, smtp_rc);
 		if (opt->once) {
 			status = fetch_rc < 0 || smtp_rc < 0 ? EX_TEMPFAIL : 0;
 			break;
@@ -287,6 +315,7 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 		if (got_hup)
 			loop_reload(&lp);
 	}
+	notify_stopping();
 	log_info("event=stopping status=%d", status);
 out:
 	loop_close_state(&lp);

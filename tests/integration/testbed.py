@@ -9,8 +9,10 @@ A private Dovecot and Postfix on loopback, with a throwaway CA:
 
 Mail sent through Postfix reaches Dovecot over LMTP, so it arrives
 asynchronously: use wait_for_messages(). Postfix adds a Received: header and
-Dovecot adds Return-Path: and Delivered-To:, so compare bodies or headers,
-not whole messages. Messages appended over IMAP are stored as given.
+Dovecot adds Return-Path:, Delivered-To: (the envelope recipient, plus
+address included: "Delivered-To: intake+imrf@example.org") and Received:, so
+compare bodies or headers, not whole messages. Messages appended over IMAP
+are stored as given.
 
 Standard library only. Mailbox names must be ASCII.
 """

@@ -116,6 +116,9 @@ def main():
         expect(refused == {}, 'refused: %r' % refused)
         for user in ('bangladesh@mofa.gov.bd', 'catchall@example.org', intake):
             expect(has(tb.wait_for_messages(user, 1, timeout=20), token), 'not in ' + user)
+        # The plus address stays visible (one recipient per LMTP transaction).
+        [got] = tb.fetch_all(intake)
+        expect(b'\r\nDelivered-To: intake+imrf@example.org\r\n' in got, 'no Delivered-To')
 
     def smtps_and_port25():
         raw, token = mail('smtps')
