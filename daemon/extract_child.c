@@ -170,6 +170,7 @@ static int pump(struct child_io *io, long long deadline)
 /* Wait for the child until the deadline; 0 and *wstatus, or -1. */
 static int reap(pid_t pid, long long deadline, int *wstatus)
 {
+	long nap_ms = 1; /* the child usually exits right after closing stdout */
 	for (;;) {
 		pid_t r = waitpid(pid, wstatus, WNOHANG);
 		if (r == pid)
@@ -178,8 +179,10 @@ static int reap(pid_t pid, long long deadline, int *wstatus)
 			return -1;
 		if (now_ms() >= deadline)
 			return -1;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		struct timespec ts = { 0, nap_ms * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+		if (nap_ms < 16)
+			nap_ms *= 2;
 	}
 }
 

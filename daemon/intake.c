@@ -12,6 +12,7 @@
 #include "intaked/ack.h"
 #include "intaked/analysis.h"
 #include "intaked/classify.h"
+#include "intaked/fault.h"
 #include "intaked/fsio.h"
 #include "intaked/identity.h"
 #include "intaked/imap.h"
@@ -253,6 +254,7 @@ static int job_queue_ack(struct job *job, struct err *err)
 		free(msgid);
 		return -1;
 	}
+	fault_point("after-outbox-queue");
 	xfree(&md->ack.state);
 	md->ack.state = xstrdup("queued");
 	md->ack.message_id = msgid;
@@ -282,6 +284,7 @@ static int job_analyse(struct job *job, struct err *err)
 	const struct limits_config *lim = &job->in->cfg->limits;
 	struct err werr = { 0 };
 
+	fault_point("after-message");
 	if (job->m->len > lim->max_message_size) {
 		char reason[96];
 		snprintf(reason, sizeof(reason), "message of %zu bytes exceeds max_message_size",
@@ -298,6 +301,7 @@ static int job_analyse(struct job *job, struct err *err)
 		job_quarantine(job, werr.msg);
 		return 0;
 	}
+	fault_point("after-worker");
 	job_classify_and_route(job);
 	return 0;
 }
@@ -338,9 +342,12 @@ static int job_commit(struct job *job, struct err *err)
 			      strlen(job->a->body_text), err) < 0)
 		return -1;
 	if (metadata_save(job->entry->dir, job->md, err) < 0 ||
-	    ledger_append(in->ledger, &rec, err) < 0 ||
-	    spool_commit(in->sp, &job->entry, job->relpath, err) < 0)
+	    ledger_append(in->ledger, &rec, err) < 0)
 		return -1;
+	fault_point("after-ledger");
+	if (spool_commit(in->sp, &job->entry, job->relpath, err) < 0)
+		return -1;
+	fault_point("after-commit");
 	if (job->md->version > 1)
 		job_link_previous(job);
 	if (job->call) {

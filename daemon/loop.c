@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "intaked/fault.h"
 #include "intaked/imap.h"
 #include "intaked/intake.h"
 #include "intaked/ledger.h"
@@ -113,6 +114,7 @@ static int loop_message(struct loop *lp, const char *folder, uint32_t uidvalidit
 	}
 	notify_watchdog();
 	/* Only now is the message on disk: it may be marked on the server. */
+	fault_point("before-mark");
 	return imap_mark_filed(lp->imap, uid, &cfg->mailbox, err);
 }
 

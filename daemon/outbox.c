@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "intaked/fault.h"
 #include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/outbox.h"
@@ -457,6 +458,7 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	free(msg);
 	q->it.attempts++;
 	if (rc == 0) {
+		fault_point("after-smtp");
 		if (finish_item(f->d, q->dir, f->d->sent, &q->it, "sent", f->now, err) < 0)
 			return -1;
 		f->st->sent++;

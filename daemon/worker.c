@@ -171,6 +171,20 @@ static _Noreturn void child_main(int wfd, pid_t parent, const unsigned char *raw
 
 /* ---- parent ---- */
 
+static struct timespec deadline_in(long ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
 static long ms_until(const struct timespec *deadline)
 {
 	struct timespec now;
@@ -218,6 +232,7 @@ static enum read_result read_output(int fd, const struct timespec *deadline, str
  * Returns the wait status, or -1 if there was no child to reap. */
 static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
 {
+	const struct timespec pause = { 0, 5 * 1000 * 1000 };
 	siginfo_t info;
 	int status;
 
@@ -234,7 +249,6 @@ static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
 			break;
 		if (ms_until(deadline) <= 0)
 			(void)kill(pid, SIGKILL);
-		struct timespec pause = { 0, 5 * 1000 * 1000 };
 		(void)nanosleep(&pause, NULL);
 	}
 	(void)kill(-pid, SIGKILL); /* converters the worker may have left */
@@ -267,6 +281,29 @@ static const char *signal_note(int sig)
 	}
 }
 
+/* What the run amounts to, from the way it ended and what it wrote. */
+static int outcome(enum read_result rr, int read_errno, int status, const struct buf *out,
+		   long timeout, struct analysis **a_r, struct err *err)
+{
+	if (rr == READ_TIMEOUT) {
+		err_set(err, ERR_MESSAGE, "worker timed out after %lds", timeout);
+	} else if (rr == READ_TOO_LARGE) {
+		err_set(err, ERR_MESSAGE, "worker output malformed: over %zu bytes", out->max);
+	} else if (rr == READ_ERROR) {
+		errno = read_errno;
+		err_setsys(err, ERR_TEMP, "worker read");
+	} else if (status != -1 && WIFSIGNALED(status)) {
+		err_set(err, ERR_MESSAGE, "worker killed by signal %d%s", WTERMSIG(status),
+			signal_note(WTERMSIG(status)));
+	} else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		err_set(err, ERR_MESSAGE, "worker exited with status %d", WEXITSTATUS(status));
+	} else {
+		/* status -1: SIGCHLD ignored by someone; trust the output. */
+		return decode_output(out, a_r, err);
+	}
+	return -1;
+}
+
 int worker_analyze(const unsigned char *raw, size_t len, const char *files_dir,
 		   const struct limits_config *limits, struct analysis **a_r,
 		   struct err *err)
@@ -275,7 +312,7 @@ int worker_analyze(const unsigned char *raw, size_t len, const char *files_dir,
 	struct timespec deadline;
 	struct buf out;
 	enum read_result rr;
-	int pfd[2], status, rc = -1;
+	int pfd[2], status, read_errno, rc;
 	pid_t pid, parent = getpid();
 
 	*a_r = NULL;
@@ -299,36 +336,21 @@ int worker_analyze(const unsigned char *raw, size_t len, const char *files_dir,
 	}
 	close(pfd[1]);
 	(void)setpgid(pid, pid);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += lim.extract_timeout;
+	deadline = deadline_in(lim.extract_timeout * 1000);
 	buf_init(&out, OUTPUT_BASE_MAX + 2 * lim.max_message_size);
 	rr = read_output(pfd[0], &deadline, &out);
+	read_errno = errno;
 	close(pfd[0]);
 	if (rr == READ_EOF) {
 		/* The child exits right after closing its end. */
-		struct timespec grace;
-		clock_gettime(CLOCK_MONOTONIC, &grace);
-		grace.tv_sec += REAP_GRACE_MS / 1000;
-		if (ms_until(&grace) > ms_until(&deadline))
-			grace = deadline;
-		status = reap(pid, &grace, false);
+		struct timespec grace = deadline_in(REAP_GRACE_MS);
+
+		status = reap(pid, ms_until(&grace) < ms_until(&deadline) ? &grace : &deadline,
+			      false);
 	} else {
 		status = reap(pid, &deadline, true);
 	}
-
-	if (rr == READ_TIMEOUT)
-		err_set(err, ERR_MESSAGE, "worker timed out after %lds", lim.extract_timeout);
-	else if (rr == READ_TOO_LARGE)
-		err_set(err, ERR_MESSAGE, "worker output malformed: over %zu bytes", out.max);
-	else if (rr == READ_ERROR)
-		err_setsys(err, ERR_TEMP, "worker read");
-	else if (status != -1 && WIFSIGNALED(status))
-		err_set(err, ERR_MESSAGE, "worker killed by signal %d%s", WTERMSIG(status),
-			signal_note(WTERMSIG(status)));
-	else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		err_set(err, ERR_MESSAGE, "worker exited with status %d", WEXITSTATUS(status));
-	else
-		rc = decode_output(&out, a_r, err);
+	rc = outcome(rr, read_errno, status, &out, lim.extract_timeout, a_r, err);
 	buf_free(&out);
 	return rc;
 }
