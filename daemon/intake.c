@@ -226,9 +226,15 @@ static int job_queue_ack(struct job *job, struct err *err)
 	struct metadata *md = job->md;
 	const char *to = ack_recipient(md);
 	int sent_today = to ? ratelimit_count(in->rl, to, job->now) : 0;
-	const char *why = ack_suppression(in->cfg, job->call, md, sent_today);
 	char *msgid = NULL, *outbox_id = NULL;
 	struct err aerr = { 0 };
+
+	if (sent_today < 0) {
+		/* Unknown count: answering could turn us into a reflector. */
+		err_set(err, ERR_TEMP, "acknowledgement rate state unreadable");
+		return -1;
+	}
+	const char *why = ack_suppression(in->cfg, job->call, md, sent_today);
 
 	free(md->ack.to);
 	md->ack.to = xstrdup(to);
@@ -314,16 +320,14 @@ static void job_link_previous(struct job *job)
 	struct err err = { 0 };
 	const struct metadata *md = job->md;
 	char *rel = spool_submission_path(md->call, md->submitter.slug, md->version - 1);
-	char *dir = spool_abs(job->in->sp, rel);
 
-	if (metadata_load(dir, &prev, &err) == 0) {
+	if (spool_load_metadata(job->in->sp, rel, &prev, &err) == 0) {
 		free(prev->superseded_by);
 		prev->superseded_by = xasprintf("v%d", md->version);
-		if (metadata_save(dir, prev, &err) < 0)
+		if (spool_save_metadata(job->in->sp, rel, prev, &err) < 0)
 			log_warnx("event=supersede-link-failed path=%s error=%s", rel, log_q(err.msg));
 	}
 	metadata_free(&prev);
-	free(dir);
 	free(rel);
 }
 
@@ -428,25 +432,18 @@ void intake_record_delivery(const struct outbox_item *item, const char *state,
 
 	if (item->ref == NULL || strcmp(item->kind, "ack") != 0 || strcmp(state, "deferred") == 0)
 		return;
-	char *dir = spool_abs(sp, item->ref);
-	if (metadata_load(dir, &md, &err) < 0) {
+	if (spool_load_metadata(sp, item->ref, &md, &err) < 0) {
 		/* The entry was never committed (crash before rename): nothing to update. */
 		log_debug("event=ack-record-skipped ref=%s error=%s", item->ref, log_q(err.msg));
-		free(dir);
 		return;
 	}
 	xfree(&md->ack.state);
 	md->ack.state = xstrdup(state);
-	if (strcmp(state, "sent") == 0) {
+	if (strcmp(state, "sent") == 0)
 		md->ack.sent_at = time(NULL);
-	} else {
-		free(md->ack.suppressed);
-		md->ack.suppressed = NULL;
-	}
-	if (metadata_save(dir, md, &err) < 0)
+	if (spool_save_metadata(sp, item->ref, md, &err) < 0)
 		log_warnx("event=ack-record-failed ref=%s error=%s", item->ref, log_q(err.msg));
 	log_info("event=ack-%s id=%s to=%s detail=%s", state, md->id, log_q(item->rcpt),
 		 log_q(detail));
 	metadata_free(&md);
-	free(dir);
 }

@@ -192,6 +192,7 @@ static int loop_flush_outbox(struct loop *lp)
 static int loop_open_state(struct loop *lp, struct err *err)
 {
 	if (spool_open(lp->cfg->spool_dir, &lp->sp, err) < 0 ||
+	    spool_lock(lp->sp, err) < 0 ||
 	    ledger_open(lp->sp, &lp->ledger, err) < 0 ||
 	    ratelimit_open(lp->sp, &lp->rl, err) < 0)
 		return -1;

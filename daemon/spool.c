@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ static const char *const spool_areas[] = {
 struct spool {
 	char *dir;
 	int fd;        /* the root, opened once; everything inside goes via *at() */
+	int lock_fd;   /* state/intaked.lock while spool_lock() holds it, else -1 */
 };
 
 /* ---- names and paths ---- */
@@ -267,6 +269,7 @@ int spool_open(const char *dir, struct spool **sp_r, struct err *err)
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 	sp->dir = xstrdup(dir);
 	sp->fd = fd;
+	sp->lock_fd = -1;
 	spool_cleanup_tmp(sp);
 	*sp_r = sp;
 	return 0;
@@ -280,10 +283,29 @@ void spool_close(struct spool **spp)
 	struct spool *sp = *spp;
 	if (sp == NULL)
 		return;
+	if (sp->lock_fd >= 0)
+		close(sp->lock_fd);
 	close(sp->fd);
 	free(sp->dir);
 	free(sp);
 	*spp = NULL;
+}
+
+int spool_lock(struct spool *sp, struct err *err)
+{
+	int fd = openat(sp->fd, "state/intaked.lock",
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		err_setsys(err, ERR_TEMP, "%s/state/intaked.lock", sp->dir);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		err_set(err, ERR_TEMP, "another intaked is running on spool %s", sp->dir);
+		close(fd);
+		return -1;
+	}
+	sp->lock_fd = fd;
+	return 0;
 }
 
 /* ---- entries ---- */

@@ -31,6 +31,9 @@ struct spool_entry {
  * inside it is ever followed: a symlinked area is an ERR_CONFIG error. */
 int spool_open(const char *dir, struct spool **sp_r, struct err *err);
 void spool_close(struct spool **sp);
+/* Take state/intaked.lock (flock, held until spool_close): one daemon per
+ * spool. ERR_TEMP if another process holds it. */
+int spool_lock(struct spool *sp, struct err *err);
 const char *spool_dir(const struct spool *sp);
 
 /* A fresh staging directory tmp/ID with files/ (a stale one of the same

@@ -1,0 +1,372 @@
+/* ctl.c — what intakectl's commands share: the spool, calls, the entries
+ * of a call, finding an entry by id, and text safe for a terminal.
+ *
+ * The spool is read only through spool.h (which never follows a symlink
+ * inside it); the directory listings here for "which calls, which dated
+ * folders" open every level with O_NOFOLLOW as well. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <unistr.h>
+#include <uniwidth.h>
+
+#include "intaked/ctl.h"
+#include "intaked/fsio.h"
+#include "intaked/metadata.h"
+#include "intaked/spool.h"
+#include "intaked/tztime.h"
+#include "intaked/util.h"
+
+/* More names than this in one spool directory is not a spool we wrote. */
+#define CTL_LIST_MAX 1000000u
+
+int ctl_open_spool(struct ctl *c)
+{
+	struct err err = { 0 };
+	struct stat st;
+
+	if (c->sp != NULL)
+		return CTL_OK;
+	if (stat(c->cfg->spool_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(c->err, "intakectl: spool %s does not exist or is no directory "
+			"(has intaked run yet? is [spool] dir right?)\n", c->cfg->spool_dir);
+		return CTL_IOERR;
+	}
+	if (spool_open(c->cfg->spool_dir, &c->sp, &err) < 0) {
+		fprintf(c->err, "intakectl: %s\n", err.msg);
+		return CTL_IOERR;
+	}
+	return CTL_OK;
+}
+
+void ctl_close(struct ctl *c)
+{
+	spool_close(&c->sp);
+}
+
+const struct call_config *ctl_find_call(struct ctl *c, const char *name)
+{
+	const struct call_config *call = config_find_call(c->cfg, name);
+	if (call == NULL) {
+		char *shown = ctl_clean(name);
+		fprintf(c->err, "intakectl: no call named \"%s\" in %s (see: intakectl calls)\n",
+			shown, c->cfg->path);
+		free(shown);
+	}
+	return call;
+}
+
+/* ---- the submissions of a call ---- */
+
+static int subs_visit(const char *relpath, const struct metadata *md, void *arg)
+{
+	struct ctl_subs *subs = arg;
+	struct err err = { 0 };
+	struct metadata *copy = NULL;
+	/* The visitor's metadata is borrowed: keep a copy made by the same
+	 * code that reads metadata.json. */
+	char *json = metadata_to_json(md);
+	int rc = metadata_from_json(json, strlen(json), &copy, &err);
+	free(json);
+	if (rc < 0)
+		return 0;
+	subs->v = xreallocarray(subs->v, subs->n + 1, sizeof(*subs->v));
+	subs->v[subs->n++] = (struct ctl_sub){ .relpath = xstrdup(relpath), .md = copy };
+	return 0;
+}
+
+/* "calls/CALL/SLUG/vN": the length of "calls/CALL/SLUG". */
+static size_t slug_prefix_len(const char *relpath)
+{
+	const char *v = strrchr(relpath, '/');
+	return v ? (size_t)(v - relpath) : strlen(relpath);
+}
+
+int ctl_subs_load(struct ctl *c, const char *call, struct ctl_subs *subs, struct err *err)
+{
+	subs->v = NULL;
+	subs->n = 0;
+	if (spool_each_submission(c->sp, call, subs_visit, subs, err) < 0)
+		return -1;
+	/* Visited in slug, version order: the last of each slug is current. */
+	for (size_t i = 0; i < subs->n; i++) {
+		const char *a = subs->v[i].relpath;
+		size_t la = slug_prefix_len(a);
+		bool last = i + 1 == subs->n;
+		if (!last) {
+			const char *b = subs->v[i + 1].relpath;
+			last = slug_prefix_len(b) != la || strncmp(a, b, la) != 0;
+		}
+		subs->v[i].current = last;
+	}
+	return 0;
+}
+
+void ctl_subs_free(struct ctl_subs *subs)
+{
+	for (size_t i = 0; i < subs->n; i++) {
+		free(subs->v[i].relpath);
+		metadata_free(&subs->v[i].md);
+	}
+	free(subs->v);
+	subs->v = NULL;
+	subs->n = 0;
+}
+
+/* ---- finding an entry by id ---- */
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of the real directories in relpath (below the spool root,
+ * every level opened without following symlinks). Missing: empty. */
+static int list_subdirs(struct ctl *c, const char *relpath, struct strlist *names,
+			struct err *err)
+{
+	int fd = open(spool_dir(c->sp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *copy = xstrdup(relpath);
+	char *save = NULL;
+	int rc = 0;
+
+	for (char *comp = strtok_r(copy, "/", &save); fd >= 0 && comp;
+	     comp = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err_setsys(err, ERR_TEMP, "spool: open %s/%s", spool_dir(c->sp), relpath);
+		return -1;
+	}
+	DIR *d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		err_setsys(err, ERR_TEMP, "spool: read %s/%s", spool_dir(c->sp), relpath);
+		return -1;
+	}
+	struct dirent *de;
+	errno = 0;
+	while ((de = readdir(d)) != NULL && names->n < CTL_LIST_MAX) {
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			strlist_push(names, de->d_name);
+		errno = 0;
+	}
+	if (errno != 0) {
+		err_setsys(err, ERR_TEMP, "spool: read %s/%s", spool_dir(c->sp), relpath);
+		rc = -1;
+	}
+	closedir(d);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(*names->v), cmp_name);
+	return rc;
+}
+
+int ctl_list_calls(struct ctl *c, struct strlist *names, struct err *err)
+{
+	return list_subdirs(c, "calls", names, err);
+}
+
+struct find {
+	const char *id;
+	char *relpath;
+	struct metadata *md;
+};
+
+static int find_visit(const char *relpath, const struct metadata *md, void *arg)
+{
+	struct find *f = arg;
+	if (md->id == NULL || strcmp(md->id, f->id) != 0)
+		return 0;
+	f->relpath = xstrdup(relpath);   /* loaded again below: md is borrowed */
+	return 1;
+}
+
+/* Look at relpath's metadata.json; 1 if its id is f->id. */
+static int find_try(struct ctl *c, struct find *f, const char *relpath)
+{
+	struct metadata *md = NULL;
+	struct err err = { 0 };
+	if (!spool_relpath_valid(relpath) || spool_load_metadata(c->sp, relpath, &md, &err) < 0)
+		return 0;
+	if (md->id != NULL && strcmp(md->id, f->id) == 0) {
+		f->relpath = xstrdup(relpath);
+		f->md = md;
+		return 1;
+	}
+	metadata_free(&md);
+	return 0;
+}
+
+/* Entries one level (quarantine/ID) or two levels (unmatched/DAY/ID) down. */
+static int find_in_area(struct ctl *c, struct find *f, const char *area, int depth,
+			struct err *err)
+{
+	struct strlist names = { 0 };
+	int rc = list_subdirs(c, area, &names, err);
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		char *rel = xasprintf("%s/%s", area, names.v[i]);
+		rc = depth > 1 ? find_in_area(c, f, rel, depth - 1, err) : find_try(c, f, rel);
+		free(rel);
+	}
+	strlist_free(&names);
+	return rc;
+}
+
+int ctl_find_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r,
+		   struct err *err)
+{
+	struct find f = { .id = id };
+	struct strlist calls = { 0 };
+	int rc = ctl_list_calls(c, &calls, err);
+
+	*relpath_r = NULL;
+	*md_r = NULL;
+	for (size_t i = 0; rc == 0 && i < calls.n && f.relpath == NULL; i++)
+		rc = spool_each_submission(c->sp, calls.v[i], find_visit, &f, err);
+	strlist_free(&calls);
+	if (rc == 0 && f.relpath != NULL)
+		rc = spool_load_metadata(c->sp, f.relpath, &f.md, err);
+	if (rc == 0 && f.md == NULL)
+		rc = find_in_area(c, &f, "unmatched", 2, err);
+	if (rc == 0 && f.md == NULL)
+		rc = find_in_area(c, &f, "ignored", 2, err);
+	if (rc == 0 && f.md == NULL)
+		rc = find_in_area(c, &f, "quarantine", 1, err);
+	if (rc < 0) {
+		free(f.relpath);
+		metadata_free(&f.md);
+		return -1;
+	}
+	*relpath_r = f.relpath;
+	*md_r = f.md;
+	return f.md != NULL;
+}
+
+/* ---- text ---- */
+
+const char *ctl_submitter_name(const struct metadata *md)
+{
+	if (md->submitter.name && *md->submitter.name)
+		return md->submitter.name;
+	if (md->from_name && *md->from_name)
+		return md->from_name;
+	return md->from && *md->from ? md->from : "?";
+}
+
+/* Characters that would move the cursor, recolour the terminal, or reorder
+ * what follows them. */
+static bool invisible_control(ucs4_t u)
+{
+	return u < 0x20 || (u >= 0x7f && u < 0xa0) || u == 0x061c || u == 0x200e ||
+	       u == 0x200f || (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069);
+}
+
+char *ctl_clean(const char *s)
+{
+	struct buf b;
+	buf_init(&b, 1u << 24);
+	if (s == NULL)
+		s = "";
+	const uint8_t *p = (const uint8_t *)s;
+	size_t left = strlen(s);
+	while (left > 0) {
+		ucs4_t u;
+		int n = u8_mbtouc(&u, p, left);
+		if (u == 0xfffd || invisible_control(u)) {
+			if (buf_puts(&b, u == '\t' ? " " : "\xef\xbf\xbd") < 0)
+				break;
+		} else if (buf_append(&b, p, (size_t)n) < 0) {
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return buf_steal(&b);
+}
+
+void ctl_format_time(time_t t, const char *zone, char *out, size_t n)
+{
+	if (t == 0)
+		snprintf(out, n, "-");
+	else if (zone == NULL || *zone == '\0')
+		tztime_format_utc(t, out, n);
+	else
+		tztime_format_local(t, zone, out, n);
+}
+
+/* ---- tables ---- */
+
+struct ctl_table {
+	size_t ncols;
+	char **cells;             /* rows * ncols, row 0 the headers */
+	size_t nrows;
+};
+
+struct ctl_table *ctl_table_new(const char *const *headers, size_t ncols)
+{
+	struct ctl_table *t = xcalloc(1, sizeof(*t));
+	t->ncols = ncols;
+	ctl_table_add(t, headers);
+	return t;
+}
+
+void ctl_table_add(struct ctl_table *t, const char *const *cells)
+{
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols, sizeof(*t->cells));
+	for (size_t i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] = ctl_clean(cells[i] ? cells[i] : "-");
+	t->nrows++;
+}
+
+static size_t text_width(const char *s)
+{
+	int w = u8_strwidth((const uint8_t *)s, "UTF-8");
+	return w < 0 ? strlen(s) : (size_t)w;
+}
+
+void ctl_table_print(const struct ctl_table *t, FILE *out)
+{
+	size_t *w = xcalloc(t->ncols, sizeof(*w));
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t i = 0; i < t->ncols; i++) {
+			size_t cw = text_width(t->cells[r * t->ncols + i]);
+			if (cw > w[i])
+				w[i] = cw;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t i = 0; i < t->ncols; i++) {
+			const char *cell = t->cells[r * t->ncols + i];
+			fputs(cell, out);
+			if (i + 1 < t->ncols)
+				fprintf(out, "%*s", (int)(w[i] - text_width(cell) + 2), "");
+		}
+		fputc('\n', out);
+	}
+	free(w);
+}
+
+void ctl_table_free(struct ctl_table **tp)
+{
+	struct ctl_table *t = *tp;
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+	*tp = NULL;
+}

@@ -1,0 +1,106 @@
+/* ctl.h — intakectl's commands (SPEC §2, man/intakectl.1), on top of the
+ * daemon's own modules: config, spool, metadata, outbox, ack, digest,
+ * remind and publish. Nothing here parses the spool a second way.
+ *
+ * Every command returns an exit status of man/intakectl.1 and has printed
+ * the reason of a failure to c->err ("intakectl: ..."), one line. */
+#ifndef INTAKED_CTL_H
+#define INTAKED_CTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+#include "intaked/config.h"
+#include "intaked/err.h"
+
+struct spool;
+struct metadata;
+
+enum ctl_exit {
+	CTL_OK = 0,
+	CTL_FAIL = 1,     /* unknown call or entry, or the command failed */
+	CTL_USAGE = 64,
+	CTL_IOERR = 74,   /* the spool or OUTDIR could not be read or written */
+	CTL_CONFIG = 78,
+};
+
+struct ctl {
+	const struct config *cfg; /* borrowed */
+	struct spool *sp;         /* opened by ctl_open_spool, closed by ctl_close */
+	time_t now;
+	FILE *out, *err;
+};
+
+/* What the command line gave a command, checked against its synopsis by
+ * intakectl.c before the command runs. */
+struct ctl_args {
+	const char *pos[2];       /* CALL / ID / OUTDIR, in order */
+	size_t npos;
+	bool json, send, dry_run;
+	bool no_late, no_rejected, no_unverified;
+	const char *format;       /* "csv" | "json" for export */
+};
+
+/* Open cfg->spool_dir (it must exist already: a read-only command never
+ * creates a spool, as root, that the daemon could not write). CTL_OK or
+ * CTL_IOERR (printed). */
+int ctl_open_spool(struct ctl *c);
+void ctl_close(struct ctl *c);
+
+/* The call named, or NULL after printing "unknown call". */
+const struct call_config *ctl_find_call(struct ctl *c, const char *name);
+
+/* Every committed submission of a call, in slug and version order. */
+struct ctl_sub {
+	char *relpath;
+	struct metadata *md;      /* owned */
+	bool current;             /* the highest version of its submitter */
+};
+struct ctl_subs {
+	struct ctl_sub *v;
+	size_t n;
+};
+int ctl_subs_load(struct ctl *c, const char *call, struct ctl_subs *subs, struct err *err);
+void ctl_subs_free(struct ctl_subs *subs);
+
+/* Sorted names of the call directories in SPOOL/calls (configured or
+ * not; symlinks skipped). */
+int ctl_list_calls(struct ctl *c, struct strlist *names, struct err *err);
+
+/* Find the entry whose metadata.json "id" is id anywhere in the spool
+ * (calls, unmatched, ignored, quarantine). 1 found (*relpath_r and *md_r
+ * owned by the caller), 0 not found, -1 the spool could not be read. */
+int ctl_find_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r,
+		   struct err *err);
+
+/* The name shown for a submitter: the roster's, else the sender's display
+ * name or address. Borrowed from md. */
+const char *ctl_submitter_name(const struct metadata *md);
+/* Text from a sender made safe for a terminal: control characters, bidi
+ * overrides and other invisible formatting become U+FFFD. Caller frees. */
+char *ctl_clean(const char *s);
+/* t in zone as "2022-03-29 17:59 EDT", or "-" for 0. */
+void ctl_format_time(time_t t, const char *zone, char *out, size_t n);
+
+/* A text table whose columns are as wide as their widest cell (in
+ * terminal columns, UTF-8 aware). Cells are copied and cleaned. */
+struct ctl_table;
+struct ctl_table *ctl_table_new(const char *const *headers, size_t ncols);
+void ctl_table_add(struct ctl_table *t, const char *const *cells);
+void ctl_table_print(const struct ctl_table *t, FILE *out);
+void ctl_table_free(struct ctl_table **t);
+
+/* The commands. */
+int ctl_cmd_status(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_calls(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_list(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_show(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_missing(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_export(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_digest(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_remind(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_resend_ack(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_reindex(struct ctl *c, const struct ctl_args *a);
+
+#endif
