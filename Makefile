@@ -24,10 +24,12 @@ PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd
 PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-	   -Wno-format-nonliteral -Iinclude $(PKG_CFLAGS) $(SAN)
-LDFLAGS += $(SAN)
+# OPT and SAN are ours (check-asan sets them); CFLAGS/LDFLAGS stay the
+# user's to add to.
+OPT     ?= -O2 -g
+ALL_CFLAGS  = $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	      -Wno-format-nonliteral -Iinclude $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 # libetpan's pkg-config adds a no-PIE specs file: link it plainly.
 LDLIBS  := -letpan $(PKG_LIBS) -lunistring
 
@@ -47,24 +49,24 @@ ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 all: $(BINS)
 
 $(O)/obj/%.o: daemon/%.c $(wildcard include/intaked/*.h) | $(O)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/intaked: $(O)/obj/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/intakectl: $(O)/obj/intakectl.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # A unit test links its own source and whatever of the library it uses.
 $(O)/tests/%: tests/unit/%.c $(LIB) | $(O)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 # Test tools (analyze, imapcheck, extractcat) link like unit tests.
 $(O)/tools/%: tests/tools/%.c $(LIB) | $(O)/tools
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(O)/obj $(O)/tests $(O)/tools:
 	mkdir -p $@
@@ -86,7 +88,7 @@ install-check: all
 
 # The same suites again under AddressSanitizer and UBSan, in build-asan/.
 check-asan:
-	$(MAKE) O=build-asan SAN="$(ASAN)" CFLAGS="-O1 -g" unit integration
+	$(MAKE) O=build-asan SAN="$(ASAN)" OPT="-O1 -g" unit integration
 
 deps:
 	sh contrib/install-deps.sh
@@ -118,6 +120,6 @@ clean:
 
 # Flags for building one module in isolation: cc $(make -s print-cflags) ...
 print-cflags:
-	@echo $(CFLAGS)
+	@echo $(ALL_CFLAGS)
 print-ldlibs:
 	@echo $(LDLIBS)

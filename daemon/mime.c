@@ -471,6 +471,9 @@ static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 	}
 	if (extract_text(d->type, data, len, charset, &lim, &text, &reason) < 0) {
 		d->error = xstrdup(reason != NULL ? reason : "corrupt");
+		/* A scan without a text layer was read: it has no words. */
+		if (strcmp(d->error, "no_text") == 0)
+			d->words = 0;
 		return;
 	}
 	d->words = wordcount_text(text, strlen(text));

@@ -1,0 +1,432 @@
+/* ctl_show.c — intakectl's reading commands: calls, list, show, missing.
+ * (status is in ctl_status.c.) */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "intaked/ctl.h"
+#include "intaked/metadata.h"
+#include "intaked/roster.h"
+#include "intaked/spool.h"
+#include "intaked/tztime.h"
+#include "intaked/util.h"
+
+/* Longest documents cell in the list table, in characters. */
+#define DOCS_CELL_MAX 48
+
+static int spool_failed(struct ctl *c, const struct err *err)
+{
+	fprintf(c->err, "intakectl: %s\n", err->msg);
+	return CTL_IOERR;
+}
+
+/* ---- calls ---- */
+
+int ctl_cmd_calls(struct ctl *c, const struct ctl_args *a)
+{
+	static const char *const head[] = { "CALL", "TITLE", "DEADLINE", "SUBMITTERS",
+					    "SUBMISSIONS" };
+	(void)a;
+	int rc = ctl_open_spool(c);
+	if (rc != CTL_OK)
+		return rc;
+	struct ctl_table *t = ctl_table_new(head, 5);
+	for (size_t i = 0; i < c->cfg->ncalls; i++) {
+		const struct call_config *call = &c->cfg->calls[i];
+		struct ctl_subs subs;
+		struct err err = { 0 };
+		if (ctl_subs_load(c, call->name, &subs, &err) < 0) {
+			ctl_table_free(&t);
+			return spool_failed(c, &err);
+		}
+		size_t submitters = 0;
+		for (size_t k = 0; k < subs.n; k++)
+			submitters += subs.v[k].current;
+		char deadline[64], nsub[32], nver[32];
+		ctl_format_time(call->deadline, call->zone, deadline, sizeof(deadline));
+		snprintf(nsub, sizeof(nsub), "%zu of %zu", submitters, call->roster->n);
+		snprintf(nver, sizeof(nver), "%zu", subs.n);
+		const char *row[] = { call->name, call->title, deadline, nsub, nver };
+		ctl_table_add(t, row);
+		ctl_subs_free(&subs);
+	}
+	ctl_table_print(t, c->out);
+	ctl_table_free(&t);
+	return CTL_OK;
+}
+
+/* ---- list ---- */
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* "Bangladesh", "France (unverified)", "x@y.org (not in roster)". */
+static char *submitter_cell(const struct metadata *md)
+{
+	if (md->submitter.name == NULL || *md->submitter.name == '\0')
+		return xasprintf("%s (not in roster)", or_dash(md->from));
+	if (!md->submitter.verified)
+		return xasprintf("%s (unverified)", md->submitter.name);
+	return xstrdup(md->submitter.name);
+}
+
+static char *words_cell(const struct metadata *md)
+{
+	if (md->word_count < 0)
+		return xstrdup("-");
+	if (md->word_limit <= 0)
+		return xasprintf("%ld", md->word_count);
+	return xasprintf("%ld/%ld%s", md->word_count, md->word_limit,
+			 md->over_limit ? " over" : "");
+}
+
+/* Document names, "; "-separated, cut to DOCS_CELL_MAX characters. */
+static char *documents_cell(const struct metadata *md)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	if (md->ndocuments == 0)
+		buf_puts(&b, md->counted && strcmp(md->counted, "body") == 0 ? "(body)" : "-");
+	for (size_t i = 0; i < md->ndocuments; i++)
+		if (buf_printf(&b, "%s%s", i ? "; " : "", or_dash(md->documents[i].name)) < 0)
+			break;
+	char *s = buf_steal(&b);
+	size_t chars = 0, cut = 0;
+	for (size_t i = 0; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && ++chars == DOCS_CELL_MAX)
+			cut = i;
+	if (cut > 0 && chars > DOCS_CELL_MAX) {
+		s[cut] = '\0';
+		char *t = xasprintf("%s…", s);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static char *ack_cell(const struct metadata *md)
+{
+	if (md->ack.state && strcmp(md->ack.state, "suppressed") == 0 && md->ack.suppressed)
+		return xasprintf("suppressed: %s", md->ack.suppressed);
+	return xstrdup(or_dash(md->ack.state));
+}
+
+static void list_table(struct ctl *c, const struct call_config *call, const struct ctl_subs *subs)
+{
+	static const char *const head[] = { "ID", "SUBMITTER", "VERSION", "RECEIVED",
+					    "TIMELINESS", "STATUS", "WORDS", "DOCUMENTS", "ACK" };
+	struct ctl_table *t = ctl_table_new(head, 9);
+	size_t superseded = 0;
+	for (size_t i = 0; i < subs->n; i++) {
+		const struct metadata *md = subs->v[i].md;
+		char received[64], version[48];
+		ctl_format_time(md->received_at, call->zone, received, sizeof(received));
+		snprintf(version, sizeof(version), "v%d%s", md->version,
+			 subs->v[i].current ? "" : " superseded");
+		superseded += !subs->v[i].current;
+		char *who = submitter_cell(md), *words = words_cell(md);
+		char *docs = documents_cell(md), *ack = ack_cell(md);
+		const char *row[] = { md->id, who, version, received, md->timeliness,
+				      md->status, words, docs, ack };
+		ctl_table_add(t, row);
+		free(who);
+		free(words);
+		free(docs);
+		free(ack);
+	}
+	ctl_table_print(t, c->out);
+	ctl_table_free(&t);
+	fprintf(c->out, "%zu submission%s, %zu superseded\n", subs->n, subs->n == 1 ? "" : "s",
+		superseded);
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jtime(time_t t)
+{
+	char buf[32];
+	if (t == 0)
+		return json_null();
+	tztime_format_utc(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *list_json_row(const struct call_config *call, const struct ctl_sub *s)
+{
+	const struct metadata *md = s->md;
+	char local[64];
+	ctl_format_time(md->received_at, call->zone, local, sizeof(local));
+	json_t *docs = json_array();
+	for (size_t i = 0; i < md->ndocuments; i++) {
+		const struct md_document *d = &md->documents[i];
+		json_array_append_new(docs, json_pack("{s:o, s:o, s:o, s:o}", "name", jstr(d->name),
+						      "file", jstr(d->file), "words",
+						      d->words < 0 ? json_null() : json_integer(d->words),
+						      "error", jstr(d->error)));
+	}
+	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:o, s:s, s:o, s:o, s:o, s:o, "
+			 "s:b, s:o, s:o, s:o, s:o}",
+			 "id", jstr(md->id), "path", s->relpath,
+			 "submitter", jstr(md->submitter.name), "slug", jstr(md->submitter.slug),
+			 "verified", md->submitter.verified, "version", md->version,
+			 "current", s->current, "received_at", jtime(md->received_at),
+			 "received_local", local, "timeliness", jstr(md->timeliness),
+			 "status", jstr(md->status),
+			 "word_count", md->word_count < 0 ? json_null() : json_integer(md->word_count),
+			 "word_limit", md->word_limit > 0 ? json_integer(md->word_limit) : json_null(),
+			 "over_limit", md->over_limit, "documents", docs, "from", jstr(md->from),
+			 "ack", jstr(md->ack.state), "ack_suppressed", jstr(md->ack.suppressed));
+}
+
+static void list_json(struct ctl *c, const struct call_config *call, const struct ctl_subs *subs)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < subs->n; i++)
+		json_array_append_new(arr, list_json_row(call, &subs->v[i]));
+	json_dumpf(arr, c->out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	fputc('\n', c->out);
+	json_decref(arr);
+}
+
+int ctl_cmd_list(struct ctl *c, const struct ctl_args *a)
+{
+	const struct call_config *call = ctl_find_call(c, a->pos[0]);
+	if (call == NULL)
+		return CTL_FAIL;
+	int rc = ctl_open_spool(c);
+	if (rc != CTL_OK)
+		return rc;
+	struct ctl_subs subs;
+	struct err err = { 0 };
+	if (ctl_subs_load(c, call->name, &subs, &err) < 0)
+		return spool_failed(c, &err);
+	if (a->json)
+		list_json(c, call, &subs);
+	else
+		list_table(c, call, &subs);
+	ctl_subs_free(&subs);
+	return CTL_OK;
+}
+
+/* ---- show ---- */
+
+static void show_line(struct ctl *c, const char *key, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	char *clean = ctl_clean(value);
+	fprintf(c->out, "%-12s %s\n", key, clean);
+	free(clean);
+}
+
+static void show_fmt(struct ctl *c, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void show_fmt(struct ctl *c, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	show_line(c, key, s);
+	free(s);
+}
+
+static void show_times(struct ctl *c, const struct metadata *md, const char *zone)
+{
+	char local[64], utc[32];
+	if (md->received_at) {
+		ctl_format_time(md->received_at, zone, local, sizeof(local));
+		tztime_format_utc(md->received_at, utc, sizeof(utc));
+		show_fmt(c, "received:", "%s (%s)", local, utc);
+	}
+	if (md->deadline) {
+		ctl_format_time(md->deadline, zone, local, sizeof(local));
+		show_fmt(c, "deadline:", "%s%s", local, md->extended ? " (extension)" : "");
+	}
+	if (md->filed_at) {
+		tztime_format_utc(md->filed_at, utc, sizeof(utc));
+		show_line(c, "filed:", utc);
+	}
+}
+
+static void show_submission(struct ctl *c, const struct metadata *md)
+{
+	const struct call_config *call = md->call ? config_find_call(c->cfg, md->call) : NULL;
+	show_fmt(c, "call:", "%s%s%s%s", or_dash(md->call), md->call_title ? " (" : "",
+		 md->call_title ? md->call_title : "", md->call_title ? ")" : "");
+	if (md->call && call == NULL)
+		show_line(c, "", "(this call is no longer in the configuration)");
+	show_fmt(c, "status:", "%s, %s", or_dash(md->status), or_dash(md->timeliness));
+	show_fmt(c, "version:", "v%d%s%s%s%s", md->version,
+		 md->supersedes ? ", supersedes " : "", md->supersedes ? md->supersedes : "",
+		 md->superseded_by ? ", superseded by " : "",
+		 md->superseded_by ? md->superseded_by : "");
+	show_fmt(c, "submitter:", "%s (%s, matched by %s, %s)", ctl_submitter_name(md),
+		 or_dash(md->submitter.slug), or_dash(md->submitter.matched_by),
+		 md->submitter.verified ? "verified" : "not verified");
+	if (md->word_count >= 0 && md->word_limit > 0)
+		show_fmt(c, "words:", "%ld of %ld, counted in the %s%s", md->word_count,
+			 md->word_limit, or_dash(md->counted), md->over_limit ? ", OVER THE LIMIT" : "");
+	else if (md->word_count >= 0)
+		show_fmt(c, "words:", "%ld, counted in the %s", md->word_count, or_dash(md->counted));
+}
+
+static void show_documents(struct ctl *c, const struct metadata *md, const char *abs)
+{
+	if (md->ndocuments == 0)
+		return;
+	fprintf(c->out, "documents:\n");
+	for (size_t i = 0; i < md->ndocuments; i++) {
+		const struct md_document *d = &md->documents[i];
+		char *name = ctl_clean(or_dash(d->name)), *file = ctl_clean(or_dash(d->file));
+		char *err = ctl_clean(d->error);
+		if (d->error)
+			fprintf(c->out, "  %s: unreadable (%s), %zu bytes\n", name, err, d->size);
+		else if (d->words >= 0)
+			fprintf(c->out, "  %s: %ld words, %zu bytes\n", name, d->words, d->size);
+		else
+			fprintf(c->out, "  %s: not counted (%s), %zu bytes\n", name,
+				or_dash(d->type), d->size);
+		if (d->file)
+			fprintf(c->out, "    %s/%s\n", abs, file);
+		free(name);
+		free(file);
+		free(err);
+	}
+}
+
+static void show_ack(struct ctl *c, const struct metadata *md)
+{
+	char sent[32] = "";
+	if (md->ack.state == NULL)
+		return;
+	if (md->ack.sent_at)
+		tztime_format_utc(md->ack.sent_at, sent, sizeof(sent));
+	show_fmt(c, "ack:", "%s%s%s%s%s%s", md->ack.state, md->ack.to ? " to " : "",
+		 md->ack.to ? md->ack.to : "", md->ack.suppressed ? " (" : "",
+		 md->ack.suppressed ? md->ack.suppressed : "", md->ack.suppressed ? ")" : "");
+	if (sent[0])
+		show_line(c, "ack sent:", sent);
+	show_line(c, "ack msgid:", md->ack.message_id);
+	show_line(c, "ack outbox:", md->ack.outbox_id);
+}
+
+int ctl_cmd_show(struct ctl *c, const struct ctl_args *a)
+{
+	int rc = ctl_open_spool(c);
+	if (rc != CTL_OK)
+		return rc;
+	char *rel = NULL;
+	struct metadata *md = NULL;
+	struct err err = { 0 };
+	int found = ctl_find_entry(c, a->pos[0], &rel, &md, &err);
+	if (found < 0)
+		return spool_failed(c, &err);
+	if (found == 0) {
+		char *id = ctl_clean(a->pos[0]);
+		fprintf(c->err, "intakectl: no entry with id \"%s\" in %s (see: intakectl list CALL)\n",
+			id, spool_dir(c->sp));
+		free(id);
+		return CTL_FAIL;
+	}
+	char *abs = spool_abs(c->sp, rel);
+	const struct call_config *call = md->call ? config_find_call(c->cfg, md->call) : NULL;
+	const char *zone = md->zone ? md->zone : call ? call->zone : NULL;
+	show_line(c, "id:", md->id);
+	show_line(c, "kind:", md->kind);
+	show_line(c, "reason:", md->reason);
+	if (md->kind && strcmp(md->kind, "submission") == 0)
+		show_submission(c, md);
+	show_fmt(c, "from:", "%s%s%s%s", md->from_name && *md->from_name ? md->from_name : "",
+		 md->from_name && *md->from_name ? " <" : "", or_dash(md->from),
+		 md->from_name && *md->from_name ? ">" : "");
+	show_line(c, "subject:", md->subject);
+	show_line(c, "message-id:", md->message_id);
+	show_line(c, "date:", md->date_header);
+	show_times(c, md, zone);
+	show_documents(c, md, abs);
+	show_ack(c, md);
+	show_line(c, "path:", abs);
+	show_fmt(c, "metadata:", "%s/metadata.json", abs);
+	show_fmt(c, "message:", "%s/message.eml (%zu bytes, sha256 %s)", abs, md->raw_size,
+		 or_dash(md->raw_sha256));
+	free(abs);
+	free(rel);
+	metadata_free(&md);
+	return CTL_OK;
+}
+
+/* ---- missing ---- */
+
+static bool slug_submitted(const struct ctl_subs *subs, const char *slug)
+{
+	for (size_t i = 0; i < subs->n; i++)
+		if (subs->v[i].md->submitter.slug && strcmp(subs->v[i].md->submitter.slug, slug) == 0)
+			return true;
+	return false;
+}
+
+static char *addresses_cell(const struct roster_member *m)
+{
+	struct buf b;
+	buf_init(&b, 1u << 16);
+	for (size_t i = 0; i < m->addresses.n; i++)
+		buf_printf(&b, "%s%s", b.len ? "; " : "", m->addresses.v[i]);
+	for (size_t i = 0; i < m->domains.n; i++)
+		buf_printf(&b, "%s@%s", b.len ? "; " : "", m->domains.v[i]);
+	return buf_steal(&b);
+}
+
+int ctl_cmd_missing(struct ctl *c, const struct ctl_args *a)
+{
+	static const char *const head[] = { "MEMBER", "ADDRESSES", "DEADLINE" };
+	const struct call_config *call = ctl_find_call(c, a->pos[0]);
+	if (call == NULL)
+		return CTL_FAIL;
+	int rc = ctl_open_spool(c);
+	if (rc != CTL_OK)
+		return rc;
+	struct ctl_subs subs;
+	struct err err = { 0 };
+	if (ctl_subs_load(c, call->name, &subs, &err) < 0)
+		return spool_failed(c, &err);
+	if (call->roster->n == 0) {
+		fprintf(c->out, "%s has no roster: nobody is expected\n", call->name);
+		ctl_subs_free(&subs);
+		return CTL_OK;
+	}
+	struct ctl_table *t = ctl_table_new(head, 3);
+	size_t missing = 0;
+	for (size_t i = 0; i < call->roster->n; i++) {
+		const struct roster_member *m = &call->roster->members[i];
+		if (slug_submitted(&subs, m->slug))
+			continue;
+		time_t dl = config_deadline_for(call, m->name);
+		char deadline[80], shown[96];
+		ctl_format_time(dl, call->zone, deadline, sizeof(deadline));
+		snprintf(shown, sizeof(shown), "%s%s", deadline, dl != call->deadline ? " (extension)" : "");
+		char *addrs = addresses_cell(m);
+		const char *row[] = { m->name, addrs, shown };
+		ctl_table_add(t, row);
+		free(addrs);
+		missing++;
+	}
+	if (missing > 0)
+		ctl_table_print(t, c->out);
+	fprintf(c->out, "%zu of %zu members have not submitted to %s\n", missing,
+		call->roster->n, call->name);
+	ctl_table_free(&t);
+	ctl_subs_free(&subs);
+	return CTL_OK;
+}

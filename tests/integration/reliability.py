@@ -1,0 +1,198 @@
+"""Helpers of the crash, fault and security tests (issue 8): a foreground
+intaked that can be SIGKILLed, generated submissions, and the consistency
+check every crash run ends with."""
+import collections
+import email
+import email.policy
+import glob
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from datetime import timedelta
+
+from mail import message, multipart, utc
+
+# Where acknowledgements of generated mail land: the roster missions' own
+# mailboxes, and the bed's catch-all for everyone else.
+ROSTER_SENDERS = ['bangladesh@mofa.gov.bd', 'france@diplomatie.gouv.fr',
+                  'mexico@sre.gob.mx', 'china@mfa.gov.cn']
+ACK_MAILBOXES = ROSTER_SENDERS + ['catchall@example.org', 'stranger@gmail.test']
+FAULT_POINTS = ['after-message', 'after-worker', 'after-outbox-queue', 'after-ledger',
+                'after-commit', 'before-mark', 'after-smtp']
+LONG = bool(os.environ.get('INTAKED_LONG'))
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def submission(i, tag='crash'):
+    """The i-th generated submission: one in five from a roster mission
+    (versions pile up), the others from distinct unknown senders; every
+    third with a small text document."""
+    if i % 5 == 0:
+        frm = ROSTER_SENDERS[(i // 5) % len(ROSTER_SENDERS)]
+    else:
+        frm = f'delegate{i}@mission{i}.test'
+    msgid = f'<{tag}{i}.{os.getpid()}@generated.test>'
+    date = utc(2022, 3, 20, 9) + timedelta(minutes=i)
+    text = f'Written input number {i} of the {tag} run, with some words to count.\n'
+    if i % 3 == 0:
+        raw = multipart(f'Delegate {i} <{frm}>', 'intake+imrf@example.org', f'Input {i}',
+                        'Please find our input attached.', date, msgid,
+                        [(f'input {i}.txt', 'text/plain', (text * 3).encode())])
+    else:
+        raw = message(f'Delegate {i} <{frm}>', 'intake+imrf@example.org', f'Input {i}',
+                      text, date, msgid)
+    return msgid, raw, date
+
+
+class Daemon:
+    """intaked --foreground as a child that the test may SIGKILL."""
+
+    def __init__(self, h, env=None, args=()):
+        self.h = h
+        self.log = os.path.join(h.dir, 'foreground.log')
+        cmd = [os.path.join(h.build, 'intaked'), '-c', h.conf, '--foreground', *args]
+        self.f = open(self.log, 'ab')
+        self.p = subprocess.Popen(cmd, stdout=self.f, stderr=self.f,
+                                  env=dict(os.environ, **(env or {})))
+
+    def kill(self):
+        if self.p.poll() is None:
+            os.kill(self.p.pid, signal.SIGKILL)
+        self.p.wait(timeout=30)
+        self.f.close()
+        return self.p.returncode
+
+    def stop(self):
+        """SIGTERM; returns the exit status."""
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=60)
+        finally:
+            self.f.close()
+        return rc
+
+    def text(self):
+        with open(self.log, errors='replace') as f:
+            return f.read()
+
+
+def run_once(h, env=None, args=(), timeout=180):
+    """intaked --once with extra environment; returns the CompletedProcess
+    (no assertion on the status: a fault point kills it)."""
+    cmd = [os.path.join(h.build, 'intaked'), '-c', h.conf, '--once', *args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       env=dict(os.environ, **(env or {})))
+    h.logs.append((' '.join(['--once', *args]) + f' env={env}', p.stdout, p.stderr))
+    return p
+
+
+def wait_until(cond, timeout, what, step=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TimeoutError(f'timed out after {timeout}s waiting for {what}')
+        time.sleep(step)
+
+
+def ack_counts(h, users=ACK_MAILBOXES):
+    """Counter: In-Reply-To -> acknowledgements delivered."""
+    c = collections.Counter()
+    for user in users:
+        for raw in h.inbox(user):
+            m = email.message_from_bytes(raw, policy=email.policy.compat32)
+            if m['Auto-Submitted'] and m['In-Reply-To']:
+                c[m['In-Reply-To'].strip()] += 1
+    return c
+
+
+def wait_acks_settled(h, msgids, timeout=60):
+    """Wait until every message id has an acknowledgement and the total no
+    longer moves (Postfix delivers asynchronously)."""
+    want = set(msgids)
+    last = [None, time.monotonic()]
+
+    def settled():
+        c = ack_counts(h)
+        total = sum(c.values())
+        if not want <= set(c):
+            return None
+        if total != last[0]:
+            last[0], last[1] = total, time.monotonic()
+            return None
+        return c if time.monotonic() - last[1] >= 1.5 else None
+    return wait_until(settled, timeout, 'acknowledgements', step=0.5)
+
+
+def read_ledger(spool):
+    """[(sha, relpath)] of SPOOL/state/ledger (format: ledger.c)."""
+    out = []
+    with open(os.path.join(spool, 'state', 'ledger'), encoding='utf-8', errors='replace') as f:
+        for line in f:
+            if not line.endswith('\n'):
+                continue  # torn last line: cut by ledger_open
+            fields = line.rstrip('\n').split('\t')
+            if fields[0] != 'L1' or len(fields) != 8:
+                continue
+            out.append((fields[2], fields[7]))
+    return out
+
+
+def leftovers(spool):
+    return sorted(glob.glob(os.path.join(spool, 'tmp', '*')) +
+                  glob.glob(os.path.join(spool, 'outbox', 'tmp', '*')))
+
+
+def check_consistency(h, appended, user='intake@example.org', acks=True):
+    """appended: {sha: raw}. The crash tests' end state."""
+    entries = h.entries_all()
+    by_sha = collections.defaultdict(list)
+    for rel, md in entries:
+        by_sha[md['raw_sha256']].append(rel)
+    # Every message filed exactly once, byte-exact.
+    for s, raw in appended.items():
+        assert len(by_sha.get(s, [])) == 1, (s, by_sha.get(s))
+        eml = h.read(by_sha[s][0], 'message.eml')
+        assert eml == raw and sha(eml) == s, by_sha[s][0]
+    extra = set(by_sha) - set(appended)
+    assert not extra, ('filed but never appended', extra)
+    # Identical to what the server holds, and every one marked filed.
+    server = h.bed.messages(user)
+    assert sorted(sha(m.raw) for m in server) == sorted(appended), 'server and spool differ'
+    unmarked = [m.uid for m in server if '$Filed' not in m.flags]
+    assert not unmarked, ('not marked $Filed', unmarked)
+    # Nothing left in staging areas.
+    assert leftovers(h.spool) == [], leftovers(h.spool)
+    # Ledger and spool agree: each entry has its record; a record whose
+    # entry exists names that entry's bytes.
+    ledger = read_ledger(h.spool)
+    recs = collections.defaultdict(set)
+    for s, rel in ledger:
+        recs[rel].add(s)
+    for rel, md in entries:
+        assert md['raw_sha256'] in recs.get(rel, ()), ('entry without ledger record', rel)
+    for s, rel in ledger:
+        if os.path.isdir(os.path.join(h.spool, rel)):
+            md = json.load(open(os.path.join(h.spool, rel, 'metadata.json')))
+            # A record of another message at this path is the trace of a
+            # crash between ledger and commit; it must not hide a message.
+            if md['raw_sha256'] != s:
+                assert s in by_sha, ('stale ledger record hides a message', s, rel)
+    if not acks:
+        return None
+    msgids = [email.message_from_bytes(raw)['Message-ID'].strip() for raw in appended.values()]
+    c = wait_acks_settled(h, msgids)
+    for mid in msgids:
+        assert 1 <= c[mid] <= 2, (mid, c[mid])
+    for rel, md in entries:
+        assert md['ack']['state'] == 'sent', (rel, md['ack'])
+    return c
