@@ -109,8 +109,8 @@ static const struct builtin builtins[] = {
 	  "Dear colleagues,\n"
 	  "\n"
 	  "This is a reminder that written inputs to {call_title} are due no later\n"
-	  "than {deadline_local} ({deadline_utc}), with a maximum of {word_limit}\n"
-	  "words.\n"
+	  "than {deadline_local} ({deadline_utc}).\n"
+	  "{limit}\n"
 	  "\n"
 	  "{status}\n"
 	  "\n"
@@ -137,6 +137,47 @@ static const struct builtin builtins[] = {
 	  "The full list of inputs is attached as a CSV file.\n"
 	  "\n"
 	  "This message was generated automatically.\n" },
+	{ "reminder_limit", "en", "Inputs should not exceed {word_limit} words." },
+	{ "reminder_no_limit", "en", "No word limit applies." },
+	/* The digest's {summary}: sections built by daemon/digest.c. */
+	{ "digest_totals", "en",
+	  "Totals (latest version of each input):\n"
+	  "  Inputs received:            {submitters} ({versions} versions)\n"
+	  "  On time:                    {on_time}\n"
+	  "  Within the grace period:    {within_grace}\n"
+	  "  Late:                       {late}\n"
+	  "  Rejected:                   {rejected}\n"
+	  "  Received before opening:    {early}\n"
+	  "  Over the word limit:        {over_limit}\n"
+	  "  From unknown senders:       {unknown}\n"
+	  "  With unreadable documents:  {unreadable}" },
+	{ "digest_new", "en", "Received since the last digest ({since}):" },
+	{ "digest_new_first", "en", "Received so far:" },
+	{ "digest_missing", "en", "Not yet received ({count} of {members} roster members):" },
+	{ "digest_flagged", "en", "Late, rejected or over the word limit:" },
+	{ "digest_unknown", "en", "From senders not in the roster:" },
+	{ "digest_unreadable", "en", "Documents that could not be read:" },
+	{ "digest_undelivered", "en", "Mail that could not be delivered:" },
+	{ "digest_none", "en", "- none" },
+	{ "digest_line", "en",
+	  "- {submitter}, version {version}, {received_local}: {words} words, {outcome}" },
+	{ "digest_missing_line", "en", "- {submitter}" },
+	{ "digest_missing_extended", "en", "- {submitter} (extended to {deadline_local})" },
+	{ "digest_unknown_line", "en", "- {from}: \"{subject}\", {received_local}" },
+	{ "digest_unreadable_line", "en", "- {submitter}: {name} ({reason})" },
+	{ "digest_undelivered_ack", "en", "- Acknowledgement to {rcpt} ({submitter}, version {version})" },
+	{ "digest_undelivered_reminder", "en", "- Reminder to {rcpt}: {error}" },
+	{ "digest_undelivered_digest", "en", "- Digest to {rcpt}: {error}" },
+	{ "digest_mailbox", "en",
+	  "Also received since the last digest: {ignored} automatic replies, bounces\n"
+	  "or list messages, and {unmatched} messages for no known consultation\n"
+	  "(kept, not recorded as inputs)." },
+	{ "digest_on_time", "en", "on time" },
+	{ "digest_within_grace", "en", "within the grace period" },
+	{ "digest_late", "en", "late" },
+	{ "digest_rejected", "en", "rejected" },
+	{ "digest_early", "en", "before the opening" },
+	{ "digest_over_limit", "en", "over the limit of {word_limit} words" },
 
 	/* ---------------------------------------------------------- fr */
 	{ "ack_subject", "fr", "Accusé de réception : {subject}" },
@@ -234,8 +275,8 @@ static const struct builtin builtins[] = {
 	  "Chers collègues,\n"
 	  "\n"
 	  "Nous vous rappelons que les contributions écrites à {call_title} sont\n"
-	  "attendues au plus tard le {deadline_local} ({deadline_utc}), dans la\n"
-	  "limite de {word_limit} mots.\n"
+	  "attendues au plus tard le {deadline_local} ({deadline_utc}).\n"
+	  "{limit}\n"
 	  "\n"
 	  "{status}\n"
 	  "\n"
@@ -263,6 +304,50 @@ static const struct builtin builtins[] = {
 	  "La liste complète des contributions est jointe au format CSV.\n"
 	  "\n"
 	  "Ce message a été généré automatiquement.\n" },
+	{ "reminder_limit", "fr", "Les contributions ne doivent pas dépasser {word_limit} mots." },
+	{ "reminder_no_limit", "fr", "Aucune limite de mots ne s'applique." },
+	{ "digest_totals", "fr",
+	  "Totaux (dernière version de chaque contribution) :\n"
+	  "  Contributions reçues :            {submitters} ({versions} versions)\n"
+	  "  Dans les délais :                 {on_time}\n"
+	  "  Pendant le délai de grâce :       {within_grace}\n"
+	  "  En retard :                       {late}\n"
+	  "  Refusées :                        {rejected}\n"
+	  "  Reçues avant l'ouverture :        {early}\n"
+	  "  Au-delà de la limite de mots :    {over_limit}\n"
+	  "  D'expéditeurs inconnus :          {unknown}\n"
+	  "  Avec des documents illisibles :   {unreadable}" },
+	{ "digest_new", "fr", "Reçues depuis le dernier récapitulatif ({since}) :" },
+	{ "digest_new_first", "fr", "Reçues à ce jour :" },
+	{ "digest_missing", "fr",
+	  "Pas encore reçues ({count} sur {members} membres de la liste) :" },
+	{ "digest_flagged", "fr", "En retard, refusées ou au-delà de la limite de mots :" },
+	{ "digest_unknown", "fr", "D'expéditeurs absents de la liste :" },
+	{ "digest_unreadable", "fr", "Documents illisibles :" },
+	{ "digest_undelivered", "fr", "Messages qui n'ont pas pu être remis :" },
+	{ "digest_none", "fr", "- aucune" },
+	{ "digest_line", "fr",
+	  "- {submitter}, version {version}, {received_local} : {words} mots, {outcome}" },
+	{ "digest_missing_line", "fr", "- {submitter}" },
+	{ "digest_missing_extended", "fr",
+	  "- {submitter} (délai prolongé au {deadline_local})" },
+	{ "digest_unknown_line", "fr", "- {from} : « {subject} », {received_local}" },
+	{ "digest_unreadable_line", "fr", "- {submitter} : {name} ({reason})" },
+	{ "digest_undelivered_ack", "fr",
+	  "- Accusé de réception à {rcpt} ({submitter}, version {version})" },
+	{ "digest_undelivered_reminder", "fr", "- Rappel à {rcpt} : {error}" },
+	{ "digest_undelivered_digest", "fr", "- Récapitulatif à {rcpt} : {error}" },
+	{ "digest_mailbox", "fr",
+	  "Également reçus depuis le dernier récapitulatif : {ignored} réponses\n"
+	  "automatiques, avis de non-remise ou messages de listes, et {unmatched}\n"
+	  "messages ne correspondant à aucune consultation (conservés, non\n"
+	  "enregistrés comme contributions)." },
+	{ "digest_on_time", "fr", "dans les délais" },
+	{ "digest_within_grace", "fr", "pendant le délai de grâce" },
+	{ "digest_late", "fr", "en retard" },
+	{ "digest_rejected", "fr", "refusée" },
+	{ "digest_early", "fr", "avant l'ouverture" },
+	{ "digest_over_limit", "fr", "au-delà de la limite de {word_limit} mots" },
 
 	/* ---------------------------------------------------------- es */
 	{ "ack_subject", "es", "Acuse de recibo: {subject}" },
@@ -358,8 +443,8 @@ static const struct builtin builtins[] = {
 	  "Estimados colegas:\n"
 	  "\n"
 	  "Les recordamos que las contribuciones escritas a {call_title} deben\n"
-	  "presentarse a más tardar el {deadline_local} ({deadline_utc}), con un\n"
-	  "máximo de {word_limit} palabras.\n"
+	  "presentarse a más tardar el {deadline_local} ({deadline_utc}).\n"
+	  "{limit}\n"
 	  "\n"
 	  "{status}\n"
 	  "\n"
@@ -387,6 +472,51 @@ static const struct builtin builtins[] = {
 	  "La lista completa de contribuciones se adjunta en formato CSV.\n"
 	  "\n"
 	  "Este mensaje ha sido generado automáticamente.\n" },
+	{ "reminder_limit", "es", "Las contribuciones no deben superar las {word_limit} palabras." },
+	{ "reminder_no_limit", "es", "No se aplica ningún límite de palabras." },
+	{ "digest_totals", "es",
+	  "Totales (última versión de cada contribución):\n"
+	  "  Contribuciones recibidas:           {submitters} ({versions} versiones)\n"
+	  "  Dentro del plazo:                   {on_time}\n"
+	  "  Dentro del período de gracia:       {within_grace}\n"
+	  "  Fuera de plazo:                     {late}\n"
+	  "  Rechazadas:                         {rejected}\n"
+	  "  Recibidas antes de la apertura:     {early}\n"
+	  "  Por encima del límite de palabras:  {over_limit}\n"
+	  "  De remitentes desconocidos:         {unknown}\n"
+	  "  Con documentos ilegibles:           {unreadable}" },
+	{ "digest_new", "es", "Recibidas desde el último resumen ({since}):" },
+	{ "digest_new_first", "es", "Recibidas hasta la fecha:" },
+	{ "digest_missing", "es",
+	  "Aún no recibidas ({count} de {members} miembros de la lista):" },
+	{ "digest_flagged", "es",
+	  "Fuera de plazo, rechazadas o por encima del límite de palabras:" },
+	{ "digest_unknown", "es", "De remitentes que no figuran en la lista:" },
+	{ "digest_unreadable", "es", "Documentos que no pudieron leerse:" },
+	{ "digest_undelivered", "es", "Mensajes que no pudieron entregarse:" },
+	{ "digest_none", "es", "- ninguna" },
+	{ "digest_line", "es",
+	  "- {submitter}, versión {version}, {received_local}: {words} palabras, {outcome}" },
+	{ "digest_missing_line", "es", "- {submitter}" },
+	{ "digest_missing_extended", "es",
+	  "- {submitter} (plazo prorrogado hasta el {deadline_local})" },
+	{ "digest_unknown_line", "es", "- {from}: «{subject}», {received_local}" },
+	{ "digest_unreadable_line", "es", "- {submitter}: {name} ({reason})" },
+	{ "digest_undelivered_ack", "es",
+	  "- Acuse de recibo a {rcpt} ({submitter}, versión {version})" },
+	{ "digest_undelivered_reminder", "es", "- Recordatorio a {rcpt}: {error}" },
+	{ "digest_undelivered_digest", "es", "- Resumen a {rcpt}: {error}" },
+	{ "digest_mailbox", "es",
+	  "También recibidos desde el último resumen: {ignored} respuestas\n"
+	  "automáticas, avisos de no entrega o mensajes de listas, y {unmatched}\n"
+	  "mensajes que no corresponden a ninguna consulta (conservados, no\n"
+	  "registrados como contribuciones)." },
+	{ "digest_on_time", "es", "dentro del plazo" },
+	{ "digest_within_grace", "es", "dentro del período de gracia" },
+	{ "digest_late", "es", "fuera de plazo" },
+	{ "digest_rejected", "es", "rechazada" },
+	{ "digest_early", "es", "antes de la apertura" },
+	{ "digest_over_limit", "es", "por encima del límite de {word_limit} palabras" },
 };
 
 static const char *lookup(const char *name, const char *lang)
