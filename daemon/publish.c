@@ -224,11 +224,16 @@ static int copy_documents(const struct spool *sp, const char *relpath, const str
 			continue;
 		}
 		char *safe = publish_safe_name(fname);
-		if (plain_name(safe) && copy_file(entryfd, "files", fname, slugfd, safe, err) == 0)
-			d->path = xasprintf("files/%s/%s", slug, safe);
-		free(safe);
-		if (d->path == NULL)
+		if (!plain_name(safe)) {
+			log_warnx("event=publish-skip path=%s file=%s reason=name-too-long",
+				  log_q(relpath), log_q(m->file));
+		} else if (copy_file(entryfd, "files", fname, slugfd, safe, err) < 0) {
+			free(safe);
 			goto out;
+		} else {
+			d->path = xasprintf("files/%s/%s", slug, safe);
+		}
+		free(safe);
 	}
 	if (by_body) {
 		struct publish_doc *d = &row->docs[row->ndocs++];

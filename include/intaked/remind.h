@@ -2,13 +2,23 @@
  * offset in `reminders` before the (member's) deadline, to the roster's
  * full addresses of the members who have not submitted (or all, per
  * `remind`). Each (call, member, offset) at most once, recorded in
- * SPOOL/state/ before the mail is queued in the outbox; after downtime only
- * the latest missed offset goes out; never after the deadline.
- * Auto-Submitted: auto-generated. */
+ * SPOOL/state/reminders (schedstate.h) before the mail is queued in the
+ * outbox; after downtime only the latest missed offset goes out; never
+ * after the deadline, nor before the call opens. Auto-Submitted:
+ * auto-generated.
+ *
+ * "Submitted" means: at least one version, of any status, filed under the
+ * member's slug with submitter.verified (an unverified mail in the
+ * member's name, e.g. failing DMARC, does not stop the reminders). A
+ * member with several full addresses gets one mail per address, each
+ * recorded on its own: (call, member, offset, address). A deadline moved
+ * in the configuration, or by an extension, moves the offsets not sent
+ * yet; one already sent is not sent again. */
 #ifndef INTAKED_REMIND_H
 #define INTAKED_REMIND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 #include "intaked/config.h"
@@ -23,7 +33,23 @@ struct spool;
 int remind_run(const struct config *cfg, const struct spool *sp,
 	       const struct call_config *call, time_t now, bool dry_run, FILE *out,
 	       struct err *err);
-/* The earliest instant after now at which a reminder becomes due, or 0. */
+/* The earliest instant after now at which a reminder becomes due, or 0.
+ * From the configuration alone (sp is not read): it may name an instant
+ * at which, in the end, nobody needs reminding. */
 time_t remind_next_due(const struct config *cfg, const struct spool *sp, time_t now);
+
+/* The planning rule, pure (exposed for tests). offsets: seconds before
+ * the deadline, any order; opens: 0 for none. The index of the offset due
+ * at now: the smallest one whose instant (deadline - offset) has come, so
+ * that after downtime only the latest missed one goes out; -1 when none
+ * is due, when now is at or after the deadline, or before opens. */
+int remind_due_index(const long *offsets, size_t n, time_t deadline, time_t opens, time_t now);
+/* The first instant after now at which remind_due_index changes to an
+ * offset (deadline - offset, or opens when that comes later), or 0. */
+time_t remind_next_instant(const long *offsets, size_t n, time_t deadline, time_t opens,
+			   time_t now);
+/* "7d", "1d", "3h", "90m", "45s": the offset's name in records and logs,
+ * one spelling per value. out holds at least 24 bytes. */
+void remind_offset_name(long offset, char *out, size_t n);
 
 #endif

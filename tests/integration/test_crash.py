@@ -70,6 +70,7 @@ def test_crash_random_kills(h):
             return all('$Filed' in m.flags for m in server) and not queued
         wait_until(drained, 120 if not LONG else 900, 'everything filed and sent', step=0.5)
     finally:
-        assert d.stop() == 0, d.text()[-2000:]
+        rc = d.stop()
+        assert rc == 0, (rc, d.text()[-2000:])
     h.once('--now', h.iso_now(hours=2))
     check_consistency(h, appended)
