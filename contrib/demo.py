@@ -53,7 +53,7 @@ def main():
     port_base = int(os.environ.get('TESTBED_PORT_BASE', '25000'))
     with Testbed(port_base=port_base) as bed:
         h = Harness(bed, build, keep=True)
-        h.config(calls=(IMRF, GCM))
+        h.config(calls=(dict(IMRF, word_limit='5000'), GCM))
         print(f'== Servers up (Dovecot IMAPS 127.0.0.1:{bed.imaps_port}, Postfix '
               f'submission 127.0.0.1:{bed.submission_port}); config {h.conf}')
         for name, raw, when in samples():

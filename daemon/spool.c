@@ -270,7 +270,6 @@ int spool_open(const char *dir, struct spool **sp_r, struct err *err)
 	sp->dir = xstrdup(dir);
 	sp->fd = fd;
 	sp->lock_fd = -1;
-	spool_cleanup_tmp(sp);
 	*sp_r = sp;
 	return 0;
 fail:
@@ -305,6 +304,9 @@ int spool_lock(struct spool *sp, struct err *err)
 		return -1;
 	}
 	sp->lock_fd = fd;
+	/* Half-built entries of a crashed run: only the lock holder may
+	 * remove them, or a reader would race the daemon's current entry. */
+	spool_cleanup_tmp(sp);
 	return 0;
 }
 

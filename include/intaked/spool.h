@@ -26,13 +26,14 @@ struct spool_entry {
 				   * (sanitize_write_unique); owned by the entry */
 };
 
-/* Create the layout if missing (dirs 0750) and remove leftovers in tmp/
- * (logged as event=spool-cleanup). dir itself may be a symlink; nothing
+/* Create the layout if missing (dirs 0750); spool_lock() removes the
+ * leftovers in tmp/ (logged as event=spool-cleanup). dir itself may be a symlink; nothing
  * inside it is ever followed: a symlinked area is an ERR_CONFIG error. */
 int spool_open(const char *dir, struct spool **sp_r, struct err *err);
 void spool_close(struct spool **sp);
 /* Take state/intaked.lock (flock, held until spool_close): one daemon per
- * spool. ERR_TEMP if another process holds it. */
+ * spool; then remove the leftovers of a crashed run in tmp/. ERR_TEMP if
+ * another process holds the lock. */
 int spool_lock(struct spool *sp, struct err *err);
 const char *spool_dir(const struct spool *sp);
 

@@ -243,6 +243,10 @@ static void test_leftovers_cleaned(void **state)
 
 	spool_close(&f->sp);
 	assert_int_equal(spool_open(f->dir, &f->sp, NULL), 0);
+	/* Only the daemon, holding the lock, clears tmp/: a reader such as
+	 * intakectl must not remove an entry the daemon is building. */
+	assert_int_equal(tmp_entries(f), 3);
+	assert_int_equal(spool_lock(f->sp, NULL), 0);
 	assert_int_equal(tmp_entries(f), 0);
 	assert_true(fsio_exists(target));
 	/* The crashed entry's fds are still open here; free it as the process
