@@ -180,10 +180,63 @@ int ctl_list_calls(struct ctl *c, struct strlist *names, struct err *err)
 	return list_subdirs(c, "calls", names, err);
 }
 
+/* spool_each_submission's callback stops the walk by returning non-zero;
+ * this remembers that it did, so the areas after calls/ are skipped too. */
+struct each {
+	ctl_entry_fn fn;
+	void *arg;
+	bool stopped;
+};
+
+static int each_visit(const char *relpath, const struct metadata *md, void *arg)
+{
+	struct each *e = arg;
+	if (e->fn(relpath, md, e->arg) != 0)
+		e->stopped = true;
+	return e->stopped;
+}
+
+/* Entries one level (quarantine/ID) or two levels (unmatched/DAY/ID) down;
+ * one whose metadata.json cannot be read is skipped, as in calls/. */
+static int each_in_area(struct ctl *c, struct each *e, const char *area, int depth,
+			struct err *err)
+{
+	struct strlist names = { 0 };
+	int rc = list_subdirs(c, area, &names, err);
+	for (size_t i = 0; rc == 0 && !e->stopped && i < names.n; i++) {
+		char *rel = xasprintf("%s/%s", area, names.v[i]);
+		struct metadata *md = NULL;
+		struct err lerr = { 0 };
+		if (depth > 1)
+			rc = each_in_area(c, e, rel, depth - 1, err);
+		else if (spool_relpath_valid(rel) && spool_load_metadata(c->sp, rel, &md, &lerr) == 0)
+			each_visit(rel, md, e);
+		metadata_free(&md);
+		free(rel);
+	}
+	strlist_free(&names);
+	return rc;
+}
+
+int ctl_each_entry(struct ctl *c, ctl_entry_fn fn, void *arg, struct err *err)
+{
+	struct each e = { .fn = fn, .arg = arg };
+	struct strlist calls = { 0 };
+	int rc = ctl_list_calls(c, &calls, err);
+	for (size_t i = 0; rc == 0 && !e.stopped && i < calls.n; i++)
+		rc = spool_each_submission(c->sp, calls.v[i], each_visit, &e, err);
+	strlist_free(&calls);
+	static const struct { const char *area; int depth; } areas[] = {
+		{ "unmatched", 2 }, { "ignored", 2 }, { "quarantine", 1 },
+	};
+	for (size_t i = 0; rc == 0 && !e.stopped && i < sizeof(areas) / sizeof(areas[0]); i++)
+		rc = each_in_area(c, &e, areas[i].area, areas[i].depth, err);
+	return rc;
+}
+
 struct find {
 	const char *id;
 	char *relpath;
-	struct metadata *md;
 };
 
 static int find_visit(const char *relpath, const struct metadata *md, void *arg)
@@ -195,65 +248,19 @@ static int find_visit(const char *relpath, const struct metadata *md, void *arg)
 	return 1;
 }
 
-/* Look at relpath's metadata.json; 1 if its id is f->id. */
-static int find_try(struct ctl *c, struct find *f, const char *relpath)
-{
-	struct metadata *md = NULL;
-	struct err err = { 0 };
-	if (!spool_relpath_valid(relpath) || spool_load_metadata(c->sp, relpath, &md, &err) < 0)
-		return 0;
-	if (md->id != NULL && strcmp(md->id, f->id) == 0) {
-		f->relpath = xstrdup(relpath);
-		f->md = md;
-		return 1;
-	}
-	metadata_free(&md);
-	return 0;
-}
-
-/* Entries one level (quarantine/ID) or two levels (unmatched/DAY/ID) down. */
-static int find_in_area(struct ctl *c, struct find *f, const char *area, int depth,
-			struct err *err)
-{
-	struct strlist names = { 0 };
-	int rc = list_subdirs(c, area, &names, err);
-	for (size_t i = 0; rc == 0 && i < names.n; i++) {
-		char *rel = xasprintf("%s/%s", area, names.v[i]);
-		rc = depth > 1 ? find_in_area(c, f, rel, depth - 1, err) : find_try(c, f, rel);
-		free(rel);
-	}
-	strlist_free(&names);
-	return rc;
-}
-
 int ctl_find_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r,
 		   struct err *err)
 {
 	struct find f = { .id = id };
-	struct strlist calls = { 0 };
-	int rc = ctl_list_calls(c, &calls, err);
-
 	*relpath_r = NULL;
 	*md_r = NULL;
-	for (size_t i = 0; rc == 0 && i < calls.n && f.relpath == NULL; i++)
-		rc = spool_each_submission(c->sp, calls.v[i], find_visit, &f, err);
-	strlist_free(&calls);
-	if (rc == 0 && f.relpath != NULL)
-		rc = spool_load_metadata(c->sp, f.relpath, &f.md, err);
-	if (rc == 0 && f.md == NULL)
-		rc = find_in_area(c, &f, "unmatched", 2, err);
-	if (rc == 0 && f.md == NULL)
-		rc = find_in_area(c, &f, "ignored", 2, err);
-	if (rc == 0 && f.md == NULL)
-		rc = find_in_area(c, &f, "quarantine", 1, err);
-	if (rc < 0) {
+	if (ctl_each_entry(c, find_visit, &f, err) < 0 ||
+	    (f.relpath != NULL && spool_load_metadata(c->sp, f.relpath, md_r, err) < 0)) {
 		free(f.relpath);
-		metadata_free(&f.md);
 		return -1;
 	}
 	*relpath_r = f.relpath;
-	*md_r = f.md;
-	return f.md != NULL;
+	return f.relpath != NULL;
 }
 
 /* ---- text ---- */

@@ -25,15 +25,25 @@ static int spool_failed(struct ctl *c, const struct err *err)
 
 /* ---- calls ---- */
 
+/* Whether a roster member has filed anything (any status). */
+static bool slug_submitted(const struct ctl_subs *subs, const char *slug)
+{
+	for (size_t i = 0; i < subs->n; i++)
+		if (subs->v[i].md->submitter.slug && strcmp(subs->v[i].md->submitter.slug, slug) == 0)
+			return true;
+	return false;
+}
+
+
 int ctl_cmd_calls(struct ctl *c, const struct ctl_args *a)
 {
 	static const char *const head[] = { "CALL", "TITLE", "DEADLINE", "SUBMITTERS",
-					    "SUBMISSIONS" };
+					    "SUBMISSIONS", "MISSING" };
 	(void)a;
 	int rc = ctl_open_spool(c);
 	if (rc != CTL_OK)
 		return rc;
-	struct ctl_table *t = ctl_table_new(head, 5);
+	struct ctl_table *t = ctl_table_new(head, 6);
 	for (size_t i = 0; i < c->cfg->ncalls; i++) {
 		const struct call_config *call = &c->cfg->calls[i];
 		struct ctl_subs subs;
@@ -42,14 +52,17 @@ int ctl_cmd_calls(struct ctl *c, const struct ctl_args *a)
 			ctl_table_free(&t);
 			return spool_failed(c, &err);
 		}
-		size_t submitters = 0;
+		size_t submitters = 0, missing = 0;
 		for (size_t k = 0; k < subs.n; k++)
 			submitters += subs.v[k].current;
-		char deadline[64], nsub[32], nver[32];
+		for (size_t k = 0; k < call->roster->n; k++)
+			missing += !slug_submitted(&subs, call->roster->members[k].slug);
+		char deadline[64], nsub[32], nver[32], nmiss[48];
 		ctl_format_time(call->deadline, call->zone, deadline, sizeof(deadline));
-		snprintf(nsub, sizeof(nsub), "%zu of %zu", submitters, call->roster->n);
+		snprintf(nsub, sizeof(nsub), "%zu", submitters);
 		snprintf(nver, sizeof(nver), "%zu", subs.n);
-		const char *row[] = { call->name, call->title, deadline, nsub, nver };
+		snprintf(nmiss, sizeof(nmiss), "%zu of %zu", missing, call->roster->n);
+		const char *row[] = { call->name, call->title, deadline, nsub, nver, nmiss };
 		ctl_table_add(t, row);
 		ctl_subs_free(&subs);
 	}
@@ -191,7 +204,7 @@ static void list_json(struct ctl *c, const struct call_config *call, const struc
 	json_t *arr = json_array();
 	for (size_t i = 0; i < subs->n; i++)
 		json_array_append_new(arr, list_json_row(call, &subs->v[i]));
-	json_dumpf(arr, c->out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_dumpf(arr, c->out, JSON_INDENT(2));
 	fputc('\n', c->out);
 	json_decref(arr);
 }
@@ -248,7 +261,10 @@ static void show_times(struct ctl *c, const struct metadata *md, const char *zon
 	if (md->received_at) {
 		ctl_format_time(md->received_at, zone, local, sizeof(local));
 		tztime_format_utc(md->received_at, utc, sizeof(utc));
-		show_fmt(c, "received:", "%s (%s)", local, utc);
+		if (zone)
+			show_fmt(c, "received:", "%s (%s)", local, utc);
+		else
+			show_line(c, "received:", utc);
 	}
 	if (md->deadline) {
 		ctl_format_time(md->deadline, zone, local, sizeof(local));
@@ -313,13 +329,14 @@ static void show_ack(struct ctl *c, const struct metadata *md)
 		return;
 	if (md->ack.sent_at)
 		tztime_format_utc(md->ack.sent_at, sent, sizeof(sent));
-	show_fmt(c, "ack:", "%s%s%s%s%s%s", md->ack.state, md->ack.to ? " to " : "",
-		 md->ack.to ? md->ack.to : "", md->ack.suppressed ? " (" : "",
-		 md->ack.suppressed ? md->ack.suppressed : "", md->ack.suppressed ? ")" : "");
+	if (strcmp(md->ack.state, "suppressed") == 0)
+		show_fmt(c, "ack:", "suppressed (%s)", or_dash(md->ack.suppressed));
+	else
+		show_fmt(c, "ack:", "%s to %s", md->ack.state, or_dash(md->ack.to));
 	if (sent[0])
-		show_line(c, "ack sent:", sent);
-	show_line(c, "ack msgid:", md->ack.message_id);
-	show_line(c, "ack outbox:", md->ack.outbox_id);
+		show_line(c, "ack-sent:", sent);
+	show_line(c, "ack-msgid:", md->ack.message_id);
+	show_line(c, "ack-outbox:", md->ack.outbox_id);
 }
 
 int ctl_cmd_show(struct ctl *c, const struct ctl_args *a)
@@ -368,14 +385,6 @@ int ctl_cmd_show(struct ctl *c, const struct ctl_args *a)
 }
 
 /* ---- missing ---- */
-
-static bool slug_submitted(const struct ctl_subs *subs, const char *slug)
-{
-	for (size_t i = 0; i < subs->n; i++)
-		if (subs->v[i].md->submitter.slug && strcmp(subs->v[i].md->submitter.slug, slug) == 0)
-			return true;
-	return false;
-}
 
 static char *addresses_cell(const struct roster_member *m)
 {

@@ -11,27 +11,16 @@
 #include <libetpan/libetpan.h>
 
 #include "intaked/imap.h"
+#include "intaked/imap_impl.h"
 #include "intaked/imapenc.h"
 #include "intaked/log.h"
 #include "intaked/tls.h"
 #include "intaked/util.h"
 
-#define FILED_KEYWORD "$Filed"
 #define IDLE_SLICE_MS (25LL * 60 * 1000) /* RFC 2177: re-IDLE within 29 min */
 #define LOGOUT_TIMEOUT 5
 
-struct imap_session {
-	mailimap *imap;
-	struct tls_conn *conn;    /* owned here; libetpan's stream borrows it */
-	char *host;
-	bool broken;              /* the stream failed: only imap_close() is left */
-	bool selected;
-	bool keywords;            /* the selected folder stores $Filed */
-	bool use_idle;
-	bool warned_expunge;
-};
-
-static void *must(void *p)
+void *imap_must(void *p)
 {
 	if (p == NULL)
 		fatalx("imap: out of memory");
@@ -115,7 +104,7 @@ static bool response_code_is(const struct imap_session *s, const char *code)
 /* Report libetpan result r of step what. A broken stream or unparsable
  * response ends the session (the protocol state is unknown); a tagged
  * NO/BAD does not. */
-static void fail(struct imap_session *s, int r, const char *what, struct err *err)
+void imap_fail(struct imap_session *s, int r, const char *what, struct err *err)
 {
 	char text[256];
 	switch (r) {
@@ -151,7 +140,7 @@ static void prefix_err(struct err *err)
 	err_set(err, err->cls, "imap: %s", msg);
 }
 
-static int check_usable(const struct imap_session *s, struct err *err)
+int imap_check_usable(const struct imap_session *s, struct err *err)
 {
 	if (s == NULL || s->broken) {
 		err_set(err, ERR_TEMP, "imap: session is unusable after an earlier error");
@@ -160,9 +149,9 @@ static int check_usable(const struct imap_session *s, struct err *err)
 	return 0;
 }
 
-static int check_selected(const struct imap_session *s, struct err *err)
+int imap_check_selected(const struct imap_session *s, struct err *err)
 {
-	if (check_usable(s, err) < 0)
+	if (imap_check_usable(s, err) < 0)
 		return -1;
 	if (!s->selected) {
 		err_set(err, ERR_TEMP, "imap: %s: no folder is selected", s->host);
@@ -173,7 +162,7 @@ static int check_selected(const struct imap_session *s, struct err *err)
 
 /* -------------------------------------------------------------- open */
 
-static bool has_cap(const struct imap_session *s, const char *name)
+bool imap_has_cap(const struct imap_session *s, const char *name)
 {
 	const struct mailimap_connection_info *ci = s->imap->imap_connection_info;
 	if (ci == NULL || ci->imap_capability == NULL)
@@ -188,7 +177,7 @@ static int refresh_caps(struct imap_session *s, struct err *err)
 	struct mailimap_capability_data *caps = NULL;
 	int r = mailimap_capability(s->imap, &caps);
 	if (r != MAILIMAP_NO_ERROR) {
-		fail(s, r, "CAPABILITY", err);
+		imap_fail(s, r, "CAPABILITY", err);
 		return -1;
 	}
 	mailimap_capability_data_free(caps);
@@ -206,7 +195,7 @@ static int do_starttls(struct imap_session *s, const struct mailbox_config *mc, 
 	}
 	if (refresh_caps(s, err) < 0)
 		return -1;
-	if (!has_cap(s, "STARTTLS")) {
+	if (!imap_has_cap(s, "STARTTLS")) {
 		err_set(err, ERR_TEMP, "imap: %s port %d does not offer STARTTLS; refusing to log in "
 			"without TLS (use imaps:// if the server has implicit TLS)", mc->host, mc->port);
 		return -1;
@@ -220,7 +209,7 @@ static int do_starttls(struct imap_session *s, const struct mailbox_config *mc, 
 		return -1;
 	}
 	if (r != MAILIMAP_NO_ERROR) {
-		fail(s, r, "STARTTLS", err);
+		imap_fail(s, r, "STARTTLS", err);
 		s->broken = true; /* nothing more is said in clear */
 		return -1;
 	}
@@ -252,7 +241,7 @@ static int authenticate(struct imap_session *s, const struct mailbox_config *mc,
 			err_set(err, ERR_CONFIG, "imap: no password for %s", mc->user);
 			return -1;
 		}
-		if (has_cap(s, "LOGINDISABLED")) {
+		if (imap_has_cap(s, "LOGINDISABLED")) {
 			err_set(err, ERR_AUTH, "imap: %s refuses LOGIN (LOGINDISABLED)", mc->host);
 			return -1;
 		}
@@ -270,7 +259,7 @@ static int authenticate(struct imap_session *s, const struct mailbox_config *mc,
 		return -1;
 	}
 	if (r != MAILIMAP_NO_ERROR) {
-		fail(s, r, "login", err);
+		imap_fail(s, r, "login", err);
 		return -1;
 	}
 	return refresh_caps(s, err);
@@ -291,14 +280,14 @@ int imap_open(const struct mailbox_config *mc, const char *access_token,
 		imap_close(&s);
 		return -1;
 	}
-	mailstream_low *low = must(mailstream_low_new(s->conn, &tls_driver));
-	mailstream *stream = must(mailstream_new(low, 8192));
-	s->imap = must(mailimap_new(0, NULL));
+	mailstream_low *low = imap_must(mailstream_low_new(s->conn, &tls_driver));
+	mailstream *stream = imap_must(mailstream_new(low, 8192));
+	s->imap = imap_must(mailimap_new(0, NULL));
 	mailimap_set_timeout(s->imap, timeout);
 	int greeting = mailimap_connect(s->imap, stream);
 	if (greeting != MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    greeting != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		fail(s, greeting, "greeting", err);
+		imap_fail(s, greeting, "greeting", err);
 		s->broken = true;
 		imap_close(&s);
 		return -1;
@@ -313,8 +302,8 @@ int imap_open(const struct mailbox_config *mc, const char *access_token,
 	s->use_idle = mc->idle && mailimap_has_idle(s->imap);
 	log_debug("event=imap_connected host=%s port=%d tls=%s idle=%s move=%s uidplus=%s",
 		  log_q(mc->host), mc->port, mc->implicit_tls ? "implicit" : "starttls",
-		  s->use_idle ? "yes" : "no", has_cap(s, "MOVE") ? "yes" : "no",
-		  has_cap(s, "UIDPLUS") ? "yes" : "no");
+		  s->use_idle ? "yes" : "no", imap_has_cap(s, "MOVE") ? "yes" : "no",
+		  imap_has_cap(s, "UIDPLUS") ? "yes" : "no");
 	*s_r = s;
 	return 0;
 }
@@ -359,7 +348,7 @@ static bool folder_takes_keyword(const struct mailimap_selection_info *sel)
 	return false;
 }
 
-static char *encode_folder(const char *folder, struct err *err)
+char *imap_encode_folder(const char *folder, struct err *err)
 {
 	char *enc = imapenc_mutf7(folder);
 	if (enc == NULL)
@@ -371,9 +360,9 @@ int imap_select(struct imap_session *s, const char *folder,
 		uint32_t *uidvalidity_r, struct err *err)
 {
 	*uidvalidity_r = 0;
-	if (check_usable(s, err) < 0)
+	if (imap_check_usable(s, err) < 0)
 		return -1;
-	char *enc = encode_folder(folder, err);
+	char *enc = imap_encode_folder(folder, err);
 	if (enc == NULL)
 		return -1;
 	s->selected = false;
@@ -382,7 +371,7 @@ int imap_select(struct imap_session *s, const char *folder,
 	if (r != MAILIMAP_NO_ERROR) {
 		char what[160];
 		snprintf(what, sizeof(what), "SELECT %s", folder);
-		fail(s, r, what, err);
+		imap_fail(s, r, what, err);
 		return -1;
 	}
 	const struct mailimap_selection_info *sel = s->imap->imap_selection_info;
@@ -398,6 +387,8 @@ int imap_select(struct imap_session *s, const char *folder,
 	return 0;
 }
 
+static void forget_news(struct imap_session *s);
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -407,8 +398,8 @@ static int cmp_u32(const void *a, const void *b)
 static struct mailimap_search_key *pending_key(const struct imap_session *s)
 {
 	if (s->keywords)
-		return must(mailimap_search_key_new_unkeyword(xstrdup(FILED_KEYWORD)));
-	return must(mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL,
+		return imap_must(mailimap_search_key_new_unkeyword(xstrdup(FILED_KEYWORD)));
+	return imap_must(mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
 		NULL, NULL, NULL, 0, NULL, NULL, NULL));
 }
@@ -418,14 +409,17 @@ int imap_search_pending(struct imap_session *s, uint32_t **uids_r, size_t *n_r,
 {
 	*uids_r = NULL;
 	*n_r = 0;
-	if (check_selected(s, err) < 0)
+	if (imap_check_selected(s, err) < 0)
 		return -1;
+	/* EXISTS seen from here on is news for imap_wait: the search below
+	 * already covers whatever arrived before it. */
+	forget_news(s);
 	struct mailimap_search_key *key = pending_key(s);
 	clist *result = NULL;
 	int r = mailimap_uid_search(s->imap, NULL, key, &result);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR) {
-		fail(s, r, s->keywords ? "UID SEARCH UNKEYWORD " FILED_KEYWORD : "UID SEARCH UNSEEN", err);
+		imap_fail(s, r, s->keywords ? "UID SEARCH UNKEYWORD " FILED_KEYWORD : "UID SEARCH UNSEEN", err);
 		return -1;
 	}
 	size_t n = 0, cap = (size_t)clist_count(result);
@@ -441,316 +435,6 @@ int imap_search_pending(struct imap_session *s, uint32_t **uids_r, size_t *n_r,
 	*uids_r = uids;
 	*n_r = k;
 	return 0;
-}
-
-/* --------------------------------------------------------------- fetch */
-
-struct fetch_meta {
-	bool found;
-	bool has_size;
-	uint32_t size;
-	const struct mailimap_date_time *date;      /* borrowed from the result */
-	const struct mailimap_msg_att_body_section *body;
-};
-
-/* Unsolicited FETCH responses for other messages may share the result:
- * only the one that carries our UID counts. */
-static void find_meta(clist *result, uint32_t uid, struct fetch_meta *fm)
-{
-	memset(fm, 0, sizeof(*fm));
-	for (clistiter *it = clist_begin(result); it != NULL; it = clist_next(it)) {
-		const struct mailimap_msg_att *att = clist_content(it);
-		struct fetch_meta cur = { 0 };
-		uint32_t this_uid = 0;
-		for (clistiter *j = clist_begin(att->att_list); j != NULL; j = clist_next(j)) {
-			const struct mailimap_msg_att_item *item = clist_content(j);
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			const struct mailimap_msg_att_static *st = item->att_data.att_static;
-			switch (st->att_type) {
-			case MAILIMAP_MSG_ATT_UID:
-				this_uid = st->att_data.att_uid;
-				break;
-			case MAILIMAP_MSG_ATT_RFC822_SIZE:
-				cur.has_size = true;
-				cur.size = st->att_data.att_rfc822_size;
-				break;
-			case MAILIMAP_MSG_ATT_INTERNALDATE:
-				cur.date = st->att_data.att_internal_date;
-				break;
-			case MAILIMAP_MSG_ATT_BODY_SECTION:
-				cur.body = st->att_data.att_body_section;
-				break;
-			default:
-				break;
-			}
-		}
-		if (this_uid == uid) {
-			*fm = cur;
-			fm->found = true;
-			return;
-		}
-	}
-}
-
-static int uid_fetch(struct imap_session *s, uint32_t uid, struct mailimap_fetch_type *ft,
-		     clist **result, struct err *err)
-{
-	struct mailimap_set *set = must(mailimap_set_new_single(uid));
-	*result = NULL;
-	int r = mailimap_uid_fetch(s->imap, set, ft, result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[64];
-		snprintf(what, sizeof(what), "UID FETCH %u", uid);
-		fail(s, r, what, err);
-		return -1;
-	}
-	return 0;
-}
-
-static struct mailimap_fetch_type *fetch_type(struct mailimap_fetch_att *extra1,
-					      struct mailimap_fetch_att *extra2)
-{
-	struct mailimap_fetch_type *ft = must(mailimap_fetch_type_new_fetch_att_list_empty());
-	struct mailimap_fetch_att *atts[] = { must(mailimap_fetch_att_new_uid()), extra1, extra2 };
-	for (size_t i = 0; i < 3; i++)
-		if (atts[i] != NULL && mailimap_fetch_type_new_fetch_att_list_add(ft, atts[i]) != MAILIMAP_NO_ERROR)
-			fatalx("imap: out of memory");
-	return ft;
-}
-
-/* Where BODY.PEEK[] goes as libetpan reads it: straight into our buffer,
- * sized from RFC822.SIZE, so the message is not held twice. */
-struct body_sink {
-	unsigned char *data;
-	size_t len, cap, max;
-	bool overflow;
-	bool called;
-};
-
-static bool body_sink_put(int att_type, struct mailimap_msg_att_body_section *section,
-			  const char *bytes, size_t len, void *ctx)
-{
-	(void)att_type;
-	(void)section;
-	struct body_sink *b = ctx;
-	b->called = true;
-	if (b->overflow || len == 0)
-		return true;
-	if (len > b->max - b->len) {
-		b->overflow = true; /* keep reading: false would desynchronize */
-		return true;
-	}
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + len)
-			cap = cap > b->max / 2 ? b->max : cap * 2;
-		b->data = xreallocarray(b->data, cap + 1, 1);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, bytes, len);
-	b->len += len;
-	return true;
-}
-
-static int fetch_size_date(struct imap_session *s, uint32_t uid, uint32_t *size_r, time_t *date_r,
-		      struct err *err)
-{
-	clist *result;
-	struct fetch_meta fm;
-	if (uid_fetch(s, uid, fetch_type(must(mailimap_fetch_att_new_rfc822_size()),
-					 must(mailimap_fetch_att_new_internaldate())),
-		      &result, err) < 0)
-		return -1;
-	find_meta(result, uid, &fm);
-	int rc = -1;
-	const struct mailimap_date_time *d = fm.date;
-	if (!fm.found)
-		err_set(err, ERR_MESSAGE, "imap: %s: message UID %u is gone", s->host, uid);
-	else if (!fm.has_size || d == NULL)
-		err_set(err, ERR_MESSAGE, "imap: %s: UID %u: server sent no size or INTERNALDATE", s->host, uid);
-	else if (imapenc_date_to_time(d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
-				      d->dt_min, d->dt_sec, d->dt_zone, date_r) < 0)
-		err_set(err, ERR_MESSAGE, "imap: %s: UID %u: invalid INTERNALDATE", s->host, uid);
-	else {
-		*size_r = fm.size;
-		rc = 0;
-	}
-	mailimap_fetch_list_free(result);
-	return rc;
-}
-
-int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,
-	       struct imap_message *m, struct err *err)
-{
-	memset(m, 0, sizeof(*m));
-	if (check_selected(s, err) < 0)
-		return -1;
-	uint32_t size;
-	time_t date;
-	if (fetch_size_date(s, uid, &size, &date, err) < 0)
-		return -1;
-	if (size > max_size) {
-		err_set(err, ERR_MESSAGE, "imap: message UID %u is %u bytes, over the limit of %zu",
-			uid, size, max_size);
-		return -1;
-	}
-	struct body_sink sink = { .max = max_size };
-	clist *result;
-	sink.data = xmalloc((size_t)size + 1);
-	sink.cap = size;
-	mailimap_set_msg_body_handler(s->imap, body_sink_put, &sink);
-	int r = uid_fetch(s, uid, fetch_type(must(mailimap_fetch_att_new_body_peek_section(
-							 must(mailimap_section_new(NULL)))), NULL),
-			  &result, err);
-	mailimap_set_msg_body_handler(s->imap, NULL, NULL);
-	if (r < 0) {
-		free(sink.data);
-		return -1;
-	}
-	struct fetch_meta fm;
-	find_meta(result, uid, &fm);
-	/* A body sent as a quoted string (not a literal) bypasses the sink. */
-	if (fm.found && !sink.called && fm.body != NULL && fm.body->sec_body_part != NULL)
-		body_sink_put(0, NULL, fm.body->sec_body_part, fm.body->sec_length, &sink);
-	mailimap_fetch_list_free(result);
-	if (!fm.found || fm.body == NULL || (!sink.called && fm.body->sec_body_part == NULL)) {
-		err_set(err, ERR_MESSAGE, "imap: %s: message UID %u is gone or unreadable (NIL)",
-			s->host, uid);
-		free(sink.data);
-		return -1;
-	}
-	if (sink.overflow) {
-		err_set(err, ERR_MESSAGE, "imap: message UID %u is bigger than declared (%u bytes) "
-			"and over the limit of %zu", uid, size, max_size);
-		free(sink.data);
-		return -1;
-	}
-	if (sink.len != size)
-		log_debug("event=imap_size_mismatch uid=%u declared=%u got=%zu", uid, size, sink.len);
-	sink.data[sink.len] = '\0';
-	m->uid = uid;
-	m->internaldate = date;
-	m->raw = sink.data;
-	m->len = sink.len;
-	return 0;
-}
-
-void imap_message_clear(struct imap_message *m)
-{
-	free(m->raw);
-	memset(m, 0, sizeof(*m));
-}
-
-/* --------------------------------------------------------------- mark */
-
-static int store_flags(struct imap_session *s, uint32_t uid, bool deleted, struct err *err)
-{
-	struct mailimap_flag_list *fl = must(mailimap_flag_list_new_empty());
-	if (deleted) {
-		if (mailimap_flag_list_add(fl, must(mailimap_flag_new_deleted())) != MAILIMAP_NO_ERROR)
-			fatalx("imap: out of memory");
-	} else {
-		if (mailimap_flag_list_add(fl, must(mailimap_flag_new_seen())) != MAILIMAP_NO_ERROR)
-			fatalx("imap: out of memory");
-		if (s->keywords &&
-		    mailimap_flag_list_add(fl, must(mailimap_flag_new_flag_keyword(
-						   xstrdup(FILED_KEYWORD)))) != MAILIMAP_NO_ERROR)
-			fatalx("imap: out of memory");
-	}
-	struct mailimap_store_att_flags *sa = must(mailimap_store_att_flags_new_add_flags_silent(fl));
-	struct mailimap_set *set = must(mailimap_set_new_single(uid));
-	int r = mailimap_uid_store(s->imap, set, sa);
-	mailimap_set_free(set);
-	mailimap_store_att_flags_free(sa);
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[96];
-		snprintf(what, sizeof(what), "UID STORE %u +FLAGS (%s)", uid,
-			 deleted ? "\\Deleted" : s->keywords ? "\\Seen " FILED_KEYWORD : "\\Seen");
-		fail(s, r, what, err);
-		return -1;
-	}
-	return 0;
-}
-
-enum transfer { TRANSFER_MOVE, TRANSFER_COPY };
-
-/* UID MOVE or UID COPY to folder; creates the folder once if the server
- * says TRYCREATE. */
-static int transfer(struct imap_session *s, uint32_t uid, const char *folder, enum transfer how,
-		    struct err *err)
-{
-	char *enc = encode_folder(folder, err);
-	if (enc == NULL)
-		return -1;
-	struct mailimap_set *set = must(mailimap_set_new_single(uid));
-	int r = MAILIMAP_NO_ERROR;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		r = how == TRANSFER_MOVE ? mailimap_uid_move(s->imap, set, enc)
-					 : mailimap_uid_copy(s->imap, set, enc);
-		if (r == MAILIMAP_NO_ERROR || attempt > 0 || s->imap->imap_response_info == NULL ||
-		    !s->imap->imap_response_info->rsp_trycreate)
-			break;
-		int c = mailimap_create(s->imap, enc);
-		if (c != MAILIMAP_NO_ERROR) {
-			r = c;
-			break;
-		}
-		log_info("event=imap_folder_created folder=%s", log_q(folder));
-	}
-	mailimap_set_free(set);
-	free(enc);
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[160];
-		snprintf(what, sizeof(what), "UID %s %u to %s", how == TRANSFER_MOVE ? "MOVE" : "COPY",
-			 uid, folder);
-		fail(s, r, what, err);
-		return -1;
-	}
-	return 0;
-}
-
-static int move_message(struct imap_session *s, uint32_t uid, const char *folder, struct err *err)
-{
-	if (has_cap(s, "MOVE"))
-		return transfer(s, uid, folder, TRANSFER_MOVE, err);
-	if (transfer(s, uid, folder, TRANSFER_COPY, err) < 0 || store_flags(s, uid, true, err) < 0)
-		return -1;
-	if (!has_cap(s, "UIDPLUS")) {
-		/* A plain EXPUNGE would also remove what others marked \Deleted. */
-		if (!s->warned_expunge)
-			log_warnx("event=imap_no_uidplus host=%s note=\"moved messages stay marked "
-				  "\\\\Deleted until expunged\"", log_q(s->host));
-		s->warned_expunge = true;
-		return 0;
-	}
-	struct mailimap_set *set = must(mailimap_set_new_single(uid));
-	int r = mailimap_uid_expunge(s->imap, set);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[64];
-		snprintf(what, sizeof(what), "UID EXPUNGE %u", uid);
-		fail(s, r, what, err);
-		return -1;
-	}
-	return 0;
-}
-
-int imap_mark_filed(struct imap_session *s, uint32_t uid,
-		    const struct mailbox_config *mc, struct err *err)
-{
-	if (check_selected(s, err) < 0)
-		return -1;
-	if (mc->after_filing == AFTER_MOVE) {
-		if (mc->move_to == NULL || mc->move_to[0] == '\0') {
-			err_set(err, ERR_CONFIG, "imap: after_filing = move needs a folder");
-			return -1;
-		}
-		return move_message(s, uid, mc->move_to, err);
-	}
-	return store_flags(s, uid, false, err);
 }
 
 /* --------------------------------------------------------------- wait */
@@ -813,13 +497,15 @@ static int wait_idle(struct imap_session *s, long long deadline, int wake_fd, st
 			return -2;
 		}
 		if (r != MAILIMAP_NO_ERROR) {
-			fail(s, r, "IDLE", err);
+			imap_fail(s, r, "IDLE", err);
 			return -1;
 		}
+		log_debug("event=imap_idle host=%s for_ms=%lld", log_q(s->host),
+			  left < IDLE_SLICE_MS ? left : IDLE_SLICE_MS);
 		enum wake w = idle_poll(s, left < IDLE_SLICE_MS ? left : IDLE_SLICE_MS, wake_fd);
 		r = mailimap_idle_done(s->imap);
 		if (r != MAILIMAP_NO_ERROR) {
-			fail(s, r, "IDLE DONE", err);
+			imap_fail(s, r, "IDLE DONE", err);
 			return -1;
 		}
 		if (news(s))
@@ -840,7 +526,7 @@ static int wait_plain(struct imap_session *s, long long deadline, int wake_fd, s
 	forget_news(s);
 	int n = mailimap_noop(s->imap);
 	if (n != MAILIMAP_NO_ERROR) {
-		fail(s, n, "NOOP", err);
+		imap_fail(s, n, "NOOP", err);
 		return -1;
 	}
 	return news(s) ? 1 : 0;
@@ -848,7 +534,7 @@ static int wait_plain(struct imap_session *s, long long deadline, int wake_fd, s
 
 int imap_wait(struct imap_session *s, long max_seconds, int wake_fd, struct err *err)
 {
-	if (check_usable(s, err) < 0)
+	if (imap_check_usable(s, err) < 0)
 		return -1;
 	if (max_seconds <= 0)
 		return 0;

@@ -6,8 +6,10 @@
  *   place. The caller marks the message on the server only after that.
  * A crash after queueing the acknowledgement but before the rename files
  * the message again on restart and may acknowledge it twice, never zero. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "intaked/ack.h"
 #include "intaked/analysis.h"
@@ -33,6 +35,7 @@ struct intake {
 	struct ledger *ledger;
 	struct ratelimit *rl;
 	struct strlist own;       /* addresses that are ours: never answer them */
+	struct strlist dirty;     /* calls whose index.json is behind (intake_flush) */
 };
 
 /* Everything derived from one fetched message; freed once by job_free. */
@@ -77,7 +80,9 @@ void intake_free(struct intake **in)
 {
 	if (*in == NULL)
 		return;
+	intake_flush(*in);
 	strlist_free(&(*in)->own);
+	strlist_free(&(*in)->dirty);
 	xfree(in);
 }
 
@@ -331,6 +336,14 @@ static void job_link_previous(struct job *job)
 	free(rel);
 }
 
+static void mark_dirty(struct intake *in, const char *call)
+{
+	for (size_t i = 0; i < in->dirty.n; i++)
+		if (strcmp(in->dirty.v[i], call) == 0)
+			return;
+	strlist_push(&in->dirty, call);
+}
+
 static int job_commit(struct job *job, struct err *err)
 {
 	struct intake *in = job->in;
@@ -354,13 +367,22 @@ static int job_commit(struct job *job, struct err *err)
 	fault_point("after-commit");
 	if (job->md->version > 1)
 		job_link_previous(job);
-	if (job->call) {
+	/* index.json is rebuilt from every entry of the call: once per batch
+	 * (intake_flush), not per message, or a first sync is quadratic. */
+	if (job->call)
+		mark_dirty(in, job->call->name);
+	return 0;
+}
+
+void intake_flush(struct intake *in)
+{
+	for (size_t i = 0; i < in->dirty.n; i++) {
 		struct err ierr = { 0 };
-		if (spool_write_index(in->sp, job->call->name, &ierr) < 0)
-			log_warnx("event=index-failed call=%s error=%s", job->call->name,
+		if (spool_write_index(in->sp, in->dirty.v[i], &ierr) < 0)
+			log_warnx("event=index-failed call=%s error=%s", in->dirty.v[i],
 				  log_q(ierr.msg));
 	}
-	return 0;
+	strlist_free(&in->dirty);
 }
 
 static void job_log(const struct job *job)
@@ -395,6 +417,16 @@ static int record_duplicate(struct intake *in, const char *mailbox, uint32_t uid
 	return rc;
 }
 
+/* message.eml: a streamed message's file (fsynced, on the spool's
+ * filesystem) is linked in rather than copied through memory. */
+static int job_write_raw(struct job *job, struct err *err)
+{
+	const struct imap_message *m = job->m;
+	if (m->path != NULL && linkat(AT_FDCWD, m->path, job->entry->fd, "message.eml", 0) == 0)
+		return 0;
+	return spool_entry_write(job->entry, "message.eml", m->raw, m->len, err);
+}
+
 int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 		   const struct imap_message *m, time_t now, struct err *err)
 {
@@ -403,12 +435,17 @@ int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 	const char *prev;
 	int rc = -1;
 
-	sha256_hex(m->raw, m->len, job.sha);
+	/* A message streamed to disk was hashed on the way: reading its
+	 * mapping here would bring it all into our memory. */
+	if (m->sha256[0] != '\0')
+		memcpy(job.sha, m->sha256, sizeof(job.sha));
+	else
+		sha256_hex(m->raw, m->len, job.sha);
 	spool_make_id(m->internaldate, job.sha, job.id);
 	if ((prev = ledger_find_sha(in->ledger, job.sha)) != NULL)
 		return record_duplicate(in, mailbox, uidvalidity, m, job.id, job.sha, prev, err);
 	if (spool_begin(in->sp, job.id, &job.entry, err) < 0 ||
-	    spool_entry_write(job.entry, "message.eml", m->raw, m->len, err) < 0 ||
+	    job_write_raw(&job, err) < 0 ||
 	    job_analyse(&job, err) < 0 ||
 	    job_queue_ack(&job, err) < 0 ||
 	    job_commit(&job, err) < 0)

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
+#include "intaked/alarm.h"
+#include "intaked/digest.h"
 #include "intaked/fault.h"
 #include "intaked/imap.h"
 #include "intaked/intake.h"
@@ -14,11 +18,17 @@
 #include "intaked/log.h"
 #include "intaked/loop.h"
 #include "intaked/notify.h"
+#include "intaked/oauth.h"
 #include "intaked/outbox.h"
 #include "intaked/ratelimit.h"
+#include "intaked/remind.h"
 #include "intaked/spool.h"
+#include "intaked/uidvalidity.h"
 
 #define EX_TEMPFAIL 75
+/* Messages per batch of a big sync: one size/date fetch, one mark, one
+ * progress line and one index rebuild each. */
+#define BATCH 500
 #define BACKOFF_MIN 2
 #define BACKOFF_MAX 300
 
@@ -34,6 +44,8 @@ struct loop {
 	struct ratelimit *rl;
 	struct intake *intake;
 	struct imap_session *imap;
+	struct oauth *imap_oauth, *smtp_oauth; /* access-token caches (xoauth2) */
+	char *spill_dir;          /* SPOOL/tmp: big messages are streamed there */
 	long backoff;             /* seconds before the next reconnect */
 	time_t next_connect;
 	long watchdog_half;       /* seconds; 0 without a systemd watchdog */
@@ -97,54 +109,159 @@ static void loop_schedule_reconnect(struct loop *lp)
 	lp->next_connect = time(NULL) + lp->backoff + jitter;
 }
 
-static int loop_message(struct loop *lp, const char *folder, uint32_t uidvalidity,
-			uint32_t uid, struct err *err)
+/* Fetch one message (a big one streamed to disk) and file it. */
+static int loop_file_one(struct loop *lp, const char *folder, uint32_t uidvalidity,
+			 const struct imap_meta *meta, struct err *err)
 {
-	const struct config *cfg = lp->cfg;
-	if (!intake_seen_uid(lp->intake, folder, uidvalidity, uid)) {
-		struct imap_message m = { 0 };
-		size_t cap = cfg->limits.max_message_size * 2;
-		if (imap_fetch(lp->imap, uid, cap, &m, err) < 0)
-			return -1;
-		int rc = intake_message(lp->intake, folder, uidvalidity, &m, loop_now(lp), err);
-		imap_message_clear(&m);
-		if (rc < 0)
-			return -1;
+	struct imap_message m = { 0 };
+	size_t cap = lp->cfg->limits.max_message_size * 2;
+	if (imap_fetch_body(lp->imap, meta, cap, lp->spill_dir, &m, err) < 0)
+		return -1;
+	int rc = intake_message(lp->intake, folder, uidvalidity, &m, loop_now(lp), err);
+	imap_message_clear(&m);
+	if (rc == 0)
 		lp->filed++;
-	}
-	notify_watchdog();
-	/* Only now is the message on disk: it may be marked on the server. */
-	fault_point("before-mark");
-	return imap_mark_filed(lp->imap, uid, &cfg->mailbox, err);
+	return rc;
 }
 
+static int cmp_uid(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One batch of pending UIDs: sizes and dates in one round trip, each body
+ * fetched and filed, then every filed one marked in one command. Only
+ * what is on disk is marked; a crash before the mark leaves messages the
+ * ledger knows by UID, so the next pass only marks them. */
+static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
+		      const uint32_t *uids, size_t n, struct err *err)
+{
+	struct imap_meta *meta = xcalloc(n, sizeof(*meta));
+	uint32_t *need = xcalloc(n, sizeof(*need)), *done = xcalloc(n, sizeof(*done));
+	size_t nneed = 0, ndone = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (intake_seen_uid(lp->intake, folder, uidvalidity, uids[i]))
+			done[ndone++] = uids[i];
+		else
+			need[nneed++] = uids[i];
+	}
+	if (nneed > 0 && imap_fetch_meta(lp->imap, need, nneed, meta, err) < 0)
+		rc = -1;
+	for (size_t i = 0; i < nneed && rc == 0 && !got_term; i++) {
+		if (loop_file_one(lp, folder, uidvalidity, &meta[i], err) == 0) {
+			done[ndone++] = need[i];
+			notify_watchdog();
+			fault_point("before-mark"); /* filed, not yet marked */
+		} else if (err->cls == ERR_MESSAGE) {
+			/* One message only (vanished, too large to fetch): it stays
+			 * on the server; the others go on. */
+			log_warnx("event=message-skipped folder=%s uid=%u error=%s",
+				  log_q(folder), need[i], log_q(err->msg));
+			err_clear(err);
+		} else {
+			rc = -1;
+		}
+	}
+	/* Only now are these on disk: they may be marked on the server (after
+	 * a failure too, if the session still works). */
+	qsort(done, ndone, sizeof(*done), cmp_uid);
+	struct err merr = { 0 };
+	if (ndone > 0 && imap_mark_filed_many(lp->imap, done, ndone, &lp->cfg->mailbox,
+					      rc == 0 ? err : &merr) < 0)
+		rc = -1;
+	free(meta);
+	free(need);
+	free(done);
+	return rc;
+}
+
+/* A new UIDVALIDITY means every UID now names another message: logged;
+ * nothing is refiled, the ledger knows the messages by their bytes. */
+static void loop_check_uidvalidity(struct loop *lp, const char *folder, uint32_t uidvalidity)
+{
+	struct err err = { 0 };
+	uint32_t old = 0;
+	int r = uidvalidity_check(lp->sp, folder, uidvalidity, &old, &err);
+	if (r > 0)
+		log_warnx("event=uidvalidity-changed folder=%s old=%u new=%u note=\"messages filed "
+			  "before are recognised by their content, not filed again\"", log_q(folder),
+			  old, uidvalidity);
+	else if (r < 0)
+		log_warnx("event=uidvalidity-record-failed folder=%s error=%s", log_q(folder),
+			  log_q(err.msg));
+}
+
+/* Every pending message of folder, in batches of BATCH, with a progress
+ * line per batch when there are that many. */
 static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 {
 	uint32_t uidvalidity, *uids = NULL;
 	size_t n = 0;
 	int rc = 0;
 
-	if (imap_select(lp->imap, folder, &uidvalidity, err) < 0 ||
-	    imap_search_pending(lp->imap, &uids, &n, err) < 0)
+	if (imap_select(lp->imap, folder, &uidvalidity, err) < 0)
+		return -1;
+	loop_check_uidvalidity(lp, folder, uidvalidity);
+	if (imap_search_pending(lp->imap, &uids, &n, err) < 0)
 		return -1;
 	if (n > 0)
 		log_info("event=pending folder=%s uidvalidity=%u count=%zu", log_q(folder),
 			 uidvalidity, n);
-	for (size_t i = 0; i < n && !got_term; i++) {
-		if (loop_message(lp, folder, uidvalidity, uids[i], err) == 0)
-			continue;
-		if (err->cls == ERR_MESSAGE) {
-			/* One message only (vanished, too large to fetch): it stays
-			 * on the server; the others go on. */
-			log_warnx("event=message-skipped folder=%s uid=%u error=%s",
-				  log_q(folder), uids[i], log_q(err->msg));
-			continue;
-		}
-		rc = -1;
-		break;
+	for (size_t done = 0; done < n && rc == 0 && !got_term;) {
+		size_t k = n - done < BATCH ? n - done : BATCH;
+		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, err);
+		done += k;
+		intake_flush(lp->intake);
+		if (n >= BATCH && rc == 0 && !got_term)
+			log_info("event=progress folder=%s done=%zu total=%zu", log_q(folder), done, n);
 	}
 	free(uids);
 	return rc;
+}
+
+/* Connect and log in, with a fresh OAuth access token when auth = xoauth2.
+ * *token_rejected: the token endpoint refused our refresh token. */
+static int loop_connect(struct loop *lp, bool *token_rejected, struct err *err)
+{
+	const struct mailbox_config *mc = &lp->cfg->mailbox;
+	const char *token = NULL;
+
+	if (mc->auth == AUTH_XOAUTH2) {
+		if (lp->imap_oauth == NULL)
+			lp->imap_oauth = oauth_new(&mc->oauth, mc->timeout);
+		if (oauth_token(lp->imap_oauth, time(NULL), &token, err) < 0) {
+			*token_rejected = err->cls == ERR_AUTH;
+			return -1;
+		}
+	}
+	if (imap_open(mc, token, &lp->imap, err) < 0) {
+		/* A refused access token may have been revoked before its time:
+		 * the next attempt asks for a new one. */
+		if (token != NULL && err->cls == ERR_AUTH)
+			oauth_invalidate(lp->imap_oauth);
+		return -1;
+	}
+	log_info("event=imap-connected host=%s user=%s auth=%s", mc->host, log_q(mc->user),
+		 token != NULL ? "xoauth2" : "password");
+	return 0;
+}
+
+/* The mailbox could not be read: count towards the alarm (alarm.h). */
+static void loop_alarm(struct loop *lp, bool token_rejected, const struct err *why)
+{
+	struct err err = { 0 };
+	if (alarm_failure(lp->cfg, lp->sp, loop_now(lp), token_rejected, why->msg, &err) < 0)
+		log_err("event=alarm-failed error=%s", log_q(err.msg));
+}
+
+static void loop_alarm_clear(struct loop *lp)
+{
+	struct err err = { 0 };
+	if (alarm_success(lp->cfg, lp->sp, loop_now(lp), &err) < 0)
+		log_err("event=alarm-clear-failed error=%s", log_q(err.msg));
 }
 
 /* One pass over every folder. Returns 0, or -1 when the server could not be
@@ -153,20 +270,24 @@ static int loop_fetch(struct loop *lp)
 {
 	const struct mailbox_config *mc = &lp->cfg->mailbox;
 	struct err err = { 0 };
+	bool token_rejected = false;
 
 	if (lp->imap == NULL) {
 		if (time(NULL) < lp->next_connect)
 			return -1;
-		if (imap_open(mc, NULL, &lp->imap, &err) < 0)
+		if (loop_connect(lp, &token_rejected, &err) < 0)
 			goto fail;
-		log_info("event=imap-connected host=%s user=%s", mc->host, log_q(mc->user));
 	}
-	for (size_t i = 0; i < mc->folders.n && !got_term; i++)
-		if (loop_folder(lp, mc->folders.v[i], &err) < 0)
+	/* IDLE watches the first folder (the others are polled at each wake):
+	 * it goes last, so that the session is left selected on it. */
+	for (size_t k = 1; k <= mc->folders.n && !got_term; k++)
+		if (loop_folder(lp, mc->folders.v[k % mc->folders.n], &err) < 0)
 			goto fail;
 	lp->backoff = 0;
+	loop_alarm_clear(lp);
 	return 0;
 fail:
+	loop_alarm(lp, token_rejected, &err);
 	loop_disconnect(lp);
 	loop_schedule_reconnect(lp);
 	log_warnx("event=imap-failed host=%s class=%s error=%s retry_in=%lds", mc->host,
@@ -178,8 +299,24 @@ static int loop_flush_outbox(struct loop *lp)
 {
 	struct outbox_stats st = { 0 };
 	struct err err = { 0 };
-	int rc = outbox_flush(lp->sp, &lp->cfg->smtp, NULL, loop_now(lp), intake_record_delivery,
+	const char *token = NULL;
+	/* An access token only when something is due: no token traffic for an
+	 * empty outbox. */
+	if (lp->cfg->smtp.auth == AUTH_XOAUTH2 && outbox_stat(lp->sp, &st, &err) == 0 &&
+	    st.queued > 0 && st.next_attempt <= loop_now(lp)) {
+		if (lp->smtp_oauth == NULL)
+			lp->smtp_oauth = oauth_new(&lp->cfg->smtp.oauth, lp->cfg->smtp.timeout);
+		if (oauth_token(lp->smtp_oauth, time(NULL), &token, &err) < 0) {
+			log_warnx("event=smtp-token-failed class=%s error=%s queued=%u",
+				  err_class_name(err.cls), log_q(err.msg), st.queued);
+			return -1;
+		}
+	}
+	memset(&st, 0, sizeof(st));
+	int rc = outbox_flush(lp->sp, &lp->cfg->smtp, token, loop_now(lp), intake_record_delivery,
 			      lp->sp, &st, &err);
+	if (rc < 0 && token != NULL && err.cls == ERR_AUTH)
+		oauth_invalidate(lp->smtp_oauth);
 	if (rc < 0)
 		log_warnx("event=smtp-failed class=%s error=%s queued=%u", err_class_name(err.cls),
 			  log_q(err.msg), st.queued);
@@ -187,6 +324,24 @@ static int loop_flush_outbox(struct loop *lp)
 		log_info("event=outbox-flushed sent=%u deferred=%u failed=%u queued=%u", st.sent,
 			 st.deferred, st.failed, st.queued);
 	return rc;
+}
+
+/* Queue the reminders and digests due on the scheduling clock, before the
+ * outbox is flushed, so they leave in the same pass. A failure (disk, a
+ * bad template) is retried on the next pass. Reminders wait for a pass
+ * that read the mailbox: an input sitting in an unreachable mailbox must
+ * not earn its sender a "we have not received it". */
+static void loop_scheduled_mail(struct loop *lp, bool mailbox_read)
+{
+	struct err err = { 0 };
+	if (mailbox_read &&
+	    remind_run(lp->cfg, lp->sp, NULL, loop_now(lp), false, NULL, &err) < 0)
+		log_warnx("event=reminders-failed class=%s error=%s", err_class_name(err.cls),
+			  log_q(err.msg));
+	err_clear(&err);
+	if (digest_run(lp->cfg, lp->sp, NULL, loop_now(lp), false, true, NULL, &err) < 0)
+		log_warnx("event=digests-failed class=%s error=%s", err_class_name(err.cls),
+			  log_q(err.msg));
 }
 
 static int loop_open_state(struct loop *lp, struct err *err)
@@ -197,12 +352,16 @@ static int loop_open_state(struct loop *lp, struct err *err)
 	    ratelimit_open(lp->sp, &lp->rl, err) < 0)
 		return -1;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);
+	lp->spill_dir = xasprintf("%s/tmp", spool_dir(lp->sp));
 	return 0;
 }
 
 static void loop_close_state(struct loop *lp)
 {
 	loop_disconnect(lp);
+	oauth_free(&lp->imap_oauth);
+	oauth_free(&lp->smtp_oauth);
+	xfree(&lp->spill_dir);
 	intake_free(&lp->intake);
 	ratelimit_close(&lp->rl);
 	ledger_close(&lp->ledger);
@@ -229,6 +388,8 @@ static void loop_reload(struct loop *lp)
 	free(fresh->spool_dir);
 	fresh->spool_dir = xstrdup(lp->cfg->spool_dir);
 	loop_disconnect(lp);
+	oauth_free(&lp->imap_oauth); /* they borrow the old configuration */
+	oauth_free(&lp->smtp_oauth);
 	intake_free(&lp->intake);
 	config_free(&lp->cfg);
 	lp->cfg = fresh;
@@ -256,6 +417,12 @@ static void loop_wait(struct loop *lp)
 		if (until < wait)
 			wait = until < 1 ? 1 : until;
 	}
+	/* ... and in time for the next reminder or digest (scheduling clock). */
+	time_t now = loop_now(lp), due[2] = { remind_next_due(lp->cfg, lp->sp, now),
+					      digest_next_due(lp->cfg, lp->sp, now) };
+	for (size_t i = 0; i < 2; i++)
+		if (due[i] != 0 && due[i] - now < wait)
+			wait = due[i] - now < 1 ? 1 : (long)(due[i] - now);
 	if (lp->imap == NULL) {
 		long until = (long)(lp->next_connect - time(NULL));
 		if (until < wait)
@@ -274,8 +441,14 @@ static void loop_report_status(struct loop *lp, int fetch_rc, int smtp_rc)
 {
 	struct outbox_stats st = { 0 };
 	struct err err = { 0 };
+	struct alarm_state as;
+	char alarm[NOTIFY_STATUS_MAX];
 	outbox_stat(lp->sp, &st, &err);
-	notify_status("%s; filed %u since start; outbox %u queued, %u failed%s",
+	alarm_state_load(lp->sp, &as, &err);
+	alarm_describe(&as, alarm, sizeof(alarm));
+	/* An alarm goes first: the status line is cut at NOTIFY_STATUS_MAX. */
+	notify_status("%s%s%s; filed %u since start; outbox %u queued, %u failed%s",
+		      alarm, alarm[0] ? "; " : "",
 		      fetch_rc == 0 ? "mailbox ok" : "mailbox unreachable", lp->filed,
 		      st.queued, st.failed, smtp_rc == 0 ? "" : "; smtp unreachable");
 }
@@ -302,6 +475,7 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 	notify_ready();
 	for (;;) {
 		int fetch_rc = loop_fetch(&lp);
+		loop_scheduled_mail(&lp, fetch_rc == 0);
 		int smtp_rc = loop_flush_outbox(&lp);
 		loop_report_status(&lp, fetch_rc, smtp_rc);
 		if (opt->once) {
@@ -319,7 +493,11 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 			loop_reload(&lp);
 	}
 	notify_stopping();
-	log_info("event=stopping status=%d", status);
+	struct rusage self, kids;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	log_info("event=stopping status=%d filed=%u maxrss_kb=%ld worker_maxrss_kb=%ld", status,
+		 lp.filed, self.ru_maxrss, kids.ru_maxrss);
 out:
 	loop_close_state(&lp);
 	config_free(&lp.cfg);

@@ -238,6 +238,7 @@ static int copy_documents(const struct spool *sp, const char *relpath, const str
 	if (by_body) {
 		struct publish_doc *d = &row->docs[row->ndocs++];
 		d->name = xstrdup("message.txt");
+		d->body = true;
 		d->words = md->word_count;
 		if (copy_file(entryfd, NULL, "body.txt", slugfd, "message.txt", err) < 0)
 			goto out;

@@ -90,7 +90,7 @@ struct labels {
 	const char *lang;
 	const char *heading, *deadline, *word_limit, *as_of, *caption, *none;
 	const char *submitter, *received, *subject, *documents, *words, *status;
-	const char *early, *on_time, *within_grace, *late, *rejected, *late_flagged;
+	const char *early, *on_time, *within_grace, *late, *rejected;
 	const char *over_limit, *unverified, *not_in_roster, *unknown_sender, *version;
 	const char *unreadable, *message_text, *words_unit, *data;
 	const char *left_late, *left_rejected, *left_unverified;
@@ -100,8 +100,8 @@ static const struct labels labels_all[] = {
 	{ "en", "Written inputs received", "Deadline", "Word limit", "List as of",
 	  "Submissions", "No submissions to show yet.",
 	  "Submitter", "Received", "Subject", "Documents", "Words", "Status",
-	  "before the opening", "on time", "within the grace period", "late", "rejected",
-	  "flagged late", "over the word limit", "sender not verified", "not in the roster",
+	  "Before the opening", "On time", "Within the grace period", "Late", "rejected",
+	  "over the word limit", "sender not verified", "not in the roster",
 	  "Unknown sender", "version", "could not be read", "Message text", "words",
 	  "The same list as data",
 	  "Late submissions are not listed.", "Rejected submissions are not listed.",
@@ -109,8 +109,8 @@ static const struct labels labels_all[] = {
 	{ "fr", "Contributions écrites reçues", "Date limite", "Nombre de mots maximal",
 	  "Liste au", "Contributions", "Aucune contribution à afficher pour l’instant.",
 	  "Délégation", "Reçue le", "Objet", "Documents", "Mots", "Statut",
-	  "avant l’ouverture", "dans les délais", "dans le délai de grâce", "en retard",
-	  "refusée", "signalée en retard", "au-delà du nombre de mots", "expéditeur non vérifié",
+	  "Avant l’ouverture", "Dans les délais", "Dans le délai de grâce", "En retard",
+	  "refusée", "au-delà du nombre de mots", "expéditeur non vérifié",
 	  "hors de la liste", "Expéditeur inconnu", "version", "illisible", "Texte du message",
 	  "mots", "La même liste en données",
 	  "Les contributions en retard ne sont pas listées.",
@@ -119,8 +119,8 @@ static const struct labels labels_all[] = {
 	{ "es", "Contribuciones escritas recibidas", "Plazo", "Límite de palabras", "Lista al",
 	  "Contribuciones", "Todavía no hay contribuciones que mostrar.",
 	  "Remitente", "Recibida", "Asunto", "Documentos", "Palabras", "Estado",
-	  "antes de la apertura", "a tiempo", "dentro del período de gracia", "fuera de plazo",
-	  "rechazada", "señalada fuera de plazo", "supera el límite de palabras",
+	  "Antes de la apertura", "A tiempo", "Dentro del período de gracia", "Fuera de plazo",
+	  "rechazada", "supera el límite de palabras",
 	  "remitente no verificado", "fuera de la lista", "Remitente desconocido", "versión",
 	  "no se pudo leer", "Texto del mensaje", "palabras", "La misma lista como datos",
 	  "Las contribuciones fuera de plazo no se listan.",
@@ -163,7 +163,9 @@ static const char page_css[] =
 	"table{border-collapse:collapse;width:100%;margin-top:1rem}\n"
 	"caption{text-align:left;font-weight:600;font-size:1.1rem;padding:.5rem 0}\n"
 	"th,td{text-align:left;vertical-align:top;padding:.5rem .6rem;"
-	"border-bottom:1px solid #c8c8c8;overflow-wrap:anywhere}\n"
+	"border-bottom:1px solid #c8c8c8;overflow-wrap:break-word}\n"
+	"td a{overflow-wrap:anywhere}\n"
+	"time{white-space:nowrap}\n"
 	"thead th{border-bottom:2px solid #333;white-space:nowrap}\n"
 	"tbody tr:nth-child(even){background:#f5f7fa}\n"
 	".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
@@ -175,7 +177,7 @@ static const char page_css[] =
 	"@media (max-width:40rem){\n"
 	" body{padding:.75rem}\n"
 	" thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\n"
-	" table,tbody,tr,th,td{display:block;width:auto}\n"
+	" table,caption,tbody,tr,th,td{display:block;width:auto}\n"
 	" tr{border:1px solid #c8c8c8;border-radius:.4rem;margin:0 0 1rem;padding:.4rem .6rem}\n"
 	" tbody tr:nth-child(even){background:none}\n"
 	" th,td{border:0;padding:.2rem 0}\n"
@@ -224,7 +226,7 @@ static void put_doc(struct buf *b, const struct labels *L, const struct publish_
 		put(b, "<a href=\"");
 		put_esc(b, href);
 		put(b, "\">");
-		put_esc(b, d->name && *d->name ? d->name : d->path);
+		put_esc(b, d->body ? L->message_text : d->name && *d->name ? d->name : d->path);
 		put(b, "</a>");
 		free(href);
 	} else {
@@ -251,8 +253,6 @@ static void put_status(struct buf *b, const struct labels *L, const struct publi
 	put_esc(b, timeliness_label(L, r->timeliness));
 	if (r->status && strcmp(r->status, "rejected") == 0)
 		notes[n++] = L->rejected;
-	if (r->status && strcmp(r->status, "late") == 0)
-		notes[n++] = L->late_flagged;
 	if (r->over_limit)
 		notes[n++] = L->over_limit;
 	if (!r->in_roster)
@@ -425,8 +425,9 @@ static json_t *json_row(const struct publish_page *p, const struct publish_row *
 	json_t *docs = json_array();
 	for (size_t i = 0; i < r->ndocs; i++) {
 		const struct publish_doc *d = &r->docs[i];
-		json_array_append_new(docs, json_pack("{s:o, s:o, s:o, s:o, s:I, s:o}",
-						      "name", jstr(d->name), "file", jstr(d->path),
+		json_array_append_new(docs, json_pack("{s:o, s:b, s:o, s:o, s:o, s:I, s:o}",
+						      "name", jstr(d->name), "body", d->body,
+						      "file", jstr(d->path),
 						      "words", jcount(d->words), "error", jstr(d->error),
 						      "size", (json_int_t)d->size, "sha256",
 						      jstr(d->sha256)));

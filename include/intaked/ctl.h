@@ -67,6 +67,13 @@ void ctl_subs_free(struct ctl_subs *subs);
  * not; symlinks skipped). */
 int ctl_list_calls(struct ctl *c, struct strlist *names, struct err *err);
 
+/* Visit every entry of the spool: the submissions of every call
+ * directory (as spool_each_submission), then unmatched/, ignored/ and
+ * quarantine/. md is borrowed for the call; return non-zero to stop (not
+ * an error). Unreadable entries are skipped. 0, or -1 (err). */
+typedef int (*ctl_entry_fn)(const char *relpath, const struct metadata *md, void *arg);
+int ctl_each_entry(struct ctl *c, ctl_entry_fn fn, void *arg, struct err *err);
+
 /* Find the entry whose metadata.json "id" is id anywhere in the spool
  * (calls, unmatched, ignored, quarantine). 1 found (*relpath_r and *md_r
  * owned by the caller), 0 not found, -1 the spool could not be read. */

@@ -9,6 +9,7 @@
 #ifndef INTAKED_IMAP_H
 #define INTAKED_IMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -17,11 +18,28 @@
 
 struct imap_session;
 
+/* Messages bigger than this are streamed to a file (imap_fetch_body with
+ * a spill_dir) instead of being held in memory. */
+#define IMAP_SPILL_MIN (1024 * 1024)
+
 struct imap_message {
 	uint32_t uid;
 	time_t internaldate;      /* the server's receipt time */
-	unsigned char *raw;       /* byte-exact message, owned */
+	unsigned char *raw;       /* byte-exact message: owned heap memory, or a
+				   * read-only mapping of path */
 	size_t len;
+	char *path;               /* streamed to disk: the file, fsynced, mode
+				   * 0640; imap_message_clear unlinks it */
+	char sha256[65];          /* of raw, computed while streaming; "" when
+				   * the message was fetched into memory */
+};
+
+/* What UID FETCH (RFC822.SIZE INTERNALDATE) said about one message. */
+struct imap_meta {
+	uint32_t uid;
+	bool found;               /* false: gone, or no size/date from the server */
+	uint32_t size;
+	time_t internaldate;
 };
 
 /* Connect (TLS: implicit for imaps, STARTTLS required for imap), verify the
@@ -41,11 +59,25 @@ int imap_search_pending(struct imap_session *s, uint32_t **uids_r, size_t *n_r,
  * max_size is refused with ERR_MESSAGE before its body is transferred. */
 int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,
 	       struct imap_message *m, struct err *err);
+/* Size and INTERNALDATE of n UIDs (ascending) in one round trip, so a big
+ * first sync costs one body fetch per message. meta[i] is for uids[i]. */
+int imap_fetch_meta(struct imap_session *s, const uint32_t *uids, size_t n,
+		    struct imap_meta *meta, struct err *err);
+/* BODY.PEEK[] of the message meta describes (found, size <= max_size, else
+ * ERR_MESSAGE before any transfer). With spill_dir (an existing directory
+ * on the spool's filesystem) a message over IMAP_SPILL_MIN goes to a file
+ * there as it arrives, hashed on the way, and raw maps that file: the
+ * daemon never holds it in its own memory. */
+int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t max_size,
+		    const char *spill_dir, struct imap_message *m, struct err *err);
 void imap_message_clear(struct imap_message *m);
 /* after_filing: flag = +FLAGS (\Seen $Filed); move:FOLDER = UID MOVE, or
  * COPY + \Deleted + UID EXPUNGE when MOVE is not offered. */
 int imap_mark_filed(struct imap_session *s, uint32_t uid,
 		    const struct mailbox_config *mc, struct err *err);
+/* The same for n UIDs in one command (a batch of a first sync). */
+int imap_mark_filed_many(struct imap_session *s, const uint32_t *uids, size_t n,
+			 const struct mailbox_config *mc, struct err *err);
 /* Wait for new mail with IDLE (if offered and mc->idle), at most
  * max_seconds, returning early when wake_fd (>= 0) becomes readable.
  * Returns 1 when the server announced new messages, 0 otherwise; -1 on

@@ -29,6 +29,11 @@ void intake_free(struct intake **in);
 int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 		   const struct imap_message *m, time_t now, struct err *err);
 
+/* Rebuild the index.json of every call that got an entry since the last
+ * flush (the loop calls it after each batch and folder pass; intake_free
+ * does too). Failures are logged: the index is a regenerable summary. */
+void intake_flush(struct intake *in);
+
 /* True if the ledger already holds this UID as filed. */
 int intake_seen_uid(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 		    uint32_t uid);

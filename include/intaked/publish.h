@@ -38,6 +38,7 @@ struct publish_options {
 
 struct publish_doc {
 	char *name;               /* as the sender wrote it (display only) */
+	bool body;                /* the message text (body.txt), no attachment */
 	char *path;               /* "files/SLUG/NAME" in OUTDIR, or NULL: not copied */
 	long words;               /* -1: not counted */
 	char *error;              /* why it could not be read, or NULL */

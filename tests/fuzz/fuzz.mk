@@ -17,7 +17,7 @@ FUZZ_O        ?= build-fuzz
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 300
 FUZZ_SMOKE_SECONDS ?= 20
-FUZZERS       := mime config roster wordcount sanitize
+FUZZERS       := mime extract config roster wordcount sanitize
 FUZZ_SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 		 -fno-sanitize-recover=all
 FUZZ_CFLAGS   := -O1 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the fuzzers' seed corpora (nothing is kept in the repository).
 
-    make_seeds.py OUTDIR      -> OUTDIR/{mime,config,roster,wordcount,sanitize}/
+    make_seeds.py OUTDIR      -> OUTDIR/{mime,extract,config,roster,wordcount,sanitize}/
 
 mime: messages built like the integration tests build them (mail.py),
 with the document fixtures of tests/fixtures/make_docs.py attached, plus
@@ -156,6 +156,26 @@ language = {lang}
 {extra}'''
 
 
+EXTRACT_TYPES = ['docx', 'odt', 'rtf', 'html', 'txt', 'md']  # fuzz_extract.c's order
+
+
+def extract_seeds(outdir):
+    """Each fixture document prefixed with the byte that selects its reader."""
+    n = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        make_docs.documents(tmp)
+        make_docs.hostile(tmp)
+        for fname in sorted(os.listdir(tmp)):
+            ext = fname.rsplit('.', 1)[-1]
+            if ext not in EXTRACT_TYPES:
+                continue
+            with open(os.path.join(tmp, fname), 'rb') as f:
+                data = f.read()
+            put(outdir, 'extract', fname, bytes([EXTRACT_TYPES.index(ext)]) + data)
+            n += 1
+    return n
+
+
 def config_seeds(outdir):
     variants = [
         dict(after='flag', lang='en', extra=''),
@@ -214,10 +234,11 @@ def main():
     out = sys.argv[1]
     gen, peer = mime_seeds(out)
     config_seeds(out)
+    extract_seeds(out)
     roster_seeds(out)
     wordcount_seeds(out)
     sanitize_seeds(out)
-    print('seeds: mime %d generated + %d peer, config/roster/wordcount/sanitize in %s'
+    print('seeds: mime %d generated + %d peer, extract/config/roster/wordcount/sanitize in %s'
           % (gen, peer, out))
     return 0
 

@@ -35,11 +35,14 @@ def test_crash_at_each_fault_point(h):
             p = run_once(h, env={'INTAKED_FAULT': f'{point}:{hit}'})
             assert p.returncode == -9, (point, hit, p.returncode, p.stderr[-2000:])
             assert f'intaked: fault {point} hit {hit}' in p.stderr, p.stderr[-2000:]
+            # Restart: the recovery run must succeed on its own.
+            h.once()
     # Recovery: a plain run, then one two hours on so that acknowledgements
     # deferred by a kill mid-SMTP are due again.
     h.once()
     h.once('--now', h.iso_now(hours=2))
-    check_consistency(h, appended)
+    stats = check_consistency(h, appended)
+    print(f'  fault points: {len(FAULT_POINTS) * len(hits)} kills, {stats}')
 
 
 def test_crash_random_kills(h):
@@ -48,7 +51,7 @@ def test_crash_random_kills(h):
     rng = random.Random(int(os.environ.get('INTAKED_CRASH_SEED', '8')))
     appended = {}
     per = n // kills
-    done = 0
+    done = mid_batch = 0
     for k in range(kills):
         batch = per if k < kills - 1 else n - done
         d = Daemon(h)
@@ -61,6 +64,8 @@ def test_crash_random_kills(h):
             pass
         assert d.p.poll() is None, ('intaked exited by itself', d.text()[-2000:])
         assert d.kill() == -9
+        if any('$Filed' not in m.flags for m in h.bed.messages('intake@example.org')):
+            mid_batch += 1
     # The last life: runs until everything is marked and sent.
     d = Daemon(h)
     try:
@@ -73,4 +78,5 @@ def test_crash_random_kills(h):
         rc = d.stop()
         assert rc == 0, (rc, d.text()[-2000:])
     h.once('--now', h.iso_now(hours=2))
-    check_consistency(h, appended)
+    stats = check_consistency(h, appended)
+    print(f'  random kills: {kills} kills ({mid_batch} with mail still unfiled), {stats}')

@@ -106,6 +106,10 @@ class Testbed:
         self.smtp_port = b + 25          # as the outside world would send
         self.submission_port = b + 587   # STARTTLS + AUTH required
         self.smtps_port = b + 465        # implicit TLS + AUTH required
+        # Dovecot checks XOAUTH2/OAUTHBEARER tokens by POSTing them to
+        # http://127.0.0.1:oauth_port/introspect: a test serves it itself
+        # (oauthidp.py). Password logins never consult it.
+        self.oauth_port = b + 80
         ca = os.path.join(self.run_dir, 'ca')
         self.ca_path = os.path.join(ca, 'ca.pem')             # trust this one
         self.other_ca_path = os.path.join(ca, 'other-ca.pem')  # unrelated CA

@@ -12,6 +12,10 @@
 # (default 20000) plus 143 IMAP+STARTTLS, 144 IMAP without TLS, 993 IMAPS
 # (also on 127.0.0.2/.3/.4 with bad certificates), 24 LMTP, 25 SMTP,
 # 587 submission, 465 SMTPS: beds running at once need bases >= 1000 apart.
+# Dovecot also accepts SASL XOAUTH2/OAUTHBEARER (IMAP, and SMTP AUTH through
+# Postfix): it checks each token at http://127.0.0.1:BASE+80/introspect,
+# which a test that wants OAuth serves itself (tests/integration/oauthidp.py);
+# password logins never consult it.
 # start writes RUN_DIR/testbed.env (ports and paths, in shell syntax).
 set -euo pipefail
 export LC_ALL=C # "." in $EPOCHREALTIME
@@ -31,7 +35,7 @@ base=${TESTBED_PORT_BASE:-20000}
   die "TESTBED_PORT_BASE=$base: want 1024..64542"
 P_LMTP=$((base + 24)) P_SMTP=$((base + 25)) P_IMAP=$((base + 143))
 P_IMAP_NOTLS=$((base + 144)) P_SMTPS=$((base + 465))
-P_SUBMISSION=$((base + 587)) P_IMAPS=$((base + 993))
+P_SUBMISSION=$((base + 587)) P_IMAPS=$((base + 993)) P_OAUTH=$((base + 80))
 IMAP_ADDRS=("127.0.0.1:$P_IMAP" "127.0.0.1:$P_IMAP_NOTLS" "127.0.0.1:$P_LMTP"
   "127.0.0.1:$P_IMAPS" "127.0.0.2:$P_IMAPS" "127.0.0.3:$P_IMAPS" "127.0.0.4:$P_IMAPS")
 MTA_ADDRS=("127.0.0.1:$P_SMTP" "127.0.0.1:$P_SUBMISSION" "127.0.0.1:$P_SMTPS")
@@ -236,6 +240,7 @@ render() { # TEMPLATE OUTPUT
     -e "s|@P_LMTP@|$P_LMTP|g" -e "s|@P_SMTP@|$P_SMTP|g" -e "s|@P_IMAP@|$P_IMAP|g" \
     -e "s|@P_IMAP_NOTLS@|$P_IMAP_NOTLS|g" -e "s|@P_SMTPS@|$P_SMTPS|g" \
     -e "s|@P_SUBMISSION@|$P_SUBMISSION|g" -e "s|@P_IMAPS@|$P_IMAPS|g" \
+    -e "s|@P_OAUTH@|$P_OAUTH|g" \
     "$here/$1" >"$2"
 }
 
@@ -247,6 +252,7 @@ gen_configs() {
 
   mkdir -p "$run/dovecot" "$postfix_etc"
   render dovecot.conf.in "$dovecot_conf"
+  render dovecot-oauth2.conf.in "$run/dovecot/oauth2.conf"
   render main.cf.in "$postfix_etc/main.cf"
   render master.cf.in "$postfix_etc/master.cf"
   for u in "${users[@]}"; do echo "$u:{PLAIN}secret-${u%%@*}::::::"; done >"$run/dovecot/users"
@@ -286,6 +292,7 @@ TESTBED_LMTP_PORT=$P_LMTP
 TESTBED_SMTP_PORT=$P_SMTP
 TESTBED_SUBMISSION_PORT=$P_SUBMISSION
 TESTBED_SMTPS_PORT=$P_SMTPS
+TESTBED_OAUTH_PORT=$P_OAUTH
 EOF
 }
 

@@ -1,0 +1,221 @@
+/* digest_csv.c — a call's submissions as rows, and as CSV (RFC 4180,
+ * UTF-8, CRLF), for the digest's attachment and intakectl export. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "intaked/digest.h"
+#include "intaked/digest_impl.h"
+#include "intaked/log.h"
+#include "intaked/metadata.h"
+#include "intaked/spool.h"
+#include "intaked/tztime.h"
+#include "intaked/util.h"
+
+#define CSV_MAX   (256u * 1024 * 1024)
+#define CELL_MAX  (64u * 1024)
+
+static const char *const columns[] = {
+	"submitter", "slug", "verified", "version", "current", "received_at",
+	"received_local", "status", "timeliness", "words", "word_limit", "over_limit",
+	"documents", "unreadable_documents", "ack_state", "from", "subject", "id", "path",
+};
+#define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+/* ---- rows ---- */
+
+static void row_free(struct digest_row *r)
+{
+	char *strs[] = { r->path, r->id, r->slug, r->name, r->from, r->from_name, r->subject,
+			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone };
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(strs[i]);
+	strlist_free(&r->documents);
+	strlist_free(&r->unreadable);
+	strlist_free(&r->reasons);
+}
+
+void digest_rows_free(struct digest_rows *rows)
+{
+	for (size_t i = 0; i < rows->n; i++)
+		row_free(&rows->v[i]);
+	free(rows->v);
+	rows->v = NULL;
+	rows->n = 0;
+}
+
+static int add_row(const char *relpath, const struct metadata *md, void *arg)
+{
+	struct digest_rows *rows = arg;
+	rows->v = xreallocarray(rows->v, rows->n + 1, sizeof(*rows->v));
+	struct digest_row *r = &rows->v[rows->n++];
+	memset(r, 0, sizeof(*r));
+	r->path = xstrdup(relpath);
+	r->id = xstrdup(md->id);
+	r->slug = xstrdup(md->submitter.slug);
+	r->name = xstrdup(md->submitter.name);
+	r->from = xstrdup(md->from);
+	r->from_name = xstrdup(md->from_name);
+	r->subject = xstrdup(md->subject);
+	r->status = xstrdup(md->status);
+	r->timeliness = xstrdup(md->timeliness);
+	r->ack_state = xstrdup(md->ack.state);
+	r->ack_to = xstrdup(md->ack.to);
+	r->zone = xstrdup(md->zone);
+	r->verified = md->submitter.verified;
+	r->over_limit = md->over_limit;
+	r->extended = md->extended;
+	r->version = md->version;
+	r->words = md->word_count;
+	r->word_limit = md->word_limit;
+	r->received_at = md->received_at;
+	/* Entries filed before filed_at existed: their receipt is the best guess. */
+	r->filed_at = md->filed_at ? md->filed_at : md->received_at;
+	r->deadline = md->deadline;
+	for (size_t i = 0; i < md->ndocuments; i++) {
+		const struct md_document *d = &md->documents[i];
+		const char *name = d->name && *d->name ? d->name : d->file ? d->file : "";
+		if (d->error != NULL) {
+			strlist_push(&r->documents, name);
+			strlist_push(&r->unreadable, name);
+			strlist_push(&r->reasons, d->error);
+		} else if (d->words >= 0) {
+			strlist_push(&r->documents, name);
+		}
+	}
+	return 0;
+}
+
+/* The slug of a relpath "calls/CALL/SLUG/vN", compared without copying. */
+static bool same_slug(const char *a, const char *b)
+{
+	const char *ea = strrchr(a, '/'), *eb = strrchr(b, '/');
+	return ea && eb && ea - a == eb - b && strncmp(a, b, (size_t)(ea - a)) == 0;
+}
+
+int digest_rows_load(const struct spool *sp, const struct call_config *call,
+		     struct digest_rows *rows, struct err *err)
+{
+	rows->v = NULL;
+	rows->n = 0;
+	if (spool_each_submission(sp, call->name, add_row, rows, err) < 0) {
+		digest_rows_free(rows);
+		return -1;
+	}
+	for (size_t i = 0; i < rows->n; i++)
+		rows->v[i].current = i + 1 == rows->n ||
+				     !same_slug(rows->v[i].path, rows->v[i + 1].path);
+	return 0;
+}
+
+char *digest_row_submitter(const struct digest_row *r)
+{
+	if (r->verified && r->name != NULL && *r->name)
+		return xstrdup(r->name);
+	const char *from = r->from ? r->from : "";
+	if (r->from_name != NULL && *r->from_name)
+		return xasprintf("%s (%s)", r->from_name, from);
+	return xstrdup(from);
+}
+
+/* ---- CSV ---- */
+
+/* A cell per RFC 4180; text a sender controls that a spreadsheet would
+ * take for a formula (=, +, -, @, tab, CR first) gets a leading "'". */
+static void put_cell(struct buf *b, const char *s, bool text)
+{
+	s = s ? s : "";
+	bool guard = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	bool quote = guard || strpbrk(s, ",\"\r\n") != NULL;
+	size_t len = strnlen(s, CELL_MAX);
+	if (quote)
+		buf_puts(b, "\"");
+	if (guard)
+		buf_puts(b, "'");
+	for (size_t i = 0; i < len; i++)
+		buf_append(b, s[i] == '"' ? "\"\"" : &s[i], s[i] == '"' ? 2 : 1);
+	if (quote)
+		buf_puts(b, "\"");
+}
+
+static char *joined(const struct strlist *names, const struct strlist *reasons)
+{
+	struct buf b;
+	buf_init(&b, CELL_MAX);
+	for (size_t i = 0; i < names->n; i++) {
+		buf_puts(&b, i ? "; " : "");
+		buf_puts(&b, names->v[i]);
+		if (reasons != NULL)
+			buf_printf(&b, " (%s)", reasons->v[i]);
+	}
+	return buf_steal(&b);
+}
+
+static void put_row(struct buf *b, const struct digest_row *r, const char *zone)
+{
+	char utc[32] = "", local[96] = "", version[16], words[24] = "", limit[24] = "";
+	if (r->received_at != 0) {
+		tztime_format_utc(r->received_at, utc, sizeof(utc));
+		tztime_format_local(r->received_at, r->zone ? r->zone : zone, local, sizeof(local));
+	}
+	snprintf(version, sizeof(version), "%d", r->version);
+	if (r->words >= 0)
+		snprintf(words, sizeof(words), "%ld", r->words);
+	if (r->word_limit > 0)
+		snprintf(limit, sizeof(limit), "%ld", r->word_limit);
+	char *submitter = digest_row_submitter(r);
+	char *docs = joined(&r->documents, NULL);
+	char *bad = joined(&r->unreadable, &r->reasons);
+	const struct { const char *v; bool text; } cells[NCOLUMNS] = {
+		{ submitter, true }, { r->slug, false }, { r->verified ? "true" : "false", false },
+		{ version, false }, { r->current ? "true" : "false", false }, { utc, false },
+		{ local, false }, { r->status, false }, { r->timeliness, false }, { words, false },
+		{ limit, false }, { r->over_limit ? "true" : "false", false }, { docs, true },
+		{ bad, true }, { r->ack_state, false }, { r->from, true }, { r->subject, true },
+		{ r->id, false }, { r->path, false },
+	};
+	for (size_t i = 0; i < NCOLUMNS; i++) {
+		if (i > 0)
+			buf_puts(b, ",");
+		put_cell(b, cells[i].v, cells[i].text);
+	}
+	buf_puts(b, "\r\n");
+	free(submitter);
+	free(docs);
+	free(bad);
+}
+
+char *digest_rows_csv(const struct digest_rows *rows, const char *zone, size_t *len_r)
+{
+	struct buf b;
+	buf_init(&b, CSV_MAX);
+	for (size_t i = 0; i < NCOLUMNS; i++) {
+		buf_puts(&b, i ? "," : "");
+		buf_puts(&b, columns[i]);
+	}
+	buf_puts(&b, "\r\n");
+	for (size_t i = 0; i < rows->n; i++) {
+		struct buf row;
+		buf_init(&row, CELL_MAX * NCOLUMNS);
+		put_row(&row, &rows->v[i], zone ? zone : "UTC");
+		/* Whole rows only: past the cap the list ends, it never breaks. */
+		int full = buf_append(&b, row.data, row.len);
+		buf_free(&row);
+		if (full < 0) {
+			log_warnx("event=csv-truncated rows=%zu of=%zu", i, rows->n);
+			break;
+		}
+	}
+	*len_r = b.len;
+	return buf_steal(&b);
+}
+
+char *digest_csv(const struct spool *sp, const struct call_config *call, size_t *len_r,
+		 struct err *err)
+{
+	struct digest_rows rows;
+	if (digest_rows_load(sp, call, &rows, err) < 0)
+		return NULL;
+	char *csv = digest_rows_csv(&rows, call->zone, len_r);
+	digest_rows_free(&rows);
+	return csv;
+}

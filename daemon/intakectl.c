@@ -1,0 +1,299 @@
+/* intakectl.c — the operator's and coordinator's tool (man/intakectl.1):
+ * options, the command table, help, exit status. The commands are in
+ * ctl*.c and publish*.c, on top of the daemon's modules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "intaked/config.h"
+#include "intaked/ctl.h"
+#include "intaked/log.h"
+#include "intaked/tztime.h"
+
+#define DEFAULT_CONFIG "/etc/intaked/intaked.conf"
+
+/* Options a command may take. */
+enum {
+	F_JSON = 1 << 0,
+	F_FORMAT = 1 << 1,
+	F_SEND = 1 << 2,
+	F_DRY_RUN = 1 << 3,
+	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --no-unverified */
+};
+
+struct command {
+	const char *name;
+	const char *synopsis;
+	const char *help;
+	size_t npos;              /* positional arguments, exactly */
+	unsigned flags;
+	int (*run)(struct ctl *c, const struct ctl_args *a);
+};
+
+static const struct command commands[] = {
+	{ "status", "status",
+	  "How the service is doing: whether intaked runs on the spool, the last\n"
+	  "entry filed, what the spool holds, the outbox (queued, being retried,\n"
+	  "failed), and each call's deadline, next reminder and next digest.\n",
+	  0, 0, ctl_cmd_status },
+	{ "calls", "calls",
+	  "The configured calls: name, title, deadline, submitters (of the roster)\n"
+	  "and submissions filed so far.\n",
+	  0, 0, ctl_cmd_calls },
+	{ "list", "list CALL [--json]",
+	  "The submissions to CALL, one line per submitter and version: id,\n"
+	  "submitter, version (superseded ones marked), date received in the call's\n"
+	  "zone, timeliness, status, words against the limit, documents and\n"
+	  "acknowledgement.\n"
+	  "  --json   the same as a JSON array\n",
+	  1, F_JSON, ctl_cmd_list },
+	{ "show", "show ID",
+	  "Everything about one entry of the spool (a submission, or unmatched,\n"
+	  "ignored or quarantined mail), found by the id in its metadata.json:\n"
+	  "metadata, documents and word counts, errors, the acknowledgement, and\n"
+	  "the paths in the spool.\n",
+	  1, 0, ctl_cmd_show },
+	{ "missing", "missing CALL",
+	  "The roster members of CALL who have not submitted anything yet, with\n"
+	  "their addresses and deadline (an extension included).\n",
+	  1, 0, ctl_cmd_missing },
+	{ "export", "export CALL --format csv|json",
+	  "Every submission to CALL, one record per version, on standard output.\n"
+	  "  --format csv    RFC 4180 with a header line, the CSV of the digest\n"
+	  "  --format json   an array of the entries' metadata.json records\n",
+	  1, F_FORMAT, ctl_cmd_export },
+	{ "digest", "digest CALL [--send]",
+	  "Print the digest of CALL as it would be sent now.\n"
+	  "  --send   also queue it for the call's coordinators\n",
+	  1, F_SEND, ctl_cmd_digest },
+	{ "remind", "remind CALL [--dry-run]",
+	  "Queue the reminders of CALL that are due now (never after the deadline).\n"
+	  "  --dry-run   only print who would be reminded\n",
+	  1, F_DRY_RUN, ctl_cmd_remind },
+	{ "resend-ack", "resend-ack ID",
+	  "Queue the acknowledgement of entry ID again, to the original sender\n"
+	  "(for example after a delivery failure); the daemon sends it on its next\n"
+	  "pass and records the delivery in the entry's metadata.json.\n",
+	  1, 0, ctl_cmd_resend_ack },
+	{ "publish", "publish CALL OUTDIR [--no-late] [--no-rejected] [--no-unverified]",
+	  "Write a self-contained static site to OUTDIR: index.html listing the\n"
+	  "current version of each submitter (name, date received, subject,\n"
+	  "documents with links, word counts), copies of the documents under\n"
+	  "files/, and submissions.json. OUTDIR is replaced atomically; an existing\n"
+	  "OUTDIR must be empty or one that publish wrote.\n"
+	  "  --no-late         leave out submissions received after the deadline\n"
+	  "  --no-rejected     leave out rejected submissions\n"
+	  "  --no-unverified   leave out senders not verified in the roster\n"
+	  "A submitter whose latest version is left out is shown with the latest\n"
+	  "version that is not.\n",
+	  2, F_PUBLISH, ctl_cmd_publish },
+	{ "reindex", "reindex",
+	  "Rebuild every calls/CALL/index.json from the spool entries alone.\n"
+	  "Rebuilding an intact spool gives identical files.\n",
+	  0, 0, ctl_cmd_reindex },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: intakectl [-c FILE] [-v] COMMAND [ARGUMENT ...]\n"
+		     "       intakectl COMMAND --help\n"
+		     "  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
+		     "  -v, --verbose       log to standard error (default: syslog)\n"
+		     "      --now TIME      pretend the time is TIME (ISO 8601)\n"
+		     "commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %s\n", commands[i].synopsis);
+	fprintf(out, "exit status: 0 ok, 1 no such call or entry or failed, 64 usage,\n"
+		     "74 spool or OUTDIR unreadable or unwritable, 78 configuration error\n");
+}
+
+static void command_help(const struct command *cmd, FILE *out)
+{
+	fprintf(out, "usage: intakectl [-c FILE] %s\n\n%s", cmd->synopsis, cmd->help);
+}
+
+static int usage_error(const struct command *cmd, const char *fmt, const char *arg)
+{
+	fputs("intakectl: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	if (cmd)
+		fprintf(stderr, "usage: intakectl [-c FILE] %s\n", cmd->synopsis);
+	else
+		usage(stderr);
+	return CTL_USAGE;
+}
+
+struct options {
+	const char *config;
+	int verbose;
+	time_t now;
+	bool help;
+};
+
+/* -c FILE, --config FILE, --config=FILE and the like: 1 if argv[*i] was a
+ * global option (consumed, *i moved past its value), 0 if not, or
+ * CTL_USAGE. */
+static int global_option(int argc, char **argv, int *i, struct options *o)
+{
+	const char *arg = argv[*i], *val = NULL;
+	bool config = strcmp(arg, "-c") == 0 || strcmp(arg, "--config") == 0;
+	bool now = strcmp(arg, "--now") == 0;
+	if (strncmp(arg, "--config=", 9) == 0)
+		val = arg + 9;
+	else if (strncmp(arg, "--now=", 6) == 0)
+		val = arg + 6;
+	else if (strncmp(arg, "-c", 2) == 0 && arg[2] != '\0')
+		val = arg + 2;
+	if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+		o->verbose++;
+		return 1;
+	}
+	if (val == NULL && !config && !now)
+		return 0;
+	if (val == NULL) {
+		if (*i + 1 >= argc)
+			return usage_error(NULL, "%s needs a value", arg);
+		val = argv[++*i];
+	}
+	if (now || strncmp(arg, "--now", 5) == 0) {
+		if (tztime_parse_iso8601(val, &o->now) < 0)
+			return usage_error(NULL, "--now: not an ISO 8601 time: %s", val);
+	} else {
+		o->config = val;
+	}
+	return 1;
+}
+
+/* A command's flag; 1 taken, 0 not a flag, or CTL_USAGE. */
+static int command_flag(const struct command *cmd, int argc, char **argv, int *i,
+			struct ctl_args *a)
+{
+	const char *arg = argv[*i];
+	struct { const char *name; unsigned flag; bool *target; } bools[] = {
+		{ "--json", F_JSON, &a->json },
+		{ "--send", F_SEND, &a->send },
+		{ "--dry-run", F_DRY_RUN, &a->dry_run },
+		{ "--no-late", F_PUBLISH, &a->no_late },
+		{ "--no-rejected", F_PUBLISH, &a->no_rejected },
+		{ "--no-unverified", F_PUBLISH, &a->no_unverified },
+	};
+	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
+		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
+			*bools[k].target = true;
+			return 1;
+		}
+	if ((cmd->flags & F_FORMAT) && strncmp(arg, "--format", 8) == 0 &&
+	    (arg[8] == '\0' || arg[8] == '=')) {
+		const char *val = arg[8] == '=' ? arg + 9 : NULL;
+		if (val == NULL && *i + 1 >= argc)
+			return usage_error(cmd, "%s needs a value: csv or json", arg);
+		if (val == NULL)
+			val = argv[++*i];
+		if (strcmp(val, "csv") != 0 && strcmp(val, "json") != 0)
+			return usage_error(cmd, "--format: csv or json, not \"%s\"", val);
+		a->format = val;
+		return 1;
+	}
+	return 0;
+}
+
+/* The arguments after the command name. */
+static int parse_command_args(const struct command *cmd, int argc, char **argv, int first,
+			      struct options *o, struct ctl_args *a)
+{
+	bool dashdash = false;
+	for (int i = first; i < argc; i++) {
+		const char *arg = argv[i];
+		int rc;
+		if (!dashdash && strcmp(arg, "--") == 0) {
+			dashdash = true;
+			continue;
+		}
+		if (!dashdash && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
+			o->help = true;
+			return 0;
+		}
+		if (!dashdash && arg[0] == '-' && arg[1] != '\0') {
+			if ((rc = global_option(argc, argv, &i, o)) == 0)
+				rc = command_flag(cmd, argc, argv, &i, a);
+			if (rc == 0)
+				return usage_error(cmd, "unknown option %s", arg);
+			if (rc == CTL_USAGE)
+				return rc;
+			continue;
+		}
+		if (a->npos == cmd->npos)
+			return usage_error(cmd, "unexpected argument \"%s\"", arg);
+		a->pos[a->npos++] = arg;
+	}
+	if (a->npos < cmd->npos)
+		return usage_error(cmd, "%s: missing argument", cmd->name);
+	if ((cmd->flags & F_FORMAT) && a->format == NULL)
+		return usage_error(cmd, "%s: --format csv or --format json is required", cmd->name);
+	return 0;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int run(const struct command *cmd, const struct options *o, const struct ctl_args *a)
+{
+	struct config *cfg = NULL;
+	struct err err = { 0 };
+	if (config_load(o->config, &cfg, &err) < 0) {
+		fprintf(stderr, "intakectl: %s\n", err.msg);
+		return CTL_CONFIG;
+	}
+	struct ctl c = { .cfg = cfg, .now = o->now ? o->now : time(NULL), .out = stdout,
+			 .err = stderr };
+	int rc = cmd->run(&c, a);
+	ctl_close(&c);
+	config_free(&cfg);
+	if (fflush(stdout) != 0 && rc == CTL_OK) {
+		perror("intakectl: standard output");
+		rc = CTL_IOERR;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .config = DEFAULT_CONFIG };
+	struct ctl_args a = { 0 };
+	int i = 1, rc;
+
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return CTL_OK;
+		}
+		if ((rc = global_option(argc, argv, &i, &o)) == 0)
+			return usage_error(NULL, "unknown option %s", argv[i]);
+		if (rc == CTL_USAGE)
+			return rc;
+	}
+	if (i >= argc)
+		return usage_error(NULL, "%s", "no command given");
+	const struct command *cmd = find_command(argv[i]);
+	if (cmd == NULL)
+		return usage_error(NULL, "unknown command \"%s\"", argv[i]);
+	if ((rc = parse_command_args(cmd, argc, argv, i + 1, &o, &a)) != 0)
+		return rc;
+	if (o.help) {
+		command_help(cmd, stdout);
+		return CTL_OK;
+	}
+	/* Syslog by default: what intakectl queues or publishes shows in the
+	 * journal beside the daemon's lines; its own messages go to stderr. */
+	log_init("intakectl", o.verbose == 0, o.verbose > 1);
+	return run(cmd, &o, &a);
+}

@@ -1,0 +1,64 @@
+/* digest_impl.h — shared by digest.c, digest_text.c and digest_csv.c:
+ * every submission of a call as a flat row, read once from the spool, and
+ * the digest being built. */
+#ifndef INTAKED_DIGEST_IMPL_H
+#define INTAKED_DIGEST_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "intaked/config.h"
+#include "intaked/err.h"
+#include "intaked/util.h"
+
+struct spool;
+
+struct digest_row {
+	char *path;               /* calls/CALL/SLUG/vN */
+	char *id, *slug, *name;   /* name: the roster's, or NULL */
+	char *from, *from_name, *subject;
+	char *status, *timeliness, *ack_state, *ack_to;
+	struct strlist documents;          /* names of the counted documents */
+	struct strlist unreadable, reasons; /* names and error codes, parallel */
+	bool verified, current, over_limit, extended;
+	int version;
+	long words;               /* -1: not counted */
+	long word_limit;          /* 0: none */
+	time_t received_at, filed_at, deadline;
+	char *zone;
+};
+
+struct digest_rows {
+	struct digest_row *v;
+	size_t n;
+};
+
+/* Every submission of call in (slug, version) order; current marks each
+ * submitter's highest version. Free with digest_rows_free. */
+int digest_rows_load(const struct spool *sp, const struct call_config *call,
+		     struct digest_rows *rows, struct err *err);
+void digest_rows_free(struct digest_rows *rows);
+/* The CSV of rows (see digest_csv in digest.h). Caller frees. */
+char *digest_rows_csv(const struct digest_rows *rows, const char *zone, size_t *len_r);
+
+/* One digest being built (digest.c) and rendered (digest_text.c). */
+struct digest {
+	const struct config *cfg;
+	const struct spool *sp;
+	const struct call_config *call;
+	const char *lang;
+	struct digest_rows rows;
+	time_t now, since;
+	char day[11];
+	char *subject, *body, *csv, *csv_name;
+	size_t csv_len;
+};
+
+/* The {summary} of d (d->rows loaded, d->since set). Caller frees. */
+char *digest_summary(const struct digest *d);
+
+/* Who a row is from, for people: the roster name when verified, else
+ * "Name (addr)" or the address. Caller frees. */
+char *digest_row_submitter(const struct digest_row *r);
+
+#endif

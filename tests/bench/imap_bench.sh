@@ -1,0 +1,203 @@
+#!/bin/sh
+# imap_bench.sh — the mailbox side of intaked against a private Dovecot and
+# Postfix (tests/testbed) on loopback; prints the Markdown of BENCHMARKS.md,
+# "Connection, IDLE and large mailboxes".
+#
+#   sh tests/bench/imap_bench.sh [BUILD_DIR]
+#
+# (a) IDLE latency: N_IDLE (100) messages APPENDed one at a time to an
+#     idling intaked --foreground; APPEND done -> event=filed and ->
+#     event=ack-sent (logged when Postfix has answered 250 to the
+#     acknowledgement's DATA), p50/p95; and Dovecot alone (a bare IDLE
+#     client: APPEND done -> untagged EXISTS), the floor of (a).
+# (b) a mailbox of N_BIG (10 000) messages (~20 KB, tests/bench/
+#     make_mailbox.py, put in with doveadm import): intaked --once files
+#     them all; mbsync (isync) pulls the same mailbox to a Maildir before
+#     and after; wall time of each, ratio against the faster mbsync.
+# (c) peak RSS of each (GNU time %M = the largest process of the tree;
+#     intaked also logs its own maxrss and its workers'), at N_SMALL (1 000)
+#     and N_BIG messages, and for one 50 MB message (streamed to disk).
+#
+# Environment: BENCH_PORT_BASE (36000), N_IDLE, N_SMALL, N_BIG, BIG_BYTES
+# (50000000). Needs mbsync and /usr/bin/time (contrib/install-deps.sh bench).
+set -eu
+
+O=${1:-build}
+cd "$(dirname "$0")/../.."
+BASE=${BENCH_PORT_BASE:-36000}
+N_IDLE=${N_IDLE:-100}
+N_SMALL=${N_SMALL:-1000}
+N_BIG=${N_BIG:-10000}
+BIG_BYTES=${BIG_BYTES:-50000000}
+USER=intake@example.org
+
+for tool in mbsync /usr/bin/time doveadm; do
+	command -v "$tool" >/dev/null || { echo "imap_bench: $tool missing (sh contrib/install-deps.sh bench)" >&2; exit 1; }
+done
+make -s O="$O" all >/dev/null
+
+W=$(mktemp -d /tmp/ib.XXXXXX)
+chmod 755 "$W" # the bed's unprivileged daemons reach through it
+BED=$W/bed
+mkdir "$BED"
+cleanup() {
+	TESTBED_PORT_BASE=$BASE tests/testbed/testbed.sh stop "$BED" >/dev/null 2>&1 || true
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+TESTBED_PORT_BASE=$BASE tests/testbed/testbed.sh start "$BED" >/dev/null
+CA=$BED/ca/ca.pem
+IMAPS=$((BASE + 993))
+SUBMISSION=$((BASE + 587))
+DOVEADM="doveadm -c $BED/dovecot/dovecot.conf"
+
+# ------------------------------------------------------------- config
+printf 'secret-intake\n' >"$W/pw" && chmod 600 "$W/pw"
+printf 'name,addresses\n' >"$W/roster.csv"
+conf() { # FILE SPOOL ACKS_PER_SENDER POLL
+	cat >"$1" <<EOF
+[mailbox]
+url = imaps://127.0.0.1:$IMAPS/INBOX
+user = $USER
+password_file = $W/pw
+ca_file = $CA
+idle = yes
+poll_interval = $4
+timeout = 30s
+
+[smtp]
+url = smtp://127.0.0.1:$SUBMISSION
+user = $USER
+password_file = $W/pw
+ca_file = $CA
+from = Written Inputs <$USER>
+operators = ops@example.org
+
+[spool]
+dir = $2
+
+[call bench]
+title = Benchmark call
+match_to = intake+bench@example.org
+deadline = 2030-12-31 18:00 America/New_York
+roster = $W/roster.csv
+ack_per_sender_per_day = $3
+EOF
+}
+
+empty_inbox() { $DOVEADM expunge -u $USER mailbox INBOX all; }
+
+fill_inbox() { # N
+	rm -rf "$W/src"
+	python3 tests/bench/make_mailbox.py "$W/src" "$1"
+	chown -R mail:mail "$W/src"
+	empty_inbox
+	$DOVEADM import -u $USER "maildir:$W/src" "" all
+}
+
+# timed NAME COMMAND...: wall seconds and peak RSS (KiB) into $W/NAME.time
+timed() {
+	name=$1
+	shift
+	/usr/bin/time -f '%e %M' -o "$W/$name.time" "$@"
+}
+
+mbsync_run() { # NAME
+	rm -rf "$W/maildir" && mkdir "$W/maildir"
+	cat >"$W/mbsyncrc" <<EOF
+IMAPAccount bench
+Host localhost
+Port $IMAPS
+User $USER
+Pass secret-intake
+SSLType IMAPS
+CertificateFile $CA
+
+IMAPStore remote
+Account bench
+
+MaildirStore local
+Path $W/maildir/
+Inbox $W/maildir/INBOX
+
+Channel bench
+Master :remote:INBOX
+Slave :local:
+Sync Pull
+Create Slave
+SyncState *
+EOF
+	timed "$1" mbsync -q -c "$W/mbsyncrc" bench 2>"$W/$1.err" || { cat "$W/$1.err" >&2; exit 1; }
+	got=$(find "$W/maildir/INBOX/new" "$W/maildir/INBOX/cur" -type f | wc -l)
+	[ "$got" -eq "$N" ] || { echo "imap_bench: mbsync copied $got of $N" >&2; exit 1; }
+}
+
+intaked_run() { # NAME
+	rm -rf "$W/spool"
+	conf "$W/intaked.conf" "$W/spool" 0 60s
+	timed "$1" "$O/intaked" -c "$W/intaked.conf" --once 2>"$W/$1.log"
+	filed=$(grep -c 'event=filed ' "$W/$1.log" || true)
+	[ "$filed" -eq "$N" ] || { echo "imap_bench: intaked filed $filed of $N" >&2; tail "$W/$1.log" >&2; exit 1; }
+}
+
+
+# ---------------------------------------------------------- (a) IDLE
+empty_inbox
+RAW=$(python3 tests/bench/imap_bench.py idle-raw $IMAPS "$CA" 20)
+empty_inbox
+conf "$W/idle.conf" "$W/idle-spool" 5 60s
+IDLE=$(python3 tests/bench/imap_bench.py idle-intaked $IMAPS "$CA" "$N_IDLE" "$O" "$W/idle.conf")
+
+# --------------------------------------------------- (b), (c) bulk
+N=$N_SMALL
+fill_inbox "$N"
+mbsync_run mbsync_small
+intaked_run intaked_small
+N=$N_BIG
+fill_inbox "$N"
+mbsync_run mbsync_big1
+intaked_run intaked_big
+mbsync_run mbsync_big2
+progress=$(grep -c 'event=progress ' "$W/intaked_big.log" || true)
+
+# ---------------------------------------------- (c) one 50 MB message
+empty_inbox
+BIG=$(python3 tests/bench/imap_bench.py big $IMAPS "$CA" "$BIG_BYTES")
+rm -rf "$W/spool"
+conf "$W/intaked.conf" "$W/spool" 0 60s
+timed big "$O/intaked" -c "$W/intaked.conf" --once -v 2>"$W/big.log"
+grep -q 'event=imap_streamed' "$W/big.log" || { echo "imap_bench: 50 MB message not streamed" >&2; exit 1; }
+
+# ------------------------------------------------------------ report
+python3 - "$W" "$RAW" "$IDLE" "$BIG" "$N_SMALL" "$N_BIG" "$progress" <<'EOF'
+import json, re, sys
+w, raw, idle, big, n_small, n_big, progress = sys.argv[1:]
+raw, idle, big = json.loads(raw), json.loads(idle), json.loads(big)
+def t(name):
+    e, m = open(f'{w}/{name}.time').read().split()[-2:]
+    return float(e), int(m)
+def own(name):
+    m = re.search(r'maxrss_kb=(\d+) worker_maxrss_kb=(\d+)', open(f'{w}/{name}.log').read())
+    return int(m.group(1)), int(m.group(2))
+a, f, r = idle['append_to_ack_sent'], idle['append_to_filed'], raw['append_to_exists']
+print('### Results\n')
+print(f"(a) IDLE latency, {a['n']} messages one at a time:\n")
+print('| measured | p50 s | p95 s | max s |\n|---|---|---|---|')
+print(f"| APPEND -> acknowledgement accepted by Postfix (intaked) | {a['p50']} | {a['p95']} | {a['max']} |")
+print(f"| APPEND -> filed (intaked) | {f['p50']} | {f['p95']} | {f['max']} |")
+print(f"| APPEND -> EXISTS at a bare IDLE client (Dovecot alone, {r['n']} messages) | {r['p50']} | {r['p95']} | {r['max']} |")
+print(f"\n(b), (c) first sync and peak RSS:\n")
+print('| run | messages | wall s | peak RSS KiB (tree) | intaked itself KiB | worker KiB |\n|---|---|---|---|---|---|')
+for name, n in (('mbsync_small', n_small), ('intaked_small', n_small), ('mbsync_big1', n_big),
+                ('intaked_big', n_big), ('mbsync_big2', n_big)):
+    e, m = t(name)
+    s, k = own(name) if name.startswith('intaked') else ('', '')
+    print(f'| {name} | {n} | {e:.1f} | {m} | {s} | {k} |')
+e, m = t('big')
+s, k = own('big')
+print(f"| intaked, one message of {big['bytes']} bytes | 1 | {e:.1f} | {m} | {s} | {k} |")
+ib = t('intaked_big')[0]
+mb = min(t('mbsync_big1')[0], t('mbsync_big2')[0])
+print(f'\nintake / mbsync (10 000 messages, faster mbsync run): **{ib / mb:.2f}x**; '
+      f'{progress} progress lines.')
+EOF

@@ -1,0 +1,11 @@
+#!/bin/sh
+# run.sh — `make bench`: every benchmark, each printing its Markdown section
+# of BENCHMARKS.md.
+#   sh tests/bench/run.sh [BUILD_DIR]
+set -eu
+O=${1:-build}
+here=$(dirname "$0")
+status=0
+sh "$here/extract_bench.sh" "$O" || status=1
+sh "$here/imap_bench.sh" "$O" || status=1
+exit $status
