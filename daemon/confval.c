@@ -180,17 +180,6 @@ int confval_from(const char *s, char **addr_r, struct err *err)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decoding of a path; NULL on a bad escape or a decoded NUL. */
 static char *percent_decode(const char *s)
 {
@@ -200,7 +189,7 @@ static char *percent_decode(const char *s)
 			*o++ = *p;
 			continue;
 		}
-		int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+		int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
 		if (lo < 0 || (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;
@@ -220,7 +209,7 @@ static int url_host_port(const char *hp, size_t n, struct confval_url *u, struct
 		if (rb == NULL || rb == hp + 1)
 			goto bad_host;
 		for (const char *p = hp + 1; p < rb; p++)
-			if (hexval(*p) < 0 && *p != ':' && *p != '.')
+			if (hex_value(*p) < 0 && *p != ':' && *p != '.')
 				goto bad_host;
 		u->host = xstrndup(hp + 1, (size_t)(rb - hp - 1));
 		if (rb + 1 < end && rb[1] != ':')

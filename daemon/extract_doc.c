@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intaked/fsio.h"
 #include "intaked/extract_impl.h"
 
 #define DOC_MEM_LIMIT ((size_t)256 << 20)
@@ -18,20 +19,6 @@ bool extract_doc_available(void)
 	if (found < 0)
 		found = extract_child_found("catdoc") ? 1 : 0;
 	return found == 1;
-}
-
-static int write_all(int fd, const unsigned char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Returns the new directory (caller removes it and frees), or NULL. */
@@ -45,7 +32,7 @@ static char *stage_input(const unsigned char *data, size_t len, char **file_r)
 	}
 	char *file = xasprintf("%s/input.doc", dir);
 	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, data, len) < 0 || close(fd) < 0) {
+	if (fd < 0 || fsio_write_all(fd, data, len) < 0 || close(fd) < 0) {
 		if (fd >= 0)
 			close(fd);
 		unlink(file);

@@ -283,17 +283,6 @@ static void control_word(struct rtf *r, const char *w, bool has_num, long num)
 		r->p += (size_t)num < (size_t)(r->end - r->p) ? (size_t)num : (size_t)(r->end - r->p);
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_alpha(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -308,8 +297,8 @@ static void control(struct rtf *r)
 	if (!is_alpha(c)) {
 		r->p++;
 		if (c == '\'') {
-			int hi = r->end - r->p >= 2 ? hexval(r->p[0]) : -1;
-			int lo = hi >= 0 ? hexval(r->p[1]) : -1;
+			int hi = r->end - r->p >= 2 ? hex_value(r->p[0]) : -1;
+			int lo = hi >= 0 ? hex_value(r->p[1]) : -1;
 			if (lo >= 0) {
 				r->p += 2;
 				put_byte(r, (unsigned char)(hi * 16 + lo));

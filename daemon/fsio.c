@@ -12,7 +12,7 @@
 #include "intaked/fsio.h"
 #include "intaked/util.h"
 
-static int write_all(int fd, const void *data, size_t len)
+int fsio_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len > 0) {
@@ -36,7 +36,7 @@ int fsio_write_new(int dirfd, const char *name, const void *data, size_t len,
 		err_setsys(err, ERR_TEMP, "create %s", name);
 		return -1;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fsio_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err_setsys(err, ERR_TEMP, "write %s", name);
 		close(fd);
 		unlinkat(dirfd, name, 0);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intaked/fsio.h"
 #include "intaked/ledger.h"
 #include "intaked/log.h"
 #include "intaked/spool.h"
@@ -130,55 +131,6 @@ static struct rec *table_find(const struct table *t, struct rec *recs, uint64_t 
 	return NULL;
 }
 
-/* ---- escaping ---- */
-
-static bool needs_escape(unsigned char c)
-{
-	return c == '%' || c < 0x20 || c == 0x7f;
-}
-
-static int escape_into(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-		int rc = needs_escape(*p) ? buf_append(b, e, 3) : buf_append(b, p, 1);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* In place; -1 on a bad escape or an escaped NUL. */
-static int unescape(char *s)
-{
-	char *o = s;
-	for (char *p = s; *p; p++) {
-		if (*p != '%') {
-			*o++ = *p;
-			continue;
-		}
-		int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
-		if (lo < 0 || (hi == 0 && lo == 0))
-			return -1;
-		*o++ = (char)(hi << 4 | lo);
-		p += 2;
-	}
-	*o = '\0';
-	return 0;
-}
-
 /* ---- records ---- */
 
 static void add_record(struct ledger *l, const char *id, const char *sha, const char *message_id,
@@ -232,7 +184,7 @@ static int parse_line(struct ledger *l, char *line)
 	if (nf != LEDGER_FIELDS || strcmp(f[0], LEDGER_TAG) != 0)
 		return -1;
 	for (size_t i = 1; i < LEDGER_FIELDS; i++)
-		if (unescape(f[i]) < 0)
+		if (str_percent_unescape(f[i]) < 0)
 			return -1;
 	unsigned long uidvalidity, uid;
 	if (*f[1] == '\0' || *f[2] == '\0' || !spool_relpath_valid(f[7]) ||
@@ -372,30 +324,16 @@ size_t ledger_count(const struct ledger *l)
 
 /* ---- append ---- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int format_record(const struct ledger_record *rec, struct buf *b)
 {
 	const char *text[] = { rec->id, rec->raw_sha256, rec->message_id, rec->mailbox };
 	if (buf_puts(b, LEDGER_TAG) < 0)
 		return -1;
 	for (size_t i = 0; i < 4; i++)
-		if (buf_puts(b, "\t") < 0 || escape_into(b, text[i]) < 0)
+		if (buf_puts(b, "\t") < 0 || str_percent_escape(b, text[i]) < 0)
 			return -1;
 	if (buf_printf(b, "\t%u\t%u\t", (unsigned)rec->uidvalidity, (unsigned)rec->uid) < 0 ||
-	    escape_into(b, rec->relpath) < 0 || buf_puts(b, "\n") < 0)
+	    str_percent_escape(b, rec->relpath) < 0 || buf_puts(b, "\n") < 0)
 		return -1;
 	return 0;
 }
@@ -412,7 +350,7 @@ static int append_line(struct ledger *l, const char *line, size_t len, struct er
 	}
 	if (fstat(l->fd, &st) < 0) {
 		err_setsys(err, ERR_TEMP, "ledger: stat %s", l->path);
-	} else if (write_all(l->fd, line, len) < 0) {
+	} else if (fsio_write_all(l->fd, line, len) < 0) {
 		err_setsys(err, ERR_TEMP, "ledger: append to %s", l->path);
 		if (ftruncate(l->fd, st.st_size) < 0)
 			log_warn("event=ledger-truncate-failed path=%s", log_q(l->path));

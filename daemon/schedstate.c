@@ -43,51 +43,6 @@ struct schedstate {
 	size_t nslots, used;
 };
 
-/* ---- escaping (as in the ledger: '%', tab, CR, LF, controls) ---- */
-
-static void escape_into(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '%' || *p < 0x20 || *p == 0x7f) {
-			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-			buf_append(b, e, 3);
-		} else {
-			buf_append(b, p, 1);
-		}
-	}
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* In place; -1 on a bad escape or an escaped NUL. */
-static int unescape(char *s)
-{
-	char *o = s;
-	for (char *p = s; *p; p++) {
-		if (*p != '%') {
-			*o++ = *p;
-			continue;
-		}
-		int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
-		if (lo < 0 || (hi == 0 && lo == 0))
-			return -1;
-		*o++ = (char)(hi << 4 | lo);
-		p += 2;
-	}
-	*o = '\0';
-	return 0;
-}
-
 char *schedstate_key(const char *const *fields, size_t n)
 {
 	struct buf b;
@@ -95,7 +50,7 @@ char *schedstate_key(const char *const *fields, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			buf_puts(&b, "\t");
-		escape_into(&b, fields[i]);
+		str_percent_escape(&b, fields[i]);
 	}
 	if (b.data == NULL)
 		return xstrdup("");
@@ -225,7 +180,7 @@ static int parse_line(struct schedstate *st, char *line)
 		/* f[2..4] and the key in p, still escaped: keys are compared
 		 * in their escaped form. */
 		if (nf != 5 || p == NULL || *p == '\0' || parse_time(f[2], &when) < 0 ||
-		    parse_time(f[3], &deadline) < 0 || unescape(f[4]) < 0 || *f[4] == '\0')
+		    parse_time(f[3], &deadline) < 0 || str_percent_unescape(f[4]) < 0 || *f[4] == '\0')
 			return -1;
 		sync_pub(add_intent(st, p, when, deadline, f[4]));
 		return 0;
@@ -233,8 +188,8 @@ static int parse_line(struct schedstate *st, char *line)
 	bool queued = strcmp(f[1], "Q") == 0;
 	if (!queued && strcmp(f[1], "X") != 0)
 		return -1;
-	if (nf != (queued ? 4 : 3) || p != NULL || unescape(f[2]) < 0 ||
-	    (queued && unescape(f[3]) < 0))
+	if (nf != (queued ? 4 : 3) || p != NULL || str_percent_unescape(f[2]) < 0 ||
+	    (queued && str_percent_unescape(f[3]) < 0))
 		return -1;
 	struct srec *r = find_pending(st, f[2]);
 	if (r == NULL)
@@ -336,10 +291,10 @@ static int append_settle(struct schedstate *st, const char *message_id, bool que
 	buf_init(&b, LINE_MAX_LEN);
 	buf_puts(&b, TAG);
 	buf_puts(&b, queued ? "\tQ\t" : "\tX\t");
-	escape_into(&b, message_id);
+	str_percent_escape(&b, message_id);
 	if (queued) {
 		buf_puts(&b, "\t");
-		escape_into(&b, outbox_id);
+		str_percent_escape(&b, outbox_id);
 	}
 	int rc = buf_puts(&b, "\n") < 0 ? -1 : append(st, b.data, b.len, false, err);
 	if (rc < 0 && err->cls == ERR_NONE)
@@ -582,7 +537,7 @@ int schedstate_intend(struct schedstate *st, const char *key, time_t when, time_
 	struct buf b;
 	buf_init(&b, LINE_MAX_LEN);
 	buf_printf(&b, TAG "\tI\t%s\t%s\t", w, d);
-	escape_into(&b, message_id);
+	str_percent_escape(&b, message_id);
 	buf_puts(&b, "\t");
 	buf_puts(&b, key); /* already escaped by schedstate_key */
 	int rc = -1;

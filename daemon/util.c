@@ -238,6 +238,47 @@ const char *str_icase_find(const char *haystack, const char *needle)
 	return NULL;
 }
 
+int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int str_percent_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+		bool escape = *p == '%' || *p < 0x20 || *p == 0x7f;
+		if ((escape ? buf_append(b, e, 3) : buf_append(b, p, 1)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int str_percent_unescape(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		*o++ = (char)(hi << 4 | lo);
+		p += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
 int parse_ulong(const char *s, unsigned long max, unsigned long *v_r)
 {
 	if (s == NULL || *s < '0' || *s > '9')

@@ -4,6 +4,7 @@
  *
  * Wire (child -> parent, one pipe): 'A' + analysis JSON, or
  * 'E' + class digit + message. Anything else is "malformed". */
+#include "intaked/fsio.h"
 #include "intaked/worker.h"
 
 #include <errno.h>
@@ -54,23 +55,6 @@ static void limits_resolve(const struct limits_config *in, struct limits_config 
 
 /* ---- child ---- */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The daemon's handlers and blocked signals (signalfd) must not leak into
  * the worker or the converters it runs. */
 static void child_reset_signals(void)
@@ -114,8 +98,8 @@ static void child_send_error(int wfd, const struct err *err)
 {
 	char head[2] = { 'E', (char)('0' + (int)err->cls) };
 
-	(void)write_all(wfd, head, sizeof(head));
-	(void)write_all(wfd, err->msg, strnlen(err->msg, sizeof(err->msg)));
+	(void)fsio_write_all(wfd, head, sizeof(head));
+	(void)fsio_write_all(wfd, err->msg, strnlen(err->msg, sizeof(err->msg)));
 }
 
 static _Noreturn void child_exit(int status)
@@ -158,7 +142,7 @@ static _Noreturn void child_main(int wfd, pid_t parent, const unsigned char *raw
 	} else {
 		char *json = analysis_to_json(a);
 
-		if (write_all(wfd, "A", 1) < 0 || write_all(wfd, json, strlen(json)) < 0)
+		if (fsio_write_all(wfd, "A", 1) < 0 || fsio_write_all(wfd, json, strlen(json)) < 0)
 			log_warn("event=worker-write-failed");
 		free(json);
 		analysis_free(&a);

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include "intaked/err.h"
 
+/* write(2) all of data, retrying on EINTR and short writes. 0 or -1/errno. */
+int fsio_write_all(int fd, const void *data, size_t len);
 /* Create name in dirfd with O_EXCL|O_NOFOLLOW, write all, fsync, close. */
 int fsio_write_new(int dirfd, const char *name, const void *data, size_t len,
 		   mode_t mode, struct err *err);

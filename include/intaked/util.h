@@ -53,6 +53,15 @@ const char *str_icase_find(const char *haystack, const char *needle);
 bool str_has_prefix_ci(const char *s, const char *prefix);
 bool str_has_suffix_ci(const char *s, const char *suffix);
 
+/* Value of a hex digit, -1 if c is not one. */
+int hex_value(int c);
+/* Journal fields on one line: '%', controls and DEL become %XX. Returns
+ * -1 when b's cap is reached. */
+int str_percent_escape(struct buf *b, const char *s);
+/* Inverse of str_percent_escape, in place; -1 on a bad escape or an
+ * escaped NUL. */
+int str_percent_unescape(char *s);
+
 /* "30s", "15m", "3h", "7d", or a bare number of seconds. -1 on error. */
 int parse_duration(const char *s, long *seconds_r);
 /* Decimal without sign, no trailing junk, <= max. -1 on error. */

@@ -87,6 +87,24 @@ static void test_sha256(void **state)
 	assert_int_equal(strlen(r), 16);
 }
 
+static void test_percent_escape_round_trip(void **state)
+{
+	(void)state;
+	struct buf b;
+	buf_init(&b, 256);
+	assert_int_equal(str_percent_escape(&b, "INBOX\tA%B\r\nZ"), 0);
+	assert_string_equal(b.data, "INBOX%09A%25B%0D%0AZ");
+	assert_int_equal(str_percent_unescape(b.data), 0);
+	assert_string_equal(b.data, "INBOX\tA%B\r\nZ");
+	buf_free(&b);
+	char bad[] = "x%4", nul[] = "x%00", odd[] = "%zz";
+	assert_int_equal(str_percent_unescape(bad), -1);
+	assert_int_equal(str_percent_unescape(nul), -1);
+	assert_int_equal(str_percent_unescape(odd), -1);
+	assert_int_equal(hex_value('f'), 15);
+	assert_int_equal(hex_value('G'), -1);
+}
+
 static void test_fsio_replace_and_new(void **state)
 {
 	(void)state;
@@ -129,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_percent_escape_round_trip),
 		cmocka_unit_test(test_fsio_replace_and_new),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
