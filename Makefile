@@ -44,7 +44,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all tools check unit integration install-check check-asan demo deps install clean bench fuzz
+.PHONY: all tools check unit integration install-check check-asan demo deps install clean bench
 
 all: $(BINS)
 
@@ -79,7 +79,7 @@ tools: $(TOOL_BINS)
 integration: all tools
 	python3 tests/integration/run.py --build $(O)
 
-check: unit integration install-check check-asan
+check: unit integration install-check check-asan fuzz-smoke
 
 # make install into a scratch DESTDIR, run the installed binary on the
 # installed sample config, lint the man pages, score the unit's hardening.
@@ -96,7 +96,8 @@ deps:
 demo: deps all
 	sh contrib/demo.sh $(O)
 
-bench: all
+bench: all tools
+	sh contrib/install-deps.sh bench
 	sh tests/bench/run.sh $(O)
 
 install: all
@@ -116,7 +117,10 @@ install: all
 	$(if $(wildcard man/*.8),install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+include tests/fuzz/fuzz.mk
+include tests/long.mk
 
 # Flags for building one module in isolation: cc $(make -s print-cflags) ...
 print-cflags:

@@ -6,14 +6,14 @@
 set -eu
 
 PACKAGES="
-  build-essential pkg-config clang
+  build-essential pkg-config clang libclang-rt-14-dev
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
   libsystemd-dev
   poppler-utils catdoc tzdata ca-certificates openssl
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
   python3 valgrind mandoc systemd procps
-  chromium
+  chromium fonts-liberation
 "
 # chromium (about 300 MB installed) renders the publication page in the
 # integration tests (tests/integration/test_publish.py).
