@@ -216,7 +216,9 @@ static enum read_result read_output(int fd, const struct timespec *deadline, str
  * Returns the wait status, or -1 if there was no child to reap. */
 static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
 {
-	const struct timespec pause = { 0, 5 * 1000 * 1000 };
+	/* The worker exits right after its output: look again soon, then
+	 * back off to 5 ms so a slow one costs no CPU. */
+	struct timespec pause = { 0, 50 * 1000 };
 	siginfo_t info;
 	int status;
 
@@ -234,6 +236,8 @@ static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
 		if (ms_until(deadline) <= 0)
 			(void)kill(pid, SIGKILL);
 		(void)nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 5 * 1000 * 1000)
+			pause.tv_nsec *= 2;
 	}
 	(void)kill(-pid, SIGKILL); /* converters the worker may have left */
 	while (waitpid(pid, &status, 0) < 0)
