@@ -307,8 +307,13 @@ static int loop_flush_outbox(struct loop *lp)
 		if (lp->smtp_oauth == NULL)
 			lp->smtp_oauth = oauth_new(&lp->cfg->smtp.oauth, lp->cfg->smtp.timeout);
 		if (oauth_token(lp->smtp_oauth, time(NULL), &token, &err) < 0) {
-			log_warnx("event=smtp-token-failed class=%s error=%s queued=%u",
-				  err_class_name(err.cls), log_q(err.msg), st.queued);
+			/* A rejected refresh token needs a person; the mail waits. */
+			if (err.cls == ERR_AUTH)
+				log_err("event=smtp-token-rejected error=%s queued=%u", log_q(err.msg),
+					st.queued);
+			else
+				log_warnx("event=smtp-token-failed class=%s error=%s queued=%u",
+					  err_class_name(err.cls), log_q(err.msg), st.queued);
 			return -1;
 		}
 	}

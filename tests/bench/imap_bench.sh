@@ -18,13 +18,13 @@
 #     intaked also logs its own maxrss and its workers'), at N_SMALL (1 000)
 #     and N_BIG messages, and for one 50 MB message (streamed to disk).
 #
-# Environment: BENCH_PORT_BASE (36000), N_IDLE, N_SMALL, N_BIG, BIG_BYTES
+# Environment: BENCH_PORT_BASE (31000), N_IDLE, N_SMALL, N_BIG, BIG_BYTES
 # (50000000). Needs mbsync and /usr/bin/time (contrib/install-deps.sh bench).
 set -eu
 
 O=${1:-build}
 cd "$(dirname "$0")/../.."
-BASE=${BENCH_PORT_BASE:-36000}
+BASE=${BENCH_PORT_BASE:-31000}
 N_IDLE=${N_IDLE:-100}
 N_SMALL=${N_SMALL:-1000}
 N_BIG=${N_BIG:-10000}

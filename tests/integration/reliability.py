@@ -55,13 +55,28 @@ def submission(i, tag='crash'):
     return msgid, raw, date
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def intaked_cmd(h, *args):
+    """The intaked command line; under INTAKED_VALGRIND (make valgrind) the
+    same memcheck options as harness.py, so that the kill, restart and
+    disk-full paths are checked for leaks and invalid accesses too."""
+    cmd = [os.path.join(h.build, 'intaked'), '-c', h.conf, *args]
+    if os.environ.get('INTAKED_VALGRIND'):
+        cmd = ['valgrind', '-q', '--error-exitcode=99', '--leak-check=full',
+               '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
+               '--suppressions=' + os.path.join(HERE, 'valgrind-libetpan.supp')] + cmd
+    return cmd
+
+
 class Daemon:
     """intaked --foreground as a child that the test may SIGKILL."""
 
     def __init__(self, h, env=None, args=()):
         self.h = h
         self.log = os.path.join(h.dir, 'foreground.log')
-        cmd = [os.path.join(h.build, 'intaked'), '-c', h.conf, '--foreground', *args]
+        cmd = intaked_cmd(h, '--foreground', *args)
         self.f = open(self.log, 'ab')
         self.p = subprocess.Popen(cmd, stdout=self.f, stderr=self.f,
                                   env=dict(os.environ, **(env or {})))
@@ -94,7 +109,7 @@ class Daemon:
 def run_once(h, env=None, args=(), timeout=180):
     """intaked --once with extra environment; returns the CompletedProcess
     (no assertion on the status: a fault point kills it)."""
-    cmd = [os.path.join(h.build, 'intaked'), '-c', h.conf, '--once', *args]
+    cmd = intaked_cmd(h, '--once', *args)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                        env=dict(os.environ, **(env or {})))
     h.logs.append((' '.join(['--once', *args]) + f' env={env}', p.stdout, p.stderr))

@@ -5,7 +5,9 @@ filed or sent twice, and intaked recovers by itself."""
 import glob
 import os
 import subprocess
+import sys
 import time
+from datetime import timedelta
 
 from brokenimap import SCENARIOS, BrokenImap
 from harness import IMRF
@@ -20,23 +22,39 @@ def filed_on_server(h):
     return [m for m in h.bed.messages('intake@example.org') if '$Filed' in m.flags]
 
 
+def pdf_submission(i, tag):
+    """A submission with a one-page PDF: pdftotext per message makes a
+    batch last long enough to be interrupted."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures'))
+    import make_docs
+    frm = f'delegate{i}@mission{i}.test'
+    pdf = make_docs.make_pdf([f'Written input {i} on safe, orderly and regular migration.'], False)
+    return multipart(f'Delegate {i} <{frm}>', 'intake+imrf@example.org', f'Input {i}',
+                     'Attached.', utc(2022, 3, 20, 11) + timedelta(minutes=i), f'<{tag}{i}@x.test>',
+                     [(f'input{i}.pdf', 'application/pdf', pdf)])
+
+
 def test_imap_restarted_during_a_batch(h):
+    n = 80
     h.config(calls=[CALL])
     appended = {}
-    for i in range(30):
-        _, raw, date = submission(i, 'restart')
-        b = h.append('intake@example.org', raw, date)
+    for i in range(n):
+        b = h.append('intake@example.org', pdf_submission(i, 'restart'), utc(2022, 3, 20, 11) + timedelta(minutes=i))
         appended[sha(b)] = b
     d = Daemon(h)
     try:
-        wait_until(lambda: len(h.entries_all()) >= 3, 60, 'the first entries')
-        h.bed.restart_imap()
+        wait_until(lambda: len(h.entries_all()) >= 1, 60, 'the first entry')
+        h.bed.stop_imap()
+        at_stop = len(h.entries_all())
+        h.bed.start_imap()
         assert d.p.poll() is None, d.text()[-2000:]
-        wait_until(lambda: len(filed_on_server(h)) == 30, 90,
+        wait_until(lambda: len(filed_on_server(h)) == n, 120,
                    'every message filed after the restart', step=0.5)
     finally:
         rc = d.stop()
     assert rc == 0, (rc, d.text()[-2000:])
+    assert at_stop < n, 'the batch was over before Dovecot stopped'
+    print(f'  {at_stop} of {n} filed when Dovecot stopped')
     # Submission AUTH fails while Dovecot is down: acknowledgements deferred
     # then are due again after their backoff.
     h.once('--now', h.iso_now(hours=2))

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 
 from mail import message, utc
 from oauthidp import CLIENT_ID, CLIENT_SECRET, IdP
@@ -95,6 +96,11 @@ def test_expired_refresh_token_raises_the_alarm_at_once(h):
         with open(os.path.join(h.spool, 'state', 'alarm')) as f:
             state = json.load(f)
         assert state['token_rejected'] is True and 'alarm_sent_at' in state
+        # intakectl status says it too.
+        st = subprocess.run([os.path.join(h.build, 'intakectl'), '-c', h.conf, 'status'],
+                            capture_output=True, text=True)
+        line = [l for l in st.stdout.splitlines() if l.startswith('alarm:')]
+        assert line and 'ALARM sent' in line[0] and 'refresh token rejected' in line[0], st.stdout
         # Not again on the next run.
         p = h.once(expect=75)
         assert 'event=alarm' not in p.stderr
