@@ -20,6 +20,7 @@
 
 #include "intaked/fsio.h"
 #include "intaked/ledger.h"
+#include "intaked/metadata.h"
 #include "intaked/log.h"
 #include "intaked/spool.h"
 #include "intaked/util.h"
@@ -395,10 +396,23 @@ int ledger_append(struct ledger *l, const struct ledger_record *rec, struct err 
 /* The record counts only if its entry was committed: the directory with
  * its metadata.json. Positive answers are cached (entries are never
  * removed by the daemon); negative ones are not (a commit may follow). */
+/* A record counts only if its entry exists *and* holds the same bytes: a
+ * crash between the append and the rename leaves a record whose vN path
+ * may later be taken by another message of the same submitter, and that
+ * must not make this message look filed. (A duplicate's record names the
+ * entry of identical bytes, so it matches too.) */
 static bool rec_present(const struct spool *sp, struct rec *r)
 {
-	if (!r->present)
-		r->present = spool_entry_exists(sp, r->relpath);
+	struct metadata *md = NULL;
+	struct err err = { 0 };
+
+	if (r->present)
+		return true;
+	if (!spool_entry_exists(sp, r->relpath) ||
+	    spool_load_metadata(sp, r->relpath, &md, &err) < 0)
+		return false;
+	r->present = md->raw_sha256 != NULL && strcmp(md->raw_sha256, r->sha) == 0;
+	metadata_free(&md);
 	return r->present;
 }
 

@@ -11,6 +11,7 @@ import random
 import subprocess
 
 from harness import IMRF
+from mail import message, utc
 from reliability import (FAULT_POINTS, LONG, Daemon, check_consistency, run_once, sha,
                          submission, wait_until)
 
@@ -81,3 +82,33 @@ def test_crash_random_kills(h):
     h.once('--now', h.iso_now(hours=2))
     stats = check_consistency(h, appended)
     print(f'  random kills: {kills} kills ({mid_batch} with mail still unfiled), {stats}')
+
+
+# F4 of RELIABILITY.md: a crash between the ledger record and the rename
+# must not let another message of the same submitter, filed at that very
+# vN path, make the crashed message look filed.
+BD_F4 = 'BD <bangladesh@mofa.gov.bd>'
+TO_F4 = 'intake+imrf@example.org'
+
+
+def test_stale_ledger_record_does_not_hide_a_message(h):
+    if 'Other' in h.bed.mailboxes('intake@example.org'):
+        h.bed.clear('intake@example.org', mailbox='Other')
+    else:
+        with h.bed.imap('intake@example.org') as c:
+            c.create('Other')
+    h.config(mailbox={'folders': 'INBOX, Other'})
+    h.append('intake@example.org', message(BD_F4, TO_F4, 'One', 'First input.\n', utc(2022, 3, 20),
+                                           '<f4a@x>'), utc(2022, 3, 20))
+    h.once()                                            # bangladesh/v1
+    a = h.append('intake@example.org', message(BD_F4, TO_F4, 'A', 'Message A.\n', utc(2022, 3, 21),
+                                               '<f4A@x>'), utc(2022, 3, 21))
+    p = run_once(h, env={'INTAKED_FAULT': 'after-ledger'})  # A: record for v2, no entry
+    assert p.returncode == -9, p.stderr[-1500:]
+    h.append('intake@example.org', message(BD_F4, TO_F4, 'B', 'Message B.\n', utc(2022, 3, 22),
+                                           '<f4B@x>'), utc(2022, 3, 22), mailbox='Other')
+    h.once()                                            # B polled first: takes v2
+    filed = {md['raw_sha256'] for _, md in h.entries_all()}
+    marked = [m for m in h.bed.messages('intake@example.org') if sha(m.raw) == sha(a)
+              and '$Filed' in m.flags]
+    assert sha(a) in filed, ('message A lost', 'marked $Filed on the server' if marked else '')

@@ -44,13 +44,17 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Commit a minimal entry at relpath, as the filer does after appending. */
-static void commit_entry(struct fixture *f, const char *id, const char *relpath)
+/* Commit a minimal entry holding the message with raw hash sha at relpath,
+ * as the filer does after appending. */
+static void commit_entry(struct fixture *f, const char *id, const char *relpath,
+			 const char *sha)
 {
 	struct spool_entry *e = NULL;
 	struct err err = {0};
+	char *json = xasprintf("{\"raw_sha256\": \"%s\"}\n", sha);
 	assert_int_equal(spool_begin(f->sp, id, &e, &err), 0);
-	assert_int_equal(spool_entry_write(e, "metadata.json", "{}\n", 3, &err), 0);
+	assert_int_equal(spool_entry_write(e, "metadata.json", json, strlen(json), &err), 0);
+	free(json);
 	if (spool_commit(f->sp, &e, relpath, &err) < 0)
 		fail_msg("commit %s: %s", relpath, err.msg);
 }
@@ -115,7 +119,7 @@ static void test_counts_only_committed(void **state)
 	assert_null(ledger_find_sha(l, sha));
 	assert_null(ledger_find_uid(l, "INBOX", 7, 100));
 
-	commit_entry(f, "id1", rec.relpath);
+	commit_entry(f, "id1", rec.relpath, sha);
 	assert_string_equal(ledger_find_sha(l, sha), rec.relpath);
 	assert_string_equal(ledger_find_uid(l, "INBOX", 7, 100), rec.relpath);
 	assert_null(ledger_find_uid(l, "INBOX", 8, 100));   /* new UIDVALIDITY */
@@ -176,7 +180,7 @@ static void test_shared_keys(void **state)
 	assert_int_equal(ledger_append(l, &crashed, &err), 0);
 	assert_int_equal(ledger_append(l, &filed, &err), 0);
 	assert_int_equal(ledger_append(l, &copy, &err), 0);
-	commit_entry(f, "a-2", filed.relpath);
+	commit_entry(f, "a-2", filed.relpath, sha);
 	for (int pass = 0; pass < 2; pass++) {
 		assert_int_equal(ledger_count(l), 3);
 		assert_string_equal(ledger_find_sha(l, sha), filed.relpath);
@@ -204,7 +208,7 @@ static void test_torn_last_line(void **state)
 			.uid = (uint32_t)i + 1, .relpath = rel,
 		};
 		assert_int_equal(ledger_append(l, &rec, &err), 0);
-		commit_entry(f, id, rel);
+		commit_entry(f, id, rel, sha);
 	}
 	ledger_close(&l);
 	size_t good_len;
@@ -227,7 +231,7 @@ static void test_torn_last_line(void **state)
 		.relpath = "quarantine/id2",
 	};
 	assert_int_equal(ledger_append(l, &rec, &err), 0);
-	commit_entry(f, "id2", rec.relpath);
+	commit_entry(f, "id2", rec.relpath, sha);
 	ledger_close(&l);
 	l = open_ledger(f);
 	assert_int_equal(ledger_count(l), 3);
@@ -272,7 +276,7 @@ static void test_damaged_lines_skipped(void **state)
 	append_raw(f, huge);
 	free(huge);
 	append_raw(f, good);
-	commit_entry(f, "ok", "quarantine/ok");
+	commit_entry(f, "ok", "quarantine/ok", sha);
 
 	struct ledger *l = open_ledger(f);
 	assert_int_equal(ledger_count(l), 1);
@@ -302,7 +306,7 @@ static void test_escaping(void **state)
 			.relpath = rel,
 		};
 		assert_int_equal(ledger_append(l, &rec, &err), 0);
-		commit_entry(f, id, rel);
+		commit_entry(f, id, rel, sha);
 	}
 	ledger_close(&l);
 
@@ -347,7 +351,7 @@ static void test_invalid_records(void **state)
 	/* NULL message-id and mailbox are fine; uid 0 is simply not indexed. */
 	struct ledger_record rec = { .id = "x", .raw_sha256 = "s", .relpath = "quarantine/x" };
 	assert_int_equal(ledger_append(l, &rec, NULL), 0);
-	commit_entry(f, "x", "quarantine/x");
+	commit_entry(f, "x", "quarantine/x", "s");
 	assert_string_equal(ledger_find_sha(l, "s"), "quarantine/x");
 	assert_null(ledger_find_uid(l, "", 0, 0));
 	ledger_close(&l);
@@ -374,10 +378,11 @@ static void test_many_records(void **state)
 	buf_free(&b);
 	static const int hits[] = { 0, 1, 4999, 50000, N - 1 };
 	for (size_t i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
-		char id[16], rel[64];
+		char id[16], rel[64], hit_sha[65];
 		snprintf(id, sizeof(id), "id%d", hits[i]);
 		snprintf(rel, sizeof(rel), "calls/big/s%d/v1", hits[i]);
-		commit_entry(f, id, rel);
+		sha_of(hits[i], hit_sha);
+		commit_entry(f, id, rel, hit_sha);
 	}
 
 	struct ledger *l = open_ledger(f);
@@ -403,6 +408,27 @@ static void test_many_records(void **state)
 	ledger_close(&l);
 }
 
+/* A crash between the append and the rename leaves a record; another
+ * message of the same submitter may then be filed at that very vN path.
+ * That must not make the crashed message look filed. */
+static void test_path_taken_by_other_message(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger *l = open_ledger(f);
+	char lost[65], other[65];
+	sha_of(1, lost);
+	sha_of(2, other);
+	struct ledger_record rec = {
+		.id = "lost", .raw_sha256 = lost, .mailbox = "INBOX", .uidvalidity = 9,
+		.uid = 5, .relpath = "calls/c/s/v1",
+	};
+	assert_int_equal(ledger_append(l, &rec, NULL), 0);
+	commit_entry(f, "other", "calls/c/s/v1", other);
+	assert_null(ledger_find_sha(l, lost));
+	assert_null(ledger_find_uid(l, "INBOX", 9, 5));
+	ledger_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +438,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_damaged_lines_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_taken_by_other_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
