@@ -427,6 +427,16 @@ static int job_write_raw(struct job *job, struct err *err)
 	return spool_entry_write(job->entry, "message.eml", m->raw, m->len, err);
 }
 
+/* The entry could not be filed: its acknowledgement, already queued, must
+ * not go out for a message that is not on disk (it is queued again when
+ * the message is filed on a later pass). */
+static void job_withdraw_ack(struct job *job)
+{
+	struct err err = { 0 };
+	if (outbox_cancel(job->in->sp, job->md->ack.outbox_id, &err) < 0)
+		log_warnx("event=ack-withdraw-failed id=%s error=%s", job->id, log_q(err.msg));
+}
+
 int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 		   const struct imap_message *m, time_t now, struct err *err)
 {
@@ -453,6 +463,8 @@ int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 	job_log(&job);
 	rc = 0;
 out:
+	if (rc < 0 && job.md && job.md->ack.outbox_id)
+		job_withdraw_ack(&job);
 	if (rc < 0)
 		log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s",
 			  log_q(mailbox), m->uid, err_class_name(err->cls), log_q(err->msg));

@@ -72,6 +72,24 @@ static void item_free(struct outbox_item *it)
 	memset(it, 0, sizeof(*it));
 }
 
+int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
+{
+	struct outbox_dirs d;
+	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL || id[0] == '.') {
+		err_set(err, ERR_MESSAGE, "outbox: bad item id");
+		return -1;
+	}
+	if (dirs_open(sp, &d, err) < 0)
+		return -1;
+	char *dir = xasprintf("%s/%s", d.queue, id);
+	int rc = fsio_rmtree(dir) < 0 ? -1 : fsio_fsync_dir(d.queue, err);
+	if (rc < 0 && err && err->cls == ERR_NONE)
+		err_setsys(err, ERR_TEMP, "outbox: remove %s", dir);
+	free(dir);
+	dirs_free(&d);
+	return rc;
+}
+
 /* --- envelope.json -------------------------------------------------------- */
 
 /* A JSON string of s; bytes that are not printable ASCII become '?' when
@@ -459,10 +477,13 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	q->it.attempts++;
 	if (rc == 0) {
 		fault_point("after-smtp");
+		/* Tell the caller first: a crash before the move below then
+		 * means one more delivery (allowed), never a record that still
+		 * says "queued" for a mail that went out. */
+		event(f, q, "sent", NULL);
 		if (finish_item(f->d, q->dir, f->d->sent, &q->it, "sent", f->now, err) < 0)
 			return -1;
 		f->st->sent++;
-		event(f, q, "sent", NULL);
 		return 0;
 	}
 	if (e.cls == ERR_MESSAGE)

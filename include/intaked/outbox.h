@@ -51,6 +51,9 @@ typedef void (*outbox_event_fn)(const struct outbox_item *item, const char *stat
 int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
 		 const char *from, const char *rcpt, const char *message_id,
 		 const char *msg, size_t len, time_t now, char **id_r, struct err *err);
+/* Withdraw a queued item that must not go out after all (the entry it
+ * acknowledges could not be filed). Nothing to do if it is gone. */
+int outbox_cancel(const struct spool *sp, const char *id, struct err *err);
 /* Deliver every item due at now, oldest first, over one SMTP connection
  * (opened only if something is due): 4xx and connection errors back off
  * exponentially with jitter (1 min .. 1 h, ±20 %), 5xx fail at once,

@@ -23,11 +23,10 @@ ACK_MAILBOXES = ROSTER_SENDERS + ['catchall@example.org', 'stranger@gmail.test']
 FAULT_POINTS = ['after-message', 'after-worker', 'after-outbox-queue', 'after-ledger',
                 'after-commit', 'before-mark', 'after-smtp']
 LONG = bool(os.environ.get('INTAKED_LONG'))
-# Finding F2 (RELIABILITY.md): outbox.c moves a delivered item to sent/
-# before the metadata records "sent"; a kill in between leaves "queued" in
-# metadata.json for good. Tolerated (and reported) while True; set it to
-# False once the record is written before the move.
-ACK_STATE_MAY_LAG = True
+# Finding F2 (RELIABILITY.md), fixed: the outbox records "sent" in the
+# entry's metadata before it moves the item to sent/, so a delivered
+# acknowledgement never stays "queued". Set True only to diagnose.
+ACK_STATE_MAY_LAG = False
 
 
 def sha(data):

@@ -158,6 +158,13 @@ def test_symlinks_planted_in_the_spool(h):
     for rel, md in h.entries_all():
         real = os.path.realpath(os.path.join(h.spool, rel))
         assert real.startswith(os.path.realpath(h.spool) + '/'), real
+    # A message that could not be filed is not acknowledged either (F1),
+    # however often it is retried.
+    if not on_disk:
+        run_once(h)
+        queued = glob.glob(os.path.join(h.spool, 'outbox', '*', '*', 'envelope.json'))
+        assert queued == [], queued
+        assert h.inbox('france@diplomatie.gouv.fr') == []
     # A symlinked area is a configuration error, never followed.
     os.rename(os.path.join(h.spool, 'tmp'), os.path.join(h.dir, 'oldtmp'))
     os.symlink(elsewhere, os.path.join(h.spool, 'tmp'))
