@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +29,15 @@ int fsio_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int fsio_write_new(int dirfd, const char *name, const void *data, size_t len,
-		   mode_t mode, struct err *err)
+static int write_file(int dirfd, const char *name, const void *data, size_t len,
+		      mode_t mode, bool sync, struct err *err)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		err_setsys(err, ERR_TEMP, "create %s", name);
 		return -1;
 	}
-	if (fsio_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fsio_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		err_setsys(err, ERR_TEMP, "write %s", name);
 		close(fd);
 		unlinkat(dirfd, name, 0);
@@ -48,6 +49,18 @@ int fsio_write_new(int dirfd, const char *name, const void *data, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+int fsio_write_new(int dirfd, const char *name, const void *data, size_t len,
+		   mode_t mode, struct err *err)
+{
+	return write_file(dirfd, name, data, len, mode, true, err);
+}
+
+int fsio_create(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		struct err *err)
+{
+	return write_file(dirfd, name, data, len, mode, false, err);
 }
 
 int fsio_fsync_dir(const char *path, struct err *err)

@@ -368,6 +368,73 @@ out:
 	return rc;
 }
 
+/* Copy the body of the item for meta out of a multi-message result. */
+static int take_body(struct imap_session *s, clist *result, const struct imap_meta *meta,
+		     size_t max_size, struct imap_message *m, struct err *err)
+{
+	struct fetch_item fi;
+	memset(m, 0, sizeof(*m));
+	if (!find_item(result, meta->uid, &fi) || fi.body == NULL ||
+	    fi.body->sec_body_part == NULL) {
+		err_set(err, ERR_MESSAGE, "imap: %s: message UID %u is gone or unreadable (NIL)",
+			s->host, meta->uid);
+		return -1;
+	}
+	if (fi.body->sec_length > max_size) {
+		err_set(err, ERR_MESSAGE, "imap: message UID %u is bigger than declared (%u bytes) "
+			"and over the limit of %zu", meta->uid, meta->size, max_size);
+		return -1;
+	}
+	m->raw = xmalloc(fi.body->sec_length + 1);
+	memcpy(m->raw, fi.body->sec_body_part, fi.body->sec_length);
+	m->raw[fi.body->sec_length] = '\0';
+	m->len = fi.body->sec_length;
+	m->uid = meta->uid;
+	m->internaldate = meta->internaldate;
+	return 0;
+}
+
+int imap_fetch_bodies(struct imap_session *s, const struct imap_meta *meta, size_t n,
+		      size_t max_size, struct imap_message *m, struct err *errs,
+		      struct err *err)
+{
+	uint32_t *uids = xcalloc(n ? n : 1, sizeof(*uids));
+	size_t nuids = 0;
+	clist *result = NULL;
+	int rc = -1;
+
+	memset(m, 0, n * sizeof(*m));
+	if (imap_check_selected(s, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (meta[i].found && meta[i].size <= max_size)
+			uids[nuids++] = meta[i].uid;
+	/* Libetpan's parser keeps the whole response: callers size the
+	 * batch (IMAP_SPILL_MIN per message, a few MiB in all). */
+	if (nuids > 0 &&
+	    uid_fetch(s, uids, nuids, fetch_type(imap_must(mailimap_fetch_att_new_body_peek_section(
+							 imap_must(mailimap_section_new(NULL)))), NULL),
+		      &result, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		err_clear(&errs[i]);
+		if (!meta[i].found)
+			err_set(&errs[i], ERR_MESSAGE, "imap: %s: message UID %u is gone (or has no "
+				"size or INTERNALDATE)", s->host, meta[i].uid);
+		else if (meta[i].size > max_size)
+			err_set(&errs[i], ERR_MESSAGE, "imap: message UID %u is %u bytes, over the "
+				"limit of %zu", meta[i].uid, meta[i].size, max_size);
+		else
+			(void)take_body(s, result, &meta[i], max_size, &m[i], &errs[i]);
+	}
+	rc = 0;
+out:
+	if (result)
+		mailimap_fetch_list_free(result);
+	free(uids);
+	return rc;
+}
+
 int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,
 	       struct imap_message *m, struct err *err)
 {

@@ -1,11 +1,16 @@
-/* intake.c — one message from raw bytes to a committed spool entry.
+/* intake.c — messages from raw bytes to committed spool entries, a batch
+ * at a time (group commit).
  *
- * Order of durable steps (a crash between any two loses nothing):
- *   staging dir with message.eml → analysis in the worker → metadata →
- *   acknowledgement queued in the outbox → ledger record → rename into
- *   place. The caller marks the message on the server only after that.
- * A crash after queueing the acknowledgement but before the rename files
- * the message again on restart and may acknowledge it twice, never zero. */
+ * intake_message stages one message: staging dir with message.eml →
+ * analysis in the worker → classify, route, judge → metadata and the
+ * acknowledgement written aside (outbox/tmp), nothing fsynced yet.
+ * intake_commit then makes the whole batch durable, in this order (a
+ * crash between any two steps loses nothing):
+ *   one syncfs of the spool → acknowledgements into the outbox queue →
+ *   ledger records (one fdatasync) → renames into place → one syncfs.
+ * Only then does the caller mark the messages on the server. A crash
+ * after the acknowledgements are queued but before the renames files the
+ * message again on restart and may acknowledge it twice, never zero. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +34,17 @@
 #include "intaked/spool.h"
 #include "intaked/worker.h"
 
+/* A message written aside, waiting for intake_commit. */
+struct staged {
+	struct spool_entry *entry;  /* NULL for a duplicate: a ledger record only */
+	char *id, *sha, *message_id, *mailbox, *relpath;
+	uint32_t uidvalidity, uid;
+	char *call, *slug;          /* submissions: the call and submitter, */
+	int version;                /* and the version number taken */
+	char *outbox_id;            /* the staged acknowledgement, or NULL */
+	char *log_line;             /* logged once committed */
+};
+
 struct intake {
 	const struct config *cfg;
 	struct spool *sp;
@@ -36,6 +52,8 @@ struct intake {
 	struct ratelimit *rl;
 	struct strlist own;       /* addresses that are ours: never answer them */
 	struct strlist dirty;     /* calls whose index.json is behind (intake_flush) */
+	struct staged *staged;    /* the batch intake_commit makes durable */
+	size_t nstaged, staged_cap;
 };
 
 /* Everything derived from one fetched message; freed once by job_free. */
@@ -55,6 +73,75 @@ struct job {
 	char *ack_msg;
 	size_t ack_len;
 };
+
+/* ---- the batch ---- */
+
+static struct staged *staged_push(struct intake *in)
+{
+	if (in->nstaged == in->staged_cap) {
+		in->staged_cap = in->staged_cap ? in->staged_cap * 2 : 64;
+		in->staged = xreallocarray(in->staged, in->staged_cap, sizeof(*in->staged));
+	}
+	struct staged *st = &in->staged[in->nstaged++];
+	memset(st, 0, sizeof(*st));
+	return st;
+}
+
+static void staged_clear(struct staged *st)
+{
+	spool_abort(&st->entry);
+	free(st->id);
+	free(st->sha);
+	free(st->message_id);
+	free(st->mailbox);
+	free(st->relpath);
+	free(st->call);
+	free(st->slug);
+	free(st->outbox_id);
+	free(st->log_line);
+	memset(st, 0, sizeof(*st));
+}
+
+/* The highest version of call/slug staged in this batch (0 if none):
+ * two inputs of one mission in a batch are v1 and v2, not v1 twice. */
+static int staged_latest_version(const struct intake *in, const char *call, const char *slug)
+{
+	int v = 0;
+	for (size_t i = 0; i < in->nstaged; i++) {
+		const struct staged *st = &in->staged[i];
+		if (st->call && strcmp(st->call, call) == 0 && strcmp(st->slug, slug) == 0 &&
+		    st->version > v)
+			v = st->version;
+	}
+	return v;
+}
+
+/* The relpath of the same bytes staged in this batch, or NULL. */
+static const char *staged_find_sha(const struct intake *in, const char *sha)
+{
+	for (size_t i = 0; i < in->nstaged; i++)
+		if (in->staged[i].entry && strcmp(in->staged[i].sha, sha) == 0)
+			return in->staged[i].relpath;
+	return NULL;
+}
+
+static void withdraw_ack(struct intake *in, const char *id, const char *outbox_id)
+{
+	struct err err = { 0 };
+	if (outbox_id && outbox_cancel(in->sp, outbox_id, &err) < 0)
+		log_warnx("event=ack-withdraw-failed id=%s error=%s", id, log_q(err.msg));
+}
+
+/* Nothing of the batch was committed: remove what was written aside.
+ * The messages stay unmarked on the server and come back on a later pass. */
+static void staged_discard(struct intake *in)
+{
+	for (size_t i = 0; i < in->nstaged; i++) {
+		withdraw_ack(in, in->staged[i].id, in->staged[i].outbox_id);
+		staged_clear(&in->staged[i]);
+	}
+	in->nstaged = 0;
+}
 
 struct intake *intake_new(const struct config *cfg, struct spool *sp,
 			  struct ledger *ledger, struct ratelimit *rl)
@@ -80,6 +167,8 @@ void intake_free(struct intake **in)
 {
 	if (*in == NULL)
 		return;
+	staged_discard(*in);
+	free((*in)->staged);
 	intake_flush(*in);
 	strlist_free(&(*in)->own);
 	strlist_free(&(*in)->dirty);
@@ -216,6 +305,9 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	md->over_limit = v.over_limit;
 
 	int prev = spool_latest_version(job->in->sp, call->name, who.slug);
+	int staged = staged_latest_version(job->in, call->name, who.slug);
+	if (staged > prev)
+		prev = staged;
 	md->version = prev + 1;
 	if (prev > 0)
 		md->supersedes = xasprintf("v%d", prev);
@@ -223,8 +315,8 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	identity_clear(&who);
 }
 
-/* Decide on the acknowledgement; if one goes out, build it and queue it in
- * the outbox (on disk before anything else can send it). */
+/* Decide on the acknowledgement; if one goes out, build it and stage it in
+ * the outbox (queued by intake_commit, before the ledger record). */
 static int job_queue_ack(struct job *job, struct err *err)
 {
 	struct intake *in = job->in;
@@ -260,12 +352,11 @@ static int job_queue_ack(struct job *job, struct err *err)
 	/* Auto-replies go out with a null envelope sender (RFC 3834 §3.3):
 	 * a bounce of an acknowledgement must never come back to us. */
 	if (ratelimit_add(in->rl, to, job->now, err) < 0 ||
-	    outbox_queue(in->sp, "ack", job->relpath, "", to, msgid, job->ack_msg,
+	    outbox_stage(in->sp, "ack", job->relpath, "", to, msgid, job->ack_msg,
 			 job->ack_len, job->now, &outbox_id, err) < 0) {
 		free(msgid);
 		return -1;
 	}
-	fault_point("after-outbox-queue");
 	xfree(&md->ack.state);
 	md->ack.state = xstrdup("queued");
 	md->ack.message_id = msgid;
@@ -318,18 +409,18 @@ static int job_analyse(struct job *job, struct err *err)
 }
 
 /* Link the previous version to this one. Best effort: index.json and
- * intakectl derive the same link from version numbers. */
-static void job_link_previous(struct job *job)
+ * intakectl derive the same link from version numbers. Made durable by
+ * the commit's last spool_sync. */
+static void link_previous(struct intake *in, const struct staged *st)
 {
 	struct metadata *prev = NULL;
 	struct err err = { 0 };
-	const struct metadata *md = job->md;
-	char *rel = spool_submission_path(md->call, md->submitter.slug, md->version - 1);
+	char *rel = spool_submission_path(st->call, st->slug, st->version - 1);
 
-	if (spool_load_metadata(job->in->sp, rel, &prev, &err) == 0) {
+	if (spool_load_metadata(in->sp, rel, &prev, &err) == 0) {
 		free(prev->superseded_by);
-		prev->superseded_by = xasprintf("v%d", md->version);
-		if (spool_save_metadata(job->in->sp, rel, prev, &err) < 0)
+		prev->superseded_by = xasprintf("v%d", st->version);
+		if (spool_update_metadata(in->sp, rel, prev, &err) < 0)
 			log_warnx("event=supersede-link-failed path=%s error=%s", rel, log_q(err.msg));
 	}
 	metadata_free(&prev);
@@ -344,36 +435,6 @@ static void mark_dirty(struct intake *in, const char *call)
 	strlist_push(&in->dirty, call);
 }
 
-static int job_commit(struct job *job, struct err *err)
-{
-	struct intake *in = job->in;
-	struct ledger_record rec = {
-		.id = job->id, .raw_sha256 = job->sha, .message_id = job->md->message_id,
-		.mailbox = job->mailbox, .uidvalidity = job->uidvalidity,
-		.uid = job->m->uid, .relpath = job->relpath,
-	};
-
-	if (job->a && job->a->body_text && job->md->kind &&
-	    strcmp(job->md->kind, "submission") == 0 &&
-	    spool_entry_write(job->entry, "body.txt", job->a->body_text,
-			      strlen(job->a->body_text), err) < 0)
-		return -1;
-	if (metadata_save(job->entry->dir, job->md, err) < 0 ||
-	    ledger_append(in->ledger, &rec, err) < 0)
-		return -1;
-	fault_point("after-ledger");
-	if (spool_commit(in->sp, &job->entry, job->relpath, err) < 0)
-		return -1;
-	fault_point("after-commit");
-	if (job->md->version > 1)
-		job_link_previous(job);
-	/* index.json is rebuilt from every entry of the call: once per batch
-	 * (intake_flush), not per message, or a first sync is quadratic. */
-	if (job->call)
-		mark_dirty(in, job->call->name);
-	return 0;
-}
-
 void intake_flush(struct intake *in)
 {
 	for (size_t i = 0; i < in->dirty.n; i++) {
@@ -385,36 +446,72 @@ void intake_flush(struct intake *in)
 	strlist_free(&in->dirty);
 }
 
-static void job_log(const struct job *job)
+static char *job_log_line(const struct job *job)
 {
 	const struct metadata *md = job->md;
 	if (strcmp(md->kind, "submission") == 0)
-		log_info("event=filed id=%s call=%s submitter=%s version=%d words=%ld "
-			 "status=%s timeliness=%s ack=%s path=%s",
-			 md->id, md->call, md->submitter.slug, md->version, md->word_count,
-			 md->status, md->timeliness, md->ack.state, job->relpath);
-	else
-		log_info("event=filed id=%s kind=%s reason=%s ack=%s path=%s", md->id, md->kind,
+		return xasprintf("event=filed id=%s call=%s submitter=%s version=%d words=%ld "
+				 "status=%s timeliness=%s ack=%s path=%s",
+				 md->id, md->call, md->submitter.slug, md->version, md->word_count,
+				 md->status, md->timeliness, md->ack.state, job->relpath);
+	return xasprintf("event=filed id=%s kind=%s reason=%s ack=%s path=%s", md->id, md->kind,
 			 log_q(md->reason), md->ack.state, job->relpath);
+}
+
+/* The entry's last files, then hand it to the batch. */
+static int job_stage(struct job *job, struct err *err)
+{
+	const struct metadata *md = job->md;
+	char *json;
+	int rc;
+
+	if (job->a && job->a->body_text && md->kind && strcmp(md->kind, "submission") == 0 &&
+	    spool_entry_write(job->entry, "body.txt", job->a->body_text,
+			      strlen(job->a->body_text), err) < 0)
+		return -1;
+	json = metadata_to_json(md);
+	rc = spool_entry_write(job->entry, "metadata.json", json, strlen(json), err);
+	free(json);
+	if (rc < 0)
+		return -1;
+	spool_entry_seal(job->entry);
+
+	struct staged *st = staged_push(job->in);
+	st->entry = job->entry;
+	job->entry = NULL;
+	st->id = xstrdup(job->id);
+	st->sha = xstrdup(job->sha);
+	st->message_id = xstrdup(md->message_id);
+	st->mailbox = xstrdup(job->mailbox);
+	st->relpath = xstrdup(job->relpath);
+	st->uidvalidity = job->uidvalidity;
+	st->uid = job->m->uid;
+	if (job->call) {
+		st->call = xstrdup(md->call);
+		st->slug = xstrdup(md->submitter.slug);
+		st->version = md->version;
+	}
+	st->outbox_id = xstrdup(md->ack.outbox_id);
+	st->log_line = job_log_line(job);
+	return 0;
 }
 
 /* The same bytes were filed before (another folder, a re-append, a new
  * UIDVALIDITY): only remember this UID, so it is marked and never fetched
  * again. */
-static int record_duplicate(struct intake *in, const char *mailbox, uint32_t uidvalidity,
+static void stage_duplicate(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 			    const struct imap_message *m, const char *id, const char *sha,
-			    const char *relpath, struct err *err)
+			    const char *relpath)
 {
-	struct ledger_record rec = {
-		.id = id, .raw_sha256 = sha, .message_id = NULL, .mailbox = mailbox,
-		.uidvalidity = uidvalidity, .uid = m->uid, .relpath = relpath,
-	};
-	char *path = xstrdup(relpath);
-	int rc = ledger_append(in->ledger, &rec, err);
-	if (rc == 0)
-		log_info("event=duplicate mailbox=%s uid=%u path=%s", log_q(mailbox), m->uid, path);
-	free(path);
-	return rc;
+	struct staged *st = staged_push(in);
+	st->id = xstrdup(id);
+	st->sha = xstrdup(sha);
+	st->mailbox = xstrdup(mailbox);
+	st->relpath = xstrdup(relpath);
+	st->uidvalidity = uidvalidity;
+	st->uid = m->uid;
+	st->log_line = xasprintf("event=duplicate mailbox=%s uid=%u path=%s", log_q(mailbox),
+				 m->uid, relpath);
 }
 
 /* message.eml: a streamed message's file (fsynced, on the spool's
@@ -425,16 +522,6 @@ static int job_write_raw(struct job *job, struct err *err)
 	if (m->path != NULL && linkat(AT_FDCWD, m->path, job->entry->fd, "message.eml", 0) == 0)
 		return 0;
 	return spool_entry_write(job->entry, "message.eml", m->raw, m->len, err);
-}
-
-/* The entry could not be filed: its acknowledgement, already queued, must
- * not go out for a message that is not on disk (it is queued again when
- * the message is filed on a later pass). */
-static void job_withdraw_ack(struct job *job)
-{
-	struct err err = { 0 };
-	if (outbox_cancel(job->in->sp, job->md->ack.outbox_id, &err) < 0)
-		log_warnx("event=ack-withdraw-failed id=%s error=%s", job->id, log_q(err.msg));
 }
 
 int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
@@ -452,23 +539,125 @@ int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 	else
 		sha256_hex(m->raw, m->len, job.sha);
 	spool_make_id(m->internaldate, job.sha, job.id);
-	if ((prev = ledger_find_sha(in->ledger, job.sha)) != NULL)
-		return record_duplicate(in, mailbox, uidvalidity, m, job.id, job.sha, prev, err);
+	if ((prev = ledger_find_sha(in->ledger, job.sha)) != NULL ||
+	    (prev = staged_find_sha(in, job.sha)) != NULL) {
+		stage_duplicate(in, mailbox, uidvalidity, m, job.id, job.sha, prev);
+		return 0;
+	}
 	if (spool_begin(in->sp, job.id, &job.entry, err) < 0 ||
 	    job_write_raw(&job, err) < 0 ||
 	    job_analyse(&job, err) < 0 ||
 	    job_queue_ack(&job, err) < 0 ||
-	    job_commit(&job, err) < 0)
+	    job_stage(&job, err) < 0)
 		goto out;
-	job_log(&job);
 	rc = 0;
 out:
-	if (rc < 0 && job.md && job.md->ack.outbox_id)
-		job_withdraw_ack(&job);
+	if (rc < 0 && job.md)
+		withdraw_ack(in, job.id, job.md->ack.outbox_id);
 	if (rc < 0)
 		log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s",
 			  log_q(mailbox), m->uid, err_class_name(err->cls), log_q(err->msg));
 	job_free(&job);
+	return rc;
+}
+
+size_t intake_staged(const struct intake *in)
+{
+	return in->nstaged;
+}
+
+/* Acknowledgements of the batch into the outbox queue: before the ledger
+ * records, so a message the ledger knows always has its ack queued. */
+static int commit_acks(struct intake *in, struct err *err)
+{
+	char **ids = xcalloc(in->nstaged, sizeof(*ids));
+	size_t n = 0;
+	for (size_t i = 0; i < in->nstaged; i++)
+		if (in->staged[i].outbox_id)
+			ids[n++] = in->staged[i].outbox_id;
+	int rc = outbox_publish(in->sp, ids, n, err);
+	free(ids);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		fault_point("after-outbox-queue");
+	return rc;
+}
+
+static int commit_ledger(struct intake *in, struct err *err)
+{
+	struct ledger_record *recs = xcalloc(in->nstaged, sizeof(*recs));
+	for (size_t i = 0; i < in->nstaged; i++) {
+		const struct staged *st = &in->staged[i];
+		recs[i] = (struct ledger_record){
+			.id = st->id, .raw_sha256 = st->sha, .message_id = st->message_id,
+			.mailbox = st->mailbox, .uidvalidity = st->uidvalidity, .uid = st->uid,
+			.relpath = st->relpath,
+		};
+	}
+	int rc = ledger_append_many(in->ledger, recs, in->nstaged, err);
+	free(recs);
+	for (size_t i = 0; i < in->nstaged && rc == 0; i++)
+		fault_point("after-ledger");
+	return rc;
+}
+
+/* Rename one staged entry into place. A failure concerns this entry only
+ * (its path was taken, a symlink planted): its ack is withdrawn, the
+ * message stays unmarked and is tried again on a later pass. */
+static bool commit_entry(struct intake *in, struct staged *st)
+{
+	struct err err = { 0 };
+	if (st->entry == NULL)
+		return true;
+	if (spool_commit(in->sp, &st->entry, st->relpath, &err) < 0) {
+		withdraw_ack(in, st->id, st->outbox_id);
+		log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s",
+			  log_q(st->mailbox), st->uid, err_class_name(err.cls), log_q(err.msg));
+		return false;
+	}
+	fault_point("after-commit");
+	if (st->version > 1)
+		link_previous(in, st);
+	/* index.json is rebuilt from every entry of the call, not per
+	 * message (intake_flush), or a first sync is quadratic. */
+	if (st->call)
+		mark_dirty(in, st->call);
+	return true;
+}
+
+int intake_commit(struct intake *in, intake_filed_fn filed, void *arg, struct err *err)
+{
+	bool *ok;
+	int rc = -1;
+
+	if (in->nstaged == 0)
+		return 0;
+	if (spool_sync(in->sp, err) < 0 || commit_acks(in, err) < 0 ||
+	    commit_ledger(in, err) < 0) {
+		log_warnx("event=commit-failed messages=%zu class=%s error=%s", in->nstaged,
+			  err_class_name(err->cls), log_q(err->msg));
+		staged_discard(in);
+		return -1;
+	}
+	ok = xcalloc(in->nstaged, sizeof(*ok));
+	for (size_t i = 0; i < in->nstaged; i++)
+		ok[i] = commit_entry(in, &in->staged[i]);
+	/* Until this sync the renames may not survive a power cut: nothing
+	 * may be marked on the server before it. */
+	if (spool_sync(in->sp, err) < 0) {
+		log_warnx("event=commit-failed messages=%zu class=%s error=%s", in->nstaged,
+			  err_class_name(err->cls), log_q(err->msg));
+	} else {
+		for (size_t i = 0; i < in->nstaged; i++)
+			if (ok[i]) {
+				log_info("%s", in->staged[i].log_line);
+				filed(in->staged[i].uid, arg);
+			}
+		rc = 0;
+	}
+	for (size_t i = 0; i < in->nstaged; i++)
+		staged_clear(&in->staged[i]);
+	in->nstaged = 0;
+	free(ok);
 	return rc;
 }
 

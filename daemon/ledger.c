@@ -339,7 +339,7 @@ static int format_record(const struct ledger_record *rec, struct buf *b)
 	return 0;
 }
 
-/* Write one line under the lock; a failed write is cut back off so the
+/* Write whole lines under the lock; a failed write is cut back off so the
  * file never keeps half a record. */
 static int append_line(struct ledger *l, const char *line, size_t len, struct err *err)
 {
@@ -364,31 +364,53 @@ static int append_line(struct ledger *l, const char *line, size_t len, struct er
 	return rc;
 }
 
-int ledger_append(struct ledger *l, const struct ledger_record *rec, struct err *err)
+static bool record_complete(const struct ledger_record *rec)
 {
-	if (rec->id == NULL || *rec->id == '\0' || rec->raw_sha256 == NULL ||
-	    *rec->raw_sha256 == '\0' || !spool_relpath_valid(rec->relpath)) {
-		err_set(err, ERR_TEMP, "ledger: incomplete record (id, raw_sha256, relpath)");
-		return -1;
-	}
-	if (l->n >= UINT32_MAX - 1) {
+	return rec->id != NULL && *rec->id != '\0' && rec->raw_sha256 != NULL &&
+	       *rec->raw_sha256 != '\0' && spool_relpath_valid(rec->relpath);
+}
+
+int ledger_append_many(struct ledger *l, const struct ledger_record *recs, size_t n,
+		       struct err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!record_complete(&recs[i])) {
+			err_set(err, ERR_TEMP, "ledger: incomplete record (id, raw_sha256, relpath)");
+			return -1;
+		}
+	if (n == 0)
+		return 0;
+	if (l->n >= UINT32_MAX - 1 - n) {
 		err_set(err, ERR_TEMP, "ledger: %s is full", l->path);
 		return -1;
 	}
 	struct buf b;
-	buf_init(&b, LEDGER_LINE_MAX);
-	int rc = format_record(rec, &b);
-	if (rc < 0)
-		err_set(err, ERR_TEMP, "ledger: record longer than %u bytes", LEDGER_LINE_MAX);
-	else
+	buf_init(&b, LEDGER_LINE_MAX * n);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t start = b.len;
+		if (format_record(&recs[i], &b) < 0 || b.len - start > LEDGER_LINE_MAX) {
+			err_set(err, ERR_TEMP, "ledger: record longer than %u bytes", LEDGER_LINE_MAX);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
 		rc = append_line(l, b.data, b.len, err);
 	buf_free(&b);
 	if (rc < 0)
 		return -1;
-	add_record(l, rec->id, rec->raw_sha256,
-		   rec->message_id && *rec->message_id ? rec->message_id : NULL,
-		   rec->mailbox, rec->uidvalidity, rec->uid, rec->relpath);
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger_record *rec = &recs[i];
+		add_record(l, rec->id, rec->raw_sha256,
+			   rec->message_id && *rec->message_id ? rec->message_id : NULL,
+			   rec->mailbox, rec->uidvalidity, rec->uid, rec->relpath);
+	}
 	return 0;
+}
+
+int ledger_append(struct ledger *l, const struct ledger_record *rec, struct err *err)
+{
+	return ledger_append_many(l, rec, 1, err);
 }
 
 /* ---- lookups ---- */

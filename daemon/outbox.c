@@ -82,7 +82,10 @@ int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
 	if (dirs_open(sp, &d, err) < 0)
 		return -1;
 	char *dir = xasprintf("%s/%s", d.queue, id);
-	int rc = fsio_rmtree(dir) < 0 ? -1 : fsio_fsync_dir(d.queue, err);
+	char *staged = xasprintf("%s/%s", d.tmp, id);
+	int rc = fsio_rmtree(dir) < 0 || fsio_rmtree(staged) < 0 ? -1
+								 : fsio_fsync_dir(d.queue, err);
+	free(staged);
 	if (rc < 0 && err && err->cls == ERR_NONE)
 		err_setsys(err, ERR_TEMP, "outbox: remove %s", dir);
 	free(dir);
@@ -200,19 +203,23 @@ static int envelope_load(const char *dir, struct outbox_item *it, char **state_r
 
 /* --- queueing ------------------------------------------------------------- */
 
+/* message.eml and envelope.json into dir; fsynced with the directory when
+ * sync, else left to the caller's spool_sync. */
 static int write_item(const char *dir, const struct outbox_item *it, const char *msg,
-		      size_t len, struct err *err)
+		      size_t len, bool sync, struct err *err)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		err_setsys(err, ERR_TEMP, "open %s", dir);
 		return -1;
 	}
+	int (*write_file)(int, const char *, const void *, size_t, mode_t, struct err *) =
+		sync ? fsio_write_new : fsio_create;
 	char *env = envelope_json(it, "queued", 0);
 	int rc = -1;
-	if (fsio_write_new(dfd, "message.eml", msg, len, 0600, err) == 0 &&
-	    fsio_write_new(dfd, "envelope.json", env, strlen(env), 0600, err) == 0) {
-		rc = fsync(dfd);
+	if (write_file(dfd, "message.eml", msg, len, 0600, err) == 0 &&
+	    write_file(dfd, "envelope.json", env, strlen(env), 0600, err) == 0) {
+		rc = sync ? fsync(dfd) : 0;
 		if (rc < 0)
 			err_setsys(err, ERR_TEMP, "fsync %s", dir);
 	}
@@ -221,9 +228,10 @@ static int write_item(const char *dir, const struct outbox_item *it, const char 
 	return rc;
 }
 
-int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
-		 const char *from, const char *rcpt, const char *message_id,
-		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
+static int stage_item(const struct spool *sp, const char *kind, const char *ref,
+		      const char *from, const char *rcpt, const char *message_id,
+		      const char *msg, size_t len, time_t now, bool sync, char **id_r,
+		      struct err *err)
 {
 	if (kind == NULL || from == NULL || rcpt == NULL || *rcpt == '\0' || msg == NULL) {
 		err_set(err, ERR_MESSAGE, "outbox: kind, from and rcpt are required");
@@ -244,32 +252,70 @@ int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
 		.created = now, .next_attempt = now,
 	};
 	char *tmp = xasprintf("%s/%s", d.tmp, it.id);
-	char *dst = xasprintf("%s/%s", d.queue, it.id);
 	int rc = -1;
 	if (mkdir(tmp, 0700) < 0) {
 		err_setsys(err, ERR_TEMP, "mkdir %s", tmp);
-		goto out;
+	} else if (write_item(tmp, &it, msg, len, sync, err) < 0) {
+		fsio_rmtree(tmp);
+	} else {
+		*id_r = it.id;
+		it.id = NULL;
+		rc = 0;
 	}
-	if (write_item(tmp, &it, msg, len, err) < 0)
-		goto tempfail;
-	if (rename(tmp, dst) < 0) {
-		err_setsys(err, ERR_TEMP, "rename %s", tmp);
-		goto tempfail;
-	}
-	if (fsio_fsync_dir(d.queue, err) < 0 || fsio_fsync_dir(d.tmp, err) < 0)
-		goto out; /* in place; only its durability is in doubt */
-	log_debug("event=outbox-queued id=%s kind=%s rcpt=%s", it.id, log_q(kind), log_q(rcpt));
-	if (id_r)
-		*id_r = xstrdup(it.id);
-	rc = 0;
-	goto out;
-tempfail:
-	fsio_rmtree(tmp);
-out:
 	free(tmp);
-	free(dst);
 	item_free(&it);
 	dirs_free(&d);
+	return rc;
+}
+
+int outbox_stage(const struct spool *sp, const char *kind, const char *ref,
+		 const char *from, const char *rcpt, const char *message_id,
+		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
+{
+	return stage_item(sp, kind, ref, from, rcpt, message_id, msg, len, now, false, id_r,
+			  err);
+}
+
+int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct err *err)
+{
+	struct outbox_dirs d;
+	int rc = 0;
+	if (n == 0)
+		return 0;
+	if (dirs_open(sp, &d, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *tmp = xasprintf("%s/%s", d.tmp, ids[i]);
+		char *dst = xasprintf("%s/%s", d.queue, ids[i]);
+		if (rename(tmp, dst) < 0) {
+			err_setsys(err, ERR_TEMP, "rename %s", tmp);
+			rc = -1;
+		} else {
+			log_debug("event=outbox-queued id=%s", ids[i]);
+		}
+		free(tmp);
+		free(dst);
+	}
+	if (fsio_fsync_dir(d.queue, rc < 0 ? NULL : err) < 0 ||
+	    fsio_fsync_dir(d.tmp, rc < 0 ? NULL : err) < 0)
+		rc = -1; /* in place; only their durability is in doubt */
+	dirs_free(&d);
+	return rc;
+}
+
+int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
+		 const char *from, const char *rcpt, const char *message_id,
+		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
+{
+	char *id = NULL;
+	if (stage_item(sp, kind, ref, from, rcpt, message_id, msg, len, now, true, &id,
+		       err) < 0)
+		return -1;
+	int rc = outbox_publish(sp, &id, 1, err);
+	if (rc == 0 && id_r)
+		*id_r = id;
+	else
+		free(id);
 	return rc;
 }
 

@@ -193,7 +193,7 @@ int sanitize_write_unique(int dirfd, const char *name, const char *fallback,
 			snprintf(suffix, sizeof(suffix), "-%u", n);
 			candidate = fit_name(base, suffix, NAME_DEFAULT_MAX);
 		}
-		if (fsio_write_new(dirfd, candidate, data, len, 0640, err) == 0) {
+		if (fsio_create(dirfd, candidate, data, len, 0640, err) == 0) {
 			free(base);
 			*final_r = candidate;
 			return 0;

@@ -388,7 +388,29 @@ int spool_entry_write(struct spool_entry *e, const char *name, const void *data,
 		err_set(err, ERR_TEMP, "spool: invalid file name %s", log_q(name));
 		return -1;
 	}
-	return fsio_write_new(dirfd, name, data, len, SPOOL_FILE_MODE, err);
+	if (dirfd < 0) {
+		err_set(err, ERR_TEMP, "spool: %s is sealed", e->dir);
+		return -1;
+	}
+	return fsio_create(dirfd, name, data, len, SPOOL_FILE_MODE, err);
+}
+
+void spool_entry_seal(struct spool_entry *e)
+{
+	if (e->files_fd >= 0)
+		close(e->files_fd);
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = e->files_fd = -1;
+}
+
+int spool_sync(struct spool *sp, struct err *err)
+{
+	if (syncfs(sp->fd) < 0) {
+		err_setsys(err, ERR_TEMP, "spool: syncfs %s", sp->dir);
+		return -1;
+	}
+	return 0;
 }
 
 void spool_abort(struct spool_entry **ep)
@@ -419,7 +441,7 @@ static int rename_noreplace(int olddirfd, const char *oldname, int newdirfd, con
 }
 
 /* Move the staged entry to relpath: parent walked (and made) without
- * following symlinks, rename, fsync of the new parent. */
+ * following symlinks, renamed (made durable by the caller's spool_sync). */
 static int commit_move(struct spool *sp, struct spool_entry *e, const char *relpath,
 		       struct err *err)
 {
@@ -444,9 +466,6 @@ static int commit_move(struct spool *sp, struct spool_entry *e, const char *relp
 			err_set(err, ERR_TEMP, "spool: %s already exists; not replaced", relpath);
 		else
 			err_setsys(err, ERR_TEMP, "spool: rename tmp/%s to %s", e->id, relpath);
-	} else if (fsync(pfd) < 0) {
-		err_setsys(err, ERR_TEMP, "spool: fsync parent of %s", relpath);
-		rc = 1; /* in place, durability unknown */
 	} else {
 		rc = 0;
 	}
@@ -466,18 +485,12 @@ int spool_commit(struct spool *sp, struct spool_entry **ep, const char *relpath,
 		spool_abort(&e);
 		return -1;
 	}
-	if (fsync(e->files_fd) < 0 || fsync(e->fd) < 0) {
-		err_setsys(err, ERR_TEMP, "spool: fsync %s", e->dir);
-		spool_abort(&e);
-		return -1;
-	}
-	int rc = commit_move(sp, e, relpath, err);
-	if (rc < 0) {
+	if (commit_move(sp, e, relpath, err) < 0) {
 		spool_abort(&e);
 		return -1;
 	}
 	entry_free(e);
-	return rc == 0 ? 0 : -1;
+	return 0;
 }
 
 bool spool_entry_exists(const struct spool *sp, const char *relpath)
@@ -528,21 +541,24 @@ int spool_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t
 	return 0;
 }
 
-/* Replace name in dirfd: name.tmp written and fsynced, renamed, directory
- * fsynced; all relative to dirfd so no symlink is followed. */
-int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err)
+/* Replace name in dirfd: name.tmp written (and fsynced if sync), renamed,
+ * directory fsynced if sync; all relative to dirfd so no symlink is
+ * followed. */
+static int replace_at(int dirfd, const char *name, const char *text, bool sync,
+		      struct err *err)
 {
 	char *tmp = xasprintf("%s.tmp", name);
 	int rc = -1;
 	unlinkat(dirfd, tmp, 0); /* a crash's leftover */
-	if (fsio_write_new(dirfd, tmp, text, strlen(text), SPOOL_FILE_MODE, err) < 0)
+	if ((sync ? fsio_write_new : fsio_create)(dirfd, tmp, text, strlen(text),
+						   SPOOL_FILE_MODE, err) < 0)
 		goto out;
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		err_setsys(err, ERR_TEMP, "spool: rename %s", tmp);
 		unlinkat(dirfd, tmp, 0);
 		goto out;
 	}
-	if (fsync(dirfd) < 0) {
+	if (sync && fsync(dirfd) < 0) {
 		err_setsys(err, ERR_TEMP, "spool: fsync directory of %s", name);
 		goto out;
 	}
@@ -550,6 +566,11 @@ int spool_replace_at(int dirfd, const char *name, const char *text, struct err *
 out:
 	free(tmp);
 	return rc;
+}
+
+int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err)
+{
+	return replace_at(dirfd, name, text, true, err);
 }
 
 /* ---- metadata.json of committed entries, without following symlinks ---- */
@@ -577,16 +598,28 @@ int spool_load_metadata(const struct spool *sp, const char *relpath, struct meta
 	return rc;
 }
 
-int spool_save_metadata(const struct spool *sp, const char *relpath,
-			const struct metadata *md, struct err *err)
+static int save_metadata(const struct spool *sp, const char *relpath,
+			 const struct metadata *md, bool sync, struct err *err)
 {
 	int fd = spool_walk(sp, relpath, false, err);
 	if (fd < 0)
 		return -1;
 	char *text = metadata_to_json(md);
-	int rc = spool_replace_at(fd, "metadata.json", text, err);
+	int rc = replace_at(fd, "metadata.json", text, sync, err);
 	free(text);
 	close(fd);
 	return rc;
+}
+
+int spool_save_metadata(const struct spool *sp, const char *relpath,
+			const struct metadata *md, struct err *err)
+{
+	return save_metadata(sp, relpath, md, true, err);
+}
+
+int spool_update_metadata(const struct spool *sp, const char *relpath,
+			  const struct metadata *md, struct err *err)
+{
+	return save_metadata(sp, relpath, md, false, err);
 }
 

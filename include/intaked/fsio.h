@@ -12,6 +12,10 @@ int fsio_write_all(int fd, const void *data, size_t len);
 /* Create name in dirfd with O_EXCL|O_NOFOLLOW, write all, fsync, close. */
 int fsio_write_new(int dirfd, const char *name, const void *data, size_t len,
 		   mode_t mode, struct err *err);
+/* The same without the fsync: for files staged in a batch that one
+ * syncfs (spool_sync) makes durable before anything refers to them. */
+int fsio_create(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		struct err *err);
 /* Replace path atomically: write "path.tmp", fsync, rename, fsync dir. */
 int fsio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		 struct err *err);

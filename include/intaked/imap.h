@@ -70,6 +70,14 @@ int imap_fetch_meta(struct imap_session *s, const uint32_t *uids, size_t n,
  * daemon never holds it in its own memory. */
 int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t max_size,
 		    const char *spill_dir, struct imap_message *m, struct err *err);
+/* BODY.PEEK[] of n small messages in one UID FETCH (a first sync would
+ * otherwise wait for one round trip per message): m[i] and errs[i] are
+ * for meta[i]; errs[i] holds ERR_MESSAGE for one that is gone or over
+ * max_size (m[i] then empty). Returns -1 only when the command failed.
+ * The whole response is held in memory: keep the batch to a few MiB. */
+int imap_fetch_bodies(struct imap_session *s, const struct imap_meta *meta, size_t n,
+		      size_t max_size, struct imap_message *m, struct err *errs,
+		      struct err *err);
 void imap_message_clear(struct imap_message *m);
 /* after_filing: flag = +FLAGS (\Seen $Filed); move:FOLDER = UID MOVE, or
  * COPY + \Deleted + UID EXPUNGE when MOVE is not offered. */

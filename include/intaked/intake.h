@@ -22,12 +22,25 @@ struct intake *intake_new(const struct config *cfg, struct spool *sp,
 			  struct ledger *ledger, struct ratelimit *rl);
 void intake_free(struct intake **in);
 
-/* Returns 0 once the message is durably in the spool (filed, quarantined,
- * or already there from an earlier run): only then may it be marked on the
- * server. -1 with ERR_TEMP when it is not (disk full, fork failed): leave
- * it on the server and retry later. */
+/* Stage one message: written aside in SPOOL/tmp (filed, quarantined, or
+ * recorded as a duplicate of what is already there), its acknowledgement
+ * built; nothing is durable or visible yet. Returns 0 when staged, or -1
+ * with ERR_TEMP (disk full, fork failed): leave it on the server and retry
+ * later. Call intake_commit after each message or after a batch. */
 int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 		   const struct imap_message *m, time_t now, struct err *err);
+/* Messages staged and not yet committed. */
+size_t intake_staged(const struct intake *in);
+
+/* Make every staged message durable and visible (group commit: one syncfs
+ * for the batch, acknowledgements queued, ledger records with one
+ * fdatasync, renames, one more syncfs), then call filed(uid, arg) for each
+ * message now safely in the spool: only those may be marked on the
+ * server. An entry that cannot be renamed is left out (logged, retried on
+ * a later pass). Returns 0, or -1 with err when the spool could not be
+ * synced: then none is reported filed and the staged work is discarded. */
+typedef void (*intake_filed_fn)(uint32_t uid, void *arg);
+int intake_commit(struct intake *in, intake_filed_fn filed, void *arg, struct err *err);
 
 /* Rebuild the index.json of every call that got an entry since the last
  * flush (the loop calls it after each batch and folder pass; intake_free

@@ -34,6 +34,9 @@ void ledger_close(struct ledger **l);
  * id, raw_sha256 and a valid relpath are required; message_id and mailbox
  * may be NULL; uid 0 is not indexed. */
 int ledger_append(struct ledger *l, const struct ledger_record *rec, struct err *err);
+/* The same for n records with one write and one fdatasync (a batch). */
+int ledger_append_many(struct ledger *l, const struct ledger_record *recs, size_t n,
+		       struct err *err);
 /* Relative path of a committed entry with this raw hash, or NULL. Borrowed
  * until the next ledger call. A record counts only if its entry exists
  * (spool_entry_exists); several records may share a key. */

@@ -51,7 +51,15 @@ typedef void (*outbox_event_fn)(const struct outbox_item *item, const char *stat
 int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
 		 const char *from, const char *rcpt, const char *message_id,
 		 const char *msg, size_t len, time_t now, char **id_r, struct err *err);
-/* Withdraw a queued item that must not go out after all (the entry it
+/* The same in two steps, for a batch: outbox_stage builds the item in
+ * outbox/tmp/ID without fsync (not yet seen by outbox_flush; *id_r:
+ * caller frees); after the caller's spool_sync, outbox_publish moves the
+ * staged items into queue/ and fsyncs it once. */
+int outbox_stage(const struct spool *sp, const char *kind, const char *ref,
+		 const char *from, const char *rcpt, const char *message_id,
+		 const char *msg, size_t len, time_t now, char **id_r, struct err *err);
+int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct err *err);
+/* Withdraw a queued (or staged) item that must not go out after all (the entry it
  * acknowledges could not be filed). Nothing to do if it is gone. */
 int outbox_cancel(const struct spool *sp, const char *id, struct err *err);
 /* Deliver every item due at now, oldest first, over one SMTP connection

@@ -19,7 +19,8 @@ char *sanitize_filename(const char *name, const char *fallback, size_t max_bytes
 /* Write data as a new file (mode 0644 before umask) in dirfd under
  * sanitize_filename(name, fallback, 0), adding "-2", "-3"... before the
  * extension while the name is taken (O_EXCL|O_NOFOLLOW: an existing file or
- * a planted symlink is never opened), fsynced. *final_r (caller frees) is
+ * a planted symlink is never opened), not fsynced (it goes into a staging
+ * directory that spool_sync makes durable). *final_r (caller frees) is
  * the name used. Returns 0, or -1 with err (ERR_TEMP: the directory or the
  * disk failed, or 1000 names were taken). */
 int sanitize_write_unique(int dirfd, const char *name, const char *fallback,

@@ -1,6 +1,8 @@
 /* spool.h — the record of truth on disk (SPEC §6). Entries are built in
  * SPOOL/tmp/ID/ and appear by one rename: a crash leaves nothing or a
- * complete entry.
+ * complete entry. Durability is by group commit: staged files are written
+ * without fsync, one spool_sync (syncfs) makes a whole batch durable
+ * before any of it is renamed into place, and one more after the renames.
  *
  *   calls/CALL/SLUG/vN/{message.eml,body.txt,files/,metadata.json}
  *   calls/CALL/index.json
@@ -41,13 +43,21 @@ const char *spool_dir(const struct spool *sp);
  * id is removed first). Caller commits or aborts. */
 int spool_begin(struct spool *sp, const char *id, struct spool_entry **e_r,
 		struct err *err);
-/* Write a new file (O_EXCL, 0640, fsynced) into the staging directory;
- * name is "NAME" or "files/NAME" with NAME one plain component (no '/',
- * not hidden, no control bytes), else -1. */
+/* Write a new file (O_EXCL, 0640, not fsynced: see spool_sync) into the
+ * staging directory; name is "NAME" or "files/NAME" with NAME one plain
+ * component (no '/', not hidden, no control bytes), else -1. */
 int spool_entry_write(struct spool_entry *e, const char *name, const void *data,
 		      size_t len, struct err *err);
-/* fsync the staging directory and files/, rename it to relpath (parents
- * created and fsynced, never through a symlink), fsync the new parent.
+/* No more writes to e: closes its descriptors (a batch may hold hundreds
+ * of staged entries). dir and files_dir stay valid. */
+void spool_entry_seal(struct spool_entry *e);
+/* syncfs(2) of the spool's filesystem: everything written to it so far is
+ * on disk (one journal commit for a whole batch instead of one fsync per
+ * file). ERR_TEMP on failure, with write-back errors (ENOSPC, EIO). */
+int spool_sync(struct spool *sp, struct err *err);
+/* Rename the staging directory to relpath (parents created and fsynced,
+ * never through a symlink). The caller has made the staged files durable
+ * (spool_sync) before, and calls spool_sync after to make the rename so.
  * Never replaces: an existing relpath is an ERR_TEMP error (re-evaluate
  * the version and build again). Frees *e, also on failure (the staging
  * directory is then removed). */
@@ -88,6 +98,10 @@ int spool_load_metadata(const struct spool *sp, const char *relpath,
 			struct metadata **md_r, struct err *err);
 int spool_save_metadata(const struct spool *sp, const char *relpath,
 			const struct metadata *md, struct err *err);
+/* The same replacement without fsync, for a batch that ends with
+ * spool_sync. */
+int spool_update_metadata(const struct spool *sp, const char *relpath,
+			  const struct metadata *md, struct err *err);
 /* Rebuild calls/CALL/index.json from the entries alone (atomic replace,
  * no timestamp: a rebuild is byte-identical):
  *   {"call", "title", "submitters": [{"slug", "name", "current": "vN",

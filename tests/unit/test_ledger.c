@@ -192,6 +192,45 @@ static void test_shared_keys(void **state)
 	ledger_close(&l);
 }
 
+/* A batch: one write for all records; every one found once committed,
+ * after a restart too; one bad record refuses the whole batch. */
+static void test_append_many(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger *l = open_ledger(f);
+	struct err err = {0};
+	char sha[3][65], id[3][8], rel[3][32];
+	struct ledger_record recs[3];
+	for (int i = 0; i < 3; i++) {
+		sha_of(40 + i, sha[i]);
+		snprintf(id[i], sizeof(id[i]), "b%d", i);
+		snprintf(rel[i], sizeof(rel[i]), "calls/c/peru/v%d", i + 1);
+		recs[i] = (struct ledger_record){
+			.id = id[i], .raw_sha256 = sha[i], .mailbox = "INBOX", .uidvalidity = 3,
+			.uid = (uint32_t)(10 + i), .relpath = rel[i],
+		};
+	}
+	struct ledger_record bad = recs[1];
+	bad.relpath = "../escape";
+	struct ledger_record mixed[2] = { recs[0], bad };
+	assert_int_equal(ledger_append_many(l, mixed, 2, &err), -1);
+	assert_int_equal(ledger_count(l), 0);
+	assert_int_equal(ledger_append_many(l, recs, 0, &err), 0);
+	assert_int_equal(ledger_append_many(l, recs, 3, &err), 0);
+	for (int i = 0; i < 3; i++)
+		commit_entry(f, id[i], rel[i], sha[i]);
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(ledger_count(l), 3);
+		for (int i = 0; i < 3; i++) {
+			assert_string_equal(ledger_find_sha(l, sha[i]), rel[i]);
+			assert_string_equal(ledger_find_uid(l, "INBOX", 3, (uint32_t)(10 + i)), rel[i]);
+		}
+		ledger_close(&l);
+		l = open_ledger(f);
+	}
+	ledger_close(&l);
+}
+
 static void test_torn_last_line(void **state)
 {
 	struct fixture *f = *state;
@@ -434,6 +473,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_counts_only_committed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_lines_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),

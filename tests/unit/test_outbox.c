@@ -3,6 +3,7 @@
  * the only SMTP "server" is a closed loopback port, which exercises the
  * connection-failure path (deferral with backoff, batch stopped). Real
  * delivery is covered by the integration tests. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +171,47 @@ static void test_queue_item(void **state)
 	assert_int_equal(entries(f, "queue"), 2);
 	free(id);
 	free(id2);
+}
+
+static unsigned staged_count(struct fx *f)
+{
+	char *p = xasprintf("%s/outbox/tmp", f->dir);
+	DIR *d = opendir(p);
+	unsigned n = 0;
+	assert_non_null(d);
+	for (struct dirent *de; (de = readdir(d)) != NULL;)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	free(p);
+	return n;
+}
+
+/* Staged items are invisible to a flush until published; a staged item
+ * can be withdrawn like a queued one. */
+static void test_stage_publish_cancel(void **state)
+{
+	struct fx *f = *state;
+	struct err e = { 0 };
+	char *ids[2] = { NULL, NULL };
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(outbox_stage(f->sp, "ack", "calls/c/peru/v1", "", "a@example.org",
+					      NULL, "x\r\n", 3, T0, &ids[i], &e), 0);
+	assert_int_equal(entries(f, "queue"), 0);
+	assert_int_equal(staged_count(f), 2);
+	assert_int_equal(outbox_cancel(f->sp, ids[1], &e), 0);
+	assert_int_equal(staged_count(f), 1);
+	assert_int_equal(outbox_publish(f->sp, ids, 1, &e), 0);
+	assert_int_equal(entries(f, "queue"), 1);
+	assert_int_equal(staged_count(f), 0);
+	json_t *o = envelope(f, "queue", ids[0]);
+	assert_string_equal(jstr(o, "state"), "queued");
+	assert_string_equal(jstr(o, "rcpt"), "a@example.org");
+	json_decref(o);
+	/* Publishing what is not staged (withdrawn) fails and says so. */
+	assert_int_equal(outbox_publish(f->sp, &ids[1], 1, &e), -1);
+	assert_non_null(strstr(e.msg, ids[1]));
+	free(ids[0]);
+	free(ids[1]);
 }
 
 static void test_not_due_and_stat(void **state)
@@ -368,6 +410,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_queue_item, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stage_publish_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_due_and_stat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_failure_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_and_recovery, setup, teardown),

@@ -172,8 +172,14 @@ static void test_commit_and_abort(void **state)
 	assert_int_equal(spool_entry_write(e, "message.eml", "x", 1, &err), -1);
 	const char *rel = "unmatched/2022-03-29/20220329T215900Z-0123456789ab";
 	assert_false(exists_in(f, rel));
+	/* Sealed: no more writes, its descriptors closed; it still commits. */
+	spool_entry_seal(e);
+	assert_int_equal(e->fd, -1);
+	assert_int_equal(spool_entry_write(e, "body.txt", "x", 1, &err), -1);
+	assert_int_equal(spool_sync(f->sp, &err), 0);
 	assert_int_equal(spool_commit(f->sp, &e, rel, &err), 0);
 	assert_null(e);
+	assert_int_equal(spool_sync(f->sp, &err), 0);
 	assert_int_equal(tmp_entries(f), 0);
 
 	char *p = xasprintf("%s/%s/message.eml", f->dir, rel);
