@@ -109,7 +109,10 @@ int spool_update_metadata(const struct spool *sp, const char *relpath,
  *    "word_count", "over_limit", "verified"}]}],
  *    "totals": {"submitters", "versions", and over current versions only:
  *    "accepted", "late", "rejected", "over_limit", "unverified"}}
- * The current version is the highest vN. */
+ * The current version is the highest vN whose metadata.json reads; the
+ * title is the call_title of the last entry that has one. Written as the
+ * walk goes (calls/CALL/index.json.tmp, fsynced, renamed, directory
+ * fsynced), so the memory it takes does not grow with the call. */
 int spool_write_index(const struct spool *sp, const char *call, struct err *err);
 
 /* An id for a message: "YYYYMMDDTHHMMSSZ-" + 12 hex of its raw sha256. */
