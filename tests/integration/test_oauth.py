@@ -13,6 +13,7 @@ import re
 import stat
 import subprocess
 
+from capproxy import CapProxy
 from mail import message, utc
 from oauthidp import CLIENT_ID, CLIENT_SECRET, IdP
 
@@ -122,6 +123,23 @@ def test_oauthbearer_login_to_imap_and_smtp(h):
         assert checked == set(idp.access_tokens), (checked, idp.access_tokens)
         for token in list(idp.access_tokens) + [rt]:
             assert token not in p.stderr
+
+
+def test_oauthbearer_without_sasl_ir(h):
+    # A server without SASL-IR (RFC 4959): the initial response goes after
+    # the server's empty challenge, not on the command line.
+    with IdP(h.bed.oauth_port, INBOX_USER, tls=h.bed.server_cert()) as idp, \
+            CapProxy(h.bed, hide=('SASL-IR',)) as proxy:
+        oauth_config(h, idp, idp.issue_refresh_token(), smtp_oauth=False, auth='oauthbearer',
+                     mailbox={'url': f'imaps://127.0.0.1:{proxy.port}/INBOX'})
+        logs = LogTail(h.bed)
+        h.append(INBOX_USER, submission('obnoir'), utc(2022, 3, 20, 9))
+        p = h.once()
+        assert 'auth=oauthbearer' in p.stderr and proxy.hidden > 0
+        assert 'AUTHENTICATE OAUTHBEARER' in proxy.commands, proxy.commands
+        assert 'AUTHENTICATE OAUTHBEARER +IR' not in proxy.commands
+        assert 'method=OAUTHBEARER' in logs('dovecot')
+        assert len(h.submissions()) == 1
 
 
 def test_oauthbearer_refused_token_counts_towards_the_alarm(h):
