@@ -28,24 +28,31 @@ static void need(struct config_load *ld, struct config_section *sec, const char 
 		config_fail(ld, sec->line, sec, NULL, "%s is required", key);
 }
 
-/* password or xoauth2, with exactly the keys each one uses. */
+const char *auth_method_name(enum auth_method a)
+{
+	return a == AUTH_XOAUTH2 ? "xoauth2" : a == AUTH_OAUTHBEARER ? "oauthbearer" : "password";
+}
+
+/* password or OAuth (xoauth2, oauthbearer), with exactly the keys each
+ * one uses. */
 static void check_auth(struct config_load *ld, struct config_section *sec,
 		       enum auth_method auth)
 {
 	static const char *const oauth_keys[] = {
 		"token_url", "client_id", "client_secret_file", "refresh_token_file",
+		"token_ca_file",
 	};
 	if (auth == AUTH_PASSWORD) {
 		need(ld, sec, "password_file");
 		for (size_t i = 0; i < sizeof(oauth_keys) / sizeof(oauth_keys[0]); i++)
 			if (given(sec, oauth_keys[i]))
 				config_fail(ld, config_key_line(sec, oauth_keys[i]), sec, oauth_keys[i],
-					    "only used with auth = xoauth2");
+					    "only used with auth = xoauth2 or oauthbearer");
 		return;
 	}
 	if (given(sec, "password_file"))
 		config_fail(ld, config_key_line(sec, "password_file"), sec, "password_file",
-			    "not used with auth = xoauth2");
+			    "not used with auth = %s", auth_method_name(auth));
 	need(ld, sec, "token_url");
 	need(ld, sec, "client_id");
 	need(ld, sec, "refresh_token_file");
@@ -79,7 +86,7 @@ static void finish_smtp(struct config_load *ld, struct config_section *sec)
 	need(ld, sec, "url");
 	need(ld, sec, "from");
 	/* No user: a relay that takes mail without AUTH. */
-	if (given(sec, "user") || sc->auth == AUTH_XOAUTH2) {
+	if (given(sec, "user") || auth_is_oauth(sc->auth)) {
 		need(ld, sec, "user");
 		check_auth(ld, sec, sc->auth);
 	} else if (given(sec, "password_file")) {
@@ -255,7 +262,7 @@ void config_print_summary(const struct config *cfg, FILE *out)
 		cfg->ncalls == 1 ? "" : "s");
 	fprintf(out, "mailbox: %s://%s:%d user %s (%s), folders ",
 		mc->implicit_tls ? "imaps" : "imap", mc->host, mc->port, mc->user,
-		mc->auth == AUTH_XOAUTH2 ? "xoauth2" : "password");
+		auth_method_name(mc->auth));
 	print_list(out, &mc->folders, ", ");
 	fprintf(out, ", then %s%s\n", mc->after_filing == AFTER_MOVE ? "move to " : "flag",
 		mc->after_filing == AFTER_MOVE ? mc->move_to : "");

@@ -53,7 +53,7 @@ static int choose(const char *v, const char *const *names, size_t n, int *idx_r,
 	}
 
 /* Orders follow the enums in config.h. */
-CHOICE_SETTER(set_auth, enum auth_method, "password", "xoauth2")
+CHOICE_SETTER(set_auth, enum auth_method, "password", "xoauth2", "oauthbearer")
 CHOICE_SETTER(set_late, enum late_policy, "accept", "flag", "reject")
 CHOICE_SETTER(set_remind, enum remind_mode, "missing", "all")
 CHOICE_SETTER(set_require_auth, enum require_auth, "none", "dmarc")
@@ -328,6 +328,7 @@ static const struct config_key mailbox_keys[] = {
 	K("client_secret_file", V_SECRET, struct mailbox_config, oauth.client_secret, 0, 0),
 	K("refresh_token_file", V_SECRET_PATH, struct mailbox_config,
 	  oauth.refresh_token_file, 0, 0),
+	K("token_ca_file", V_FILE, struct mailbox_config, oauth.token_ca_file, 0, 0),
 	K("ca_file", V_FILE, struct mailbox_config, ca_file, 0, 0),
 	K("idle", V_BOOL, struct mailbox_config, idle, 0, 0),
 	K("poll_interval", V_DURATION, struct mailbox_config, poll_interval, 1, DAY),
@@ -346,6 +347,7 @@ static const struct config_key smtp_keys[] = {
 	K("client_id", V_STR, struct smtp_config, oauth.client_id, 0, 0),
 	K("client_secret_file", V_SECRET, struct smtp_config, oauth.client_secret, 0, 0),
 	K("refresh_token_file", V_SECRET_PATH, struct smtp_config, oauth.refresh_token_file, 0, 0),
+	K("token_ca_file", V_FILE, struct smtp_config, oauth.token_ca_file, 0, 0),
 	K("ca_file", V_FILE, struct smtp_config, ca_file, 0, 0),
 	KF("from", struct smtp_config, from, set_from),
 	K("operators", V_ADDRS, struct smtp_config, operators, 0, 0),
@@ -565,6 +567,7 @@ static void oauth_free(struct oauth_config *o)
 	free(o->client_id);
 	config_wipe_secret(&o->client_secret);
 	free(o->refresh_token_file);
+	free(o->token_ca_file);
 }
 
 static void call_free(struct call_config *c)

@@ -14,6 +14,7 @@
 #include "intaked/imap_impl.h"
 #include "intaked/imapenc.h"
 #include "intaked/log.h"
+#include "intaked/sasl.h"
 #include "intaked/tls.h"
 #include "intaked/util.h"
 
@@ -221,6 +222,102 @@ static int do_starttls(struct imap_session *s, const struct mailbox_config *mc, 
 	return refresh_caps(s, err);
 }
 
+/* ------------------------------------------------------- OAUTHBEARER */
+
+/* One command line (a, then b if given) with CRLF, flushed. */
+static int send_line(mailimap *imap, const char *a, const char *b)
+{
+	mailstream *st = imap->imap_stream;
+	if (mailstream_write(st, a, strlen(a)) < 0 ||
+	    (b != NULL && mailstream_write(st, b, strlen(b)) < 0) ||
+	    mailstream_write(st, "\r\n", 2) < 0 || mailstream_flush(st) < 0)
+		return MAILIMAP_ERROR_STREAM;
+	return MAILIMAP_NO_ERROR;
+}
+
+/* The tagged answer to AUTHENTICATE, read by libetpan's parser (which also
+ * keeps its text and response code for server_text/response_code_is). */
+static int auth_result(mailimap *imap)
+{
+	struct mailimap_response *resp = NULL;
+	int r = mailimap_parse_response(imap, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	const struct mailimap_response_done *done = resp->rsp_resp_done;
+	int cond = done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED
+		? done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type : -1;
+	mailimap_response_free(resp);
+	if (cond == -1)
+		return MAILIMAP_ERROR_FATAL; /* BYE: the server hung up */
+	if (cond != MAILIMAP_RESP_COND_STATE_OK)
+		return MAILIMAP_ERROR_LOGIN;
+	imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	return MAILIMAP_NO_ERROR;
+}
+
+/* AUTHENTICATE OAUTHBEARER (RFC 7628) with libetpan's exported tag, line
+ * and response functions: it has XOAUTH2 only. ir is the base64 initial
+ * response, sent on the command line with SASL-IR (RFC 4959), else after
+ * the server's empty challenge. A refusal comes as a challenge holding an
+ * error JSON (its status goes to status_r), answered with %x01 (RFC 7628
+ * §3.2.3) so that the server ends the exchange with a tagged NO. */
+static int oauthbearer(struct imap_session *s, const char *ir, char *status_r, size_t size)
+{
+	mailimap *imap = s->imap;
+	bool sent = imap_has_cap(s, "SASL-IR");
+	status_r[0] = '\0';
+	if (imap->imap_state != MAILIMAP_STATE_NON_AUTHENTICATED)
+		return MAILIMAP_ERROR_BAD_STATE;
+	mailstream_set_privacy(imap->imap_stream, 0);
+	int r = mailimap_send_current_tag(imap);
+	if (r == MAILIMAP_NO_ERROR)
+		r = send_line(imap, sent ? "AUTHENTICATE OAUTHBEARER " : "AUTHENTICATE OAUTHBEARER",
+			      sent ? ir : NULL);
+	/* At most two challenges: the empty one, then an error. */
+	for (int round = 0; r == MAILIMAP_NO_ERROR; round++) {
+		const char *line = mailimap_read_line(imap);
+		if (line == NULL) {
+			r = MAILIMAP_ERROR_STREAM;
+			break;
+		}
+		if (line[0] != '+')
+			break;
+		if (round == 2) {
+			r = MAILIMAP_ERROR_PROTOCOL;
+			break;
+		}
+		if (!sent) {
+			r = send_line(imap, ir, NULL);
+			sent = true;
+			continue;
+		}
+		sasl_error_status(line[1] == ' ' ? line + 2 : line + 1, status_r, size);
+		r = send_line(imap, "AQ==", NULL); /* base64 of %x01 */
+	}
+	mailstream_set_privacy(imap->imap_stream, 1);
+	return r == MAILIMAP_NO_ERROR ? auth_result(imap) : r;
+}
+
+/* Build the initial response for mc and run the exchange. -1 with err set
+ * when it cannot be built; else a libetpan result. */
+static int login_oauthbearer(struct imap_session *s, const struct mailbox_config *mc,
+			     const char *access_token, char *status_r, size_t size,
+			     struct err *err)
+{
+	char *gs2 = sasl_oauthbearer(mc->user, mc->host, mc->port, access_token, err);
+	if (gs2 == NULL) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		err_set(err, err->cls, "imap: %s", msg);
+		return -1;
+	}
+	char *b64 = sasl_base64(gs2, strlen(gs2));
+	int r = oauthbearer(s, b64, status_r, size);
+	sasl_wipe_free(&b64);
+	sasl_wipe_free(&gs2);
+	return r;
+}
+
 static int authenticate(struct imap_session *s, const struct mailbox_config *mc,
 			const char *access_token, struct err *err)
 {
@@ -230,12 +327,20 @@ static int authenticate(struct imap_session *s, const struct mailbox_config *mc,
 		err_set(err, ERR_CONFIG, "imap: no user name to log in with");
 		return -1;
 	}
+	char status[SASL_STATUS_MAX + 1] = "";
 	if (access_token != NULL) {
-		if (!mailimap_has_xoauth2(s->imap)) {
-			err_set(err, ERR_AUTH, "imap: %s does not offer AUTH=XOAUTH2", mc->host);
+		bool bearer = mc->auth == AUTH_OAUTHBEARER;
+		const char *mech = bearer ? "OAUTHBEARER" : "XOAUTH2";
+		if (!mailimap_has_authentication(s->imap, mech)) {
+			err_set(err, ERR_AUTH, "imap: %s does not offer AUTH=%s", mc->host, mech);
 			return -1;
 		}
-		r = mailimap_oauth2_authenticate(s->imap, mc->user, access_token);
+		if (bearer)
+			r = login_oauthbearer(s, mc, access_token, status, sizeof(status), err);
+		else
+			r = mailimap_oauth2_authenticate(s->imap, mc->user, access_token);
+		if (r == -1)
+			return -1;
 	} else {
 		if (mc->password == NULL) {
 			err_set(err, ERR_CONFIG, "imap: no password for %s", mc->user);
@@ -254,8 +359,9 @@ static int authenticate(struct imap_session *s, const struct mailbox_config *mc,
 	if (r == MAILIMAP_ERROR_LOGIN) {
 		/* RFC 5530: UNAVAILABLE is the server's trouble, not ours. */
 		enum err_class cls = response_code_is(s, "UNAVAILABLE") ? ERR_TEMP : ERR_AUTH;
-		err_set(err, cls, "imap: %s refused the login of %s: %s", mc->host, mc->user,
-			server_text(s, text, sizeof(text)));
+		err_set(err, cls, "imap: %s refused the login of %s: %s%s%s%s", mc->host, mc->user,
+			server_text(s, text, sizeof(text)), status[0] ? " (" : "", status,
+			status[0] ? ")" : "");
 		return -1;
 	}
 	if (r != MAILIMAP_NO_ERROR) {

@@ -462,21 +462,28 @@ void imap_message_clear(struct imap_message *m)
 
 /* --------------------------------------------------------------- mark */
 
-static int store_flags(struct imap_session *s, const uint32_t *uids, size_t n, bool deleted,
+/* What STORE +FLAGS.SILENT adds: FILED is \Seen and, where the folder
+ * takes keywords, $Filed (imap_search_pending skips both); DELETED is
+ * \Deleted, for the COPY fallback of a move. */
+enum { MARK_FILED = 1, MARK_DELETED = 2 };
+
+static void add_flag(struct mailimap_flag_list *fl, struct mailimap_flag *f)
+{
+	if (mailimap_flag_list_add(fl, imap_must(f)) != MAILIMAP_NO_ERROR)
+		fatalx("imap: out of memory");
+}
+
+static int store_flags(struct imap_session *s, const uint32_t *uids, size_t n, int marks,
 		       struct err *err)
 {
 	struct mailimap_flag_list *fl = imap_must(mailimap_flag_list_new_empty());
-	if (deleted) {
-		if (mailimap_flag_list_add(fl, imap_must(mailimap_flag_new_deleted())) != MAILIMAP_NO_ERROR)
-			fatalx("imap: out of memory");
-	} else {
-		if (mailimap_flag_list_add(fl, imap_must(mailimap_flag_new_seen())) != MAILIMAP_NO_ERROR)
-			fatalx("imap: out of memory");
-		if (s->keywords &&
-		    mailimap_flag_list_add(fl, imap_must(mailimap_flag_new_flag_keyword(
-						   xstrdup(FILED_KEYWORD)))) != MAILIMAP_NO_ERROR)
-			fatalx("imap: out of memory");
-	}
+	bool keyword = (marks & MARK_FILED) && s->keywords;
+	if (marks & MARK_FILED)
+		add_flag(fl, mailimap_flag_new_seen());
+	if (keyword)
+		add_flag(fl, mailimap_flag_new_flag_keyword(xstrdup(FILED_KEYWORD)));
+	if (marks & MARK_DELETED)
+		add_flag(fl, mailimap_flag_new_deleted());
 	struct mailimap_store_att_flags *sa = imap_must(mailimap_store_att_flags_new_add_flags_silent(fl));
 	struct mailimap_set *set = uid_set(uids, n);
 	int r = mailimap_uid_store(s->imap, set, sa);
@@ -484,8 +491,9 @@ static int store_flags(struct imap_session *s, const uint32_t *uids, size_t n, b
 	mailimap_store_att_flags_free(sa);
 	if (r != MAILIMAP_NO_ERROR) {
 		char what[160], verb[64];
-		snprintf(verb, sizeof(verb), "UID STORE +FLAGS (%s)",
-			 deleted ? "\\Deleted" : s->keywords ? "\\Seen " FILED_KEYWORD : "\\Seen");
+		snprintf(verb, sizeof(verb), "UID STORE +FLAGS (%s%s%s)",
+			 (marks & MARK_FILED) ? "\\Seen" : "", keyword ? " " FILED_KEYWORD : "",
+			 (marks & MARK_DELETED) ? ((marks & MARK_FILED) ? " \\Deleted" : "\\Deleted") : "");
 		set_what(what, sizeof(what), verb, uids, n);
 		imap_fail(s, r, what, err);
 		return -1;
@@ -531,19 +539,25 @@ static int transfer(struct imap_session *s, const uint32_t *uids, size_t n, cons
 	return 0;
 }
 
+/* UID MOVE (RFC 6851), else UID COPY, STORE and UID EXPUNGE (RFC 4315).
+ * The copies are also marked filed, so that a crash before the expunge,
+ * or a server without UIDPLUS, never has them copied a second time.
+ * Without UIDPLUS they stay in the folder marked \Deleted: a plain
+ * EXPUNGE would also remove whatever other clients marked \Deleted, and
+ * that is not ours to destroy; the owner's client expunges them. */
 static int move_messages(struct imap_session *s, const uint32_t *uids, size_t n,
 			 const char *folder, struct err *err)
 {
 	if (imap_has_cap(s, "MOVE"))
 		return transfer(s, uids, n, folder, TRANSFER_MOVE, err);
 	if (transfer(s, uids, n, folder, TRANSFER_COPY, err) < 0 ||
-	    store_flags(s, uids, n, true, err) < 0)
+	    store_flags(s, uids, n, MARK_FILED | MARK_DELETED, err) < 0)
 		return -1;
 	if (!imap_has_cap(s, "UIDPLUS")) {
-		/* A plain EXPUNGE would also remove what others marked \Deleted. */
 		if (!s->warned_expunge)
-			log_warnx("event=imap_no_uidplus host=%s note=\"moved messages stay marked "
-				  "\\\\Deleted until expunged\"", log_q(s->host));
+			log_warnx("event=imap_no_uidplus host=%s folder=%s note=\"no MOVE and no UID "
+				  "EXPUNGE: moved messages stay marked \\\\Deleted until expunged\"",
+				  log_q(s->host), log_q(folder));
 		s->warned_expunge = true;
 		return 0;
 	}
@@ -573,7 +587,7 @@ int imap_mark_filed_many(struct imap_session *s, const uint32_t *uids, size_t n,
 		}
 		return move_messages(s, uids, n, mc->move_to, err);
 	}
-	return store_flags(s, uids, n, false, err);
+	return store_flags(s, uids, n, MARK_FILED, err);
 }
 
 int imap_mark_filed(struct imap_session *s, uint32_t uid,

@@ -307,14 +307,14 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 	return rc;
 }
 
-/* Connect and log in, with a fresh OAuth access token when auth = xoauth2.
+/* Connect and log in, with a fresh OAuth access token when auth is OAuth.
  * *token_rejected: the token endpoint refused our refresh token. */
 static int loop_connect(struct loop *lp, bool *token_rejected, struct err *err)
 {
 	const struct mailbox_config *mc = &lp->cfg->mailbox;
 	const char *token = NULL;
 
-	if (mc->auth == AUTH_XOAUTH2) {
+	if (auth_is_oauth(mc->auth)) {
 		if (lp->imap_oauth == NULL)
 			lp->imap_oauth = oauth_new(&mc->oauth, mc->timeout);
 		if (oauth_token(lp->imap_oauth, time(NULL), &token, err) < 0) {
@@ -330,7 +330,7 @@ static int loop_connect(struct loop *lp, bool *token_rejected, struct err *err)
 		return -1;
 	}
 	log_info("event=imap-connected host=%s user=%s auth=%s", mc->host, log_q(mc->user),
-		 token != NULL ? "xoauth2" : "password");
+		 auth_method_name(mc->auth));
 	return 0;
 }
 
@@ -387,7 +387,7 @@ static int loop_flush_outbox(struct loop *lp)
 	const char *token = NULL;
 	/* An access token only when something is due: no token traffic for an
 	 * empty outbox. */
-	if (lp->cfg->smtp.auth == AUTH_XOAUTH2 && outbox_stat(lp->sp, &st, &err) == 0 &&
+	if (auth_is_oauth(lp->cfg->smtp.auth) && outbox_stat(lp->sp, &st, &err) == 0 &&
 	    st.queued > 0 && st.next_attempt <= loop_now(lp)) {
 		if (lp->smtp_oauth == NULL)
 			lp->smtp_oauth = oauth_new(&lp->cfg->smtp.oauth, lp->cfg->smtp.timeout);

@@ -190,6 +190,11 @@ static int post(const struct oauth *o, const char *form, struct response *resp, 
 		fatalx("oauth: out of memory");
 	curl_easy_setopt(h, CURLOPT_URL, o->oc->token_url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+	if (o->oc->token_ca_file != NULL) {
+		/* A private identity provider: its CAs instead of the system's. */
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->oc->token_ca_file);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);

@@ -122,16 +122,23 @@ int smtp_open(const struct smtp_config *sc, const char *access_token,
 	SETOPT(s, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	SETOPT(s, CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(s, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (sc->ca_file != NULL)
+	if (sc->ca_file != NULL) {
+		/* Instead of the system store, as for IMAP: no CA directory. */
 		SETOPT(s, CURLOPT_CAINFO, sc->ca_file);
+		SETOPT(s, CURLOPT_CAPATH, NULL);
+	}
 	if (sc->user != NULL)
 		SETOPT(s, CURLOPT_USERNAME, sc->user);
-	if (sc->auth == AUTH_XOAUTH2) {
+	if (auth_is_oauth(sc->auth)) {
 		if (access_token == NULL) {
-			err_set(err, ERR_AUTH, "smtp: xoauth2 without an access token");
+			err_set(err, ERR_AUTH, "smtp: %s without an access token",
+				auth_method_name(sc->auth));
 			goto fail;
 		}
-		SETOPT(s, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+		/* Only the configured mechanism: libcurl would otherwise pick
+		 * OAUTHBEARER or XOAUTH2 from what the server offers. */
+		SETOPT(s, CURLOPT_LOGIN_OPTIONS,
+		       sc->auth == AUTH_OAUTHBEARER ? "AUTH=OAUTHBEARER" : "AUTH=XOAUTH2");
 		SETOPT(s, CURLOPT_XOAUTH2_BEARER, access_token);
 	} else if (sc->password != NULL) {
 		SETOPT(s, CURLOPT_PASSWORD, sc->password);

@@ -16,7 +16,17 @@ enum after_filing { AFTER_FLAG, AFTER_MOVE };
 enum late_policy { LATE_ACCEPT, LATE_FLAG, LATE_REJECT };
 enum remind_mode { REMIND_MISSING, REMIND_ALL };
 enum require_auth { REQUIRE_AUTH_NONE, REQUIRE_AUTH_DMARC };
-enum auth_method { AUTH_PASSWORD, AUTH_XOAUTH2 };
+/* OAuth2 bearer tokens go out as SASL XOAUTH2 (Google's, also Microsoft's)
+ * or OAUTHBEARER (RFC 7628); both use the [oauth_config] keys. */
+enum auth_method { AUTH_PASSWORD, AUTH_XOAUTH2, AUTH_OAUTHBEARER };
+
+static inline bool auth_is_oauth(enum auth_method a)
+{
+	return a == AUTH_XOAUTH2 || a == AUTH_OAUTHBEARER;
+}
+
+/* "password", "xoauth2" or "oauthbearer", as written in intaked.conf. */
+const char *auth_method_name(enum auth_method a);
 
 /* OAuth2 client settings, shared by [mailbox] and [smtp]. */
 struct oauth_config {
@@ -24,6 +34,7 @@ struct oauth_config {
 	char *client_id;
 	char *client_secret;      /* read from client_secret_file */
 	char *refresh_token_file; /* rewritten atomically when rotated */
+	char *token_ca_file;      /* CAs for token_url; NULL: system store */
 };
 
 struct mailbox_config {
@@ -33,7 +44,7 @@ struct mailbox_config {
 	bool implicit_tls;        /* imaps:// ; imap:// means STARTTLS required */
 	struct strlist folders;   /* from the URL path and/or "folders =" */
 	char *user;
-	char *password;           /* secret, wiped on free; NULL with xoauth2 */
+	char *password;           /* secret, wiped on free; NULL with OAuth */
 	enum auth_method auth;
 	struct oauth_config oauth;
 	char *ca_file;            /* NULL: system store */

@@ -44,7 +44,8 @@ struct imap_meta {
 
 /* Connect (TLS: implicit for imaps, STARTTLS required for imap), verify the
  * certificate against mc->ca_file or the system store and mc->host, then
- * LOGIN / AUTHENTICATE PLAIN, or XOAUTH2 with access_token when non-NULL.
+ * LOGIN / AUTHENTICATE PLAIN, or with access_token (non-NULL) SASL XOAUTH2
+ * or OAUTHBEARER as mc->auth says.
  * Credentials are never sent before TLS is up and verified. */
 int imap_open(const struct mailbox_config *mc, const char *access_token,
 	      struct imap_session **s_r, struct err *err);

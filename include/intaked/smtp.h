@@ -12,7 +12,8 @@
 struct smtp_session;
 
 /* Prepare a session (nothing is sent yet: the connection is made by the
- * first smtp_send and kept for the next ones). access_token: for XOAUTH2,
+ * first smtp_send and kept for the next ones). access_token: for
+ * sc->auth = xoauth2 or oauthbearer (that SASL mechanism and no other),
  * else NULL (password from sc). -1 with ERR_CONFIG for a url that is not
  * smtp:// or smtps://. */
 int smtp_open(const struct smtp_config *sc, const char *access_token,

@@ -5,13 +5,20 @@ XOAUTH2/OAUTHBEARER token with (tests/testbed/dovecot-oauth2.conf.in). It is
 the identity provider under test, not a stand-in for the IMAP or SMTP
 server: those stay the real Dovecot and Postfix.
 
-    with IdP(bed.oauth_port, user='intake@example.org') as idp:
+The token endpoint is HTTPS with a certificate from the bed's CA (on a
+port of its own), as a private identity provider would be: intaked must be
+given that CA (token_ca_file). Dovecot's introspection stays plain HTTP on
+oauth_port (dovecot-oauth2.conf.in).
+
+    with IdP(bed.oauth_port, user='intake@example.org',
+             tls=bed.server_cert()) as idp:
         rt = idp.issue_refresh_token()
         ...
         idp.revoke(rt)          # the next grant with rt gets invalid_grant
 """
 import json
 import secrets
+import ssl
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,11 +28,16 @@ CLIENT_SECRET = 'client-secret-for-tests'
 
 
 class IdP:
-    def __init__(self, port, user, expires_in=3600, rotate=False):
+    def __init__(self, port, user, expires_in=3600, rotate=False, tls=None,
+                 reject_access=False):
         self.port = port
         self.user = user
         self.expires_in = expires_in
         self.rotate = rotate            # issue a new refresh token with each grant
+        self.tls = tls                  # (certfile, keyfile): /token over HTTPS
+        self.reject_access = reject_access  # introspection: every token inactive
+        self.requests = []              # (listener, path) of every HTTP request
+        self.token_port = port
         self.refresh_tokens = set()
         self.access_tokens = {}         # token -> user
         self.grants = []                # (refresh token used, status) per request
@@ -74,23 +86,27 @@ class IdP:
     def _introspect(self, form):
         token = form.get('token', '')
         with self.lock:
-            user = self.access_tokens.get(token)
+            user = None if self.reject_access else self.access_tokens.get(token)
             self.introspections.append((token, user is not None))
         if user is None:
             return 200, {'active': False}
         return 200, {'active': True, 'username': user}
 
-    def __enter__(self):
+    def _handler(self, listener):
         idp = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
+                with idp.lock:
+                    idp.requests.append((listener, self.path))
                 n = int(self.headers.get('Content-Length') or 0)
                 raw = self.rfile.read(min(n, 65536)).decode('utf-8', 'replace')
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
-                if self.path.startswith('/token'):
+                # /token only where intaked is told to look (HTTPS when
+                # tls is given), /introspect only on Dovecot's port.
+                if self.path.startswith('/token') and listener in ('token', 'both'):
                     status, body = idp._grant(form)
-                elif self.path.startswith('/introspect'):
+                elif self.path.startswith('/introspect') and listener in ('introspect', 'both'):
                     status, body = idp._introspect(form)
                 else:
                     status, body = 404, {'error': 'not_found'}
@@ -104,15 +120,35 @@ class IdP:
             def log_message(self, *args):  # quiet
                 pass
 
-        self.server = ThreadingHTTPServer(('127.0.0.1', self.port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return Handler
+
+    def _serve(self, port, listener, context=None):
+        server = ThreadingHTTPServer(('127.0.0.1', port), self._handler(listener))
+        server.daemon_threads = True
+        if context is not None:
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.servers.append(server)
+        return server.server_address[1]
+
+    def __enter__(self):
+        self.servers = []
+        if self.tls is None:
+            self._serve(self.port, 'both')
+            return self
+        self._serve(self.port, 'introspect')
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*self.tls)
+        self.token_port = self._serve(0, 'token', ctx)
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
 
     @property
     def token_url(self):
-        return f'http://127.0.0.1:{self.port}/token'
+        if self.tls is None:
+            return f'http://127.0.0.1:{self.port}/token'
+        return f'https://127.0.0.1:{self.token_port}/token'

@@ -178,6 +178,12 @@ class Testbed:
         """A verifying client context that trusts only the bed's CA."""
         return ssl.create_default_context(cafile=self.ca_path)
 
+    def server_cert(self):
+        """(certfile, keyfile) the bed's CA issued for 127.0.0.1 and
+        localhost: for test servers that intaked must trust via ca_file."""
+        ca = os.path.join(self.run_dir, 'ca')
+        return os.path.join(ca, 'server.pem'), os.path.join(ca, 'server.key')
+
     def password(self, user):
         return self.users[user]
 

@@ -378,9 +378,15 @@ static const struct bad_row bad_rows[] = {
 	  "password_file = imap.secret\n[smtp]\n" CALL,
 	  "CONF:5: [mailbox] password_file: not used with auth = xoauth2" },
 	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\npassword_file = imap.secret\n"
-	  "client_id = x\n[smtp]\n" CALL, "CONF:5: [mailbox] client_id: only used with auth = xoauth2" },
+	  "client_id = x\n[smtp]\n" CALL, "CONF:5: [mailbox] client_id: only used with auth = xoauth2 or oauthbearer" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = oauthbearer\n"
+	  "password_file = imap.secret\n[smtp]\n" CALL,
+	  "CONF:5: [mailbox] password_file: not used with auth = oauthbearer" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\npassword_file = imap.secret\n"
+	  "token_ca_file = imap.secret\n[smtp]\n" CALL,
+	  "CONF:5: [mailbox] token_ca_file: only used with auth = xoauth2 or oauthbearer" },
 	{ "[mailbox]\nauth = kerberos\n", "CONF:2: [mailbox] auth: 'kerberos' is not one of: "
-	  "password, xoauth2" },
+	  "password, xoauth2, oauthbearer" },
 	{ "[mailbox]\ntoken_url = http://auth.example.org/token\n",
 	  "CONF:2: [mailbox] token_url: 'http://auth.example.org/token' must be an https:// URL" },
 	{ "[mailbox]\nrefresh_token_file = open.secret\n", "CONF:2: [mailbox] refresh_token_file: "

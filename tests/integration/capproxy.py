@@ -1,0 +1,134 @@
+"""An IMAP proxy in front of the bed's real Dovecot that hides some of its
+capabilities, so that intaked's fallbacks run against a real server: UID
+COPY + STORE + UID EXPUNGE when MOVE is hidden, no expunge at all without
+UIDPLUS, AUTHENTICATE without an initial response without SASL-IR.
+
+It terminates TLS with the bed's certificate for 127.0.0.1 (intaked trusts
+the bed's CA as usual) and talks TLS to Dovecot's IMAPS port. Every byte
+either way is passed on, except the hidden names in capability lists: the
+greeting's and tagged responses' [CAPABILITY ...] code and untagged
+"* CAPABILITY" responses. Literals ({N}) pass through unread, so a message
+body that quotes a CAPABILITY line is not touched. It also notes the
+command names intaked sent ("UID COPY", "AUTHENTICATE OAUTHBEARER +IR"),
+never their arguments.
+
+    with CapProxy(bed, hide=('MOVE',)) as proxy:
+        url = f'imaps://127.0.0.1:{proxy.port}/INBOX'
+"""
+import asyncio
+import re
+import ssl
+import threading
+
+LITERAL = re.compile(rb'\{(\d+)\+?\}\r\n$')
+CAP_LINE = re.compile(rb'^\* CAPABILITY (.*?)(\r\n)$', re.I)
+CAP_CODE = re.compile(rb'^(\S+ (?:OK|NO|BAD|PREAUTH) \[CAPABILITY )([^\]]*)(\].*)$', re.I | re.S)
+LINE_MAX = 1 << 24
+
+
+class CapProxy:
+    def __init__(self, bed, hide=('MOVE',)):
+        self.upstream = (bed.host, bed.imaps_port)
+        self.hide = {c.upper().encode() for c in hide}
+        self.hidden = 0                 # capability names removed
+        self.commands = []              # command names intaked sent, in order
+        self.connections = 0
+        self._server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._server_ctx.load_cert_chain(*bed.server_cert())
+        self._client_ctx = bed.ssl_context()
+        self.port = None
+        self._loop = asyncio.new_event_loop()
+        self._server = None
+        self._tasks = set()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc):
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    async def _start(self):
+        self._server = await asyncio.start_server(self._handle, '127.0.0.1', 0,
+                                                  ssl=self._server_ctx, limit=LINE_MAX)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _stop(self):
+        self._server.close()
+        await self._server.wait_closed()
+        for t in list(self._tasks):
+            t.cancel()
+
+    # ------------------------------------------------------------ rewriting
+    def _strip(self, caps):
+        names = caps.split(b' ')
+        kept = [c for c in names if c.upper() not in self.hide]
+        self.hidden += len(names) - len(kept)
+        return b' '.join(kept)
+
+    def filter_line(self, line):
+        """A server line with the hidden capabilities taken out."""
+        m = CAP_LINE.match(line)
+        if m:
+            return b'* CAPABILITY ' + self._strip(m.group(1)) + m.group(2)
+        m = CAP_CODE.match(line)
+        if m:
+            return m.group(1) + self._strip(m.group(2)) + m.group(3)
+        return line
+
+    def note_command(self, line):
+        words = line.rstrip(b'\r\n').split(b' ')
+        if len(words) < 2:      # a continuation line (SASL data, DONE)
+            return
+        name = words[1].upper()
+        if name == b'UID' and len(words) > 2:
+            name += b' ' + words[2].upper()
+        elif name == b'AUTHENTICATE' and len(words) > 2:
+            name += b' ' + words[2].upper() + (b' +IR' if len(words) > 3 else b'')
+        self.commands.append(name.decode('ascii', 'replace'))
+
+    # ------------------------------------------------------------- piping
+    async def _pipe(self, src, dst, on_line):
+        try:
+            while True:
+                line = await src.readline()
+                if not line:
+                    break
+                literal = LITERAL.search(line)
+                dst.write(on_line(line))
+                if literal:
+                    dst.write(await src.readexactly(int(literal.group(1))))
+                await dst.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError,
+                asyncio.CancelledError):
+            pass
+        finally:
+            try:
+                dst.close()
+            except Exception:
+                pass
+
+    def _client_line(self, line):
+        self.note_command(line)
+        return line
+
+    async def _handle(self, reader, writer):
+        self._tasks.add(asyncio.current_task())
+        self.connections += 1
+        try:
+            up_r, up_w = await asyncio.open_connection(
+                *self.upstream, ssl=self._client_ctx, server_hostname=self.upstream[0],
+                limit=LINE_MAX)
+            await asyncio.gather(self._pipe(reader, up_w, self._client_line),
+                                 self._pipe(up_r, writer, self.filter_line),
+                                 return_exceptions=True)
+        except (ConnectionError, ssl.SSLError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+            self._tasks.discard(asyncio.current_task())
