@@ -6,6 +6,7 @@
  * lazy binding) was half the CPU of a first sync.
  *
  * Wire, one stream socketpair, lengths in host order (same machine):
+ *   child -> parent, once started: 'R'
  *   parent -> child: 'J', u32 path length, u32 dir length, path, dir
  *   child -> parent: u32 length, then 'A' + analysis JSON, or
  *                    'E' + class digit + message.
@@ -55,6 +56,9 @@
 #define CHILD_NOFILE 64
 #define PATH_CAP 4096           /* each path of a request, without the NUL */
 #define REAP_GRACE_MS 2000      /* after EOF, for the child to finish exiting */
+#define SPAWN_TIMEOUT_MS 30000  /* for the child's "R" (seconds under valgrind) */
+#define STOP_GRACE_MS 5000      /* for an idle child told to stop (valgrind's
+				 * leak check at exit takes seconds) */
 #define EXIT_BAD_REQUEST 2
 #define EXIT_LEAK 23            /* LeakSanitizer's own exit status */
 
@@ -322,6 +326,10 @@ static _Noreturn void child_main(int fd, pid_t parent, const struct limits_confi
 	(void)close_range((unsigned)fd + 1, ~0U, 0);
 	child_limits(lim);
 	mime_init();
+	/* Ready: a death before this is no message's fault. */
+	fault_point("worker-start");
+	if (fsio_write_all(fd, "R", 1) < 0)
+		child_exit(1);
 	while ((rc = child_read_request(fd, path, dir)) == 1) {
 		child_cpu_budget(lim);
 		child_job(fd, path, dir, lim);
@@ -394,7 +402,7 @@ static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
  * or at once. Returns its wait status or -1. */
 static int child_end(struct worker *w, bool kill_now)
 {
-	struct timespec grace = deadline_in(REAP_GRACE_MS);
+	struct timespec grace = deadline_in(STOP_GRACE_MS);
 	int status;
 
 	if (w->pid == 0)
@@ -406,6 +414,65 @@ static int child_end(struct worker *w, bool kill_now)
 	w->fd = -1;
 	w->served = 0;
 	return status;
+}
+
+enum read_result { READ_OK, READ_EOF, READ_TIMEOUT, READ_ERROR };
+
+/* Exactly n bytes before the deadline; READ_EOF also when cut short. */
+static enum read_result read_until(int fd, void *p, size_t n, const struct timespec *deadline)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long ms = ms_until(deadline);
+		ssize_t r;
+		int rc;
+
+		if (ms <= 0)
+			return READ_TIMEOUT;
+		rc = poll(&pfd, 1, ms > 60000 ? 60000 : (int)ms);
+		if (rc < 0 && errno != EINTR)
+			return READ_ERROR;
+		if (rc <= 0)
+			continue;
+		r = read(fd, (char *)p + got, n - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return READ_ERROR;
+		if (r == 0)
+			return READ_EOF;
+		got += (size_t)r;
+	}
+	return READ_OK;
+}
+
+/* Wait for the new child's "R". One that cannot even start (worker_memory
+ * too small for the libraries, say) is a temporary failure, not a verdict
+ * on the message about to be sent. */
+static int child_ready(struct worker *w, struct err *err)
+{
+	struct timespec deadline = deadline_in(SPAWN_TIMEOUT_MS);
+	enum read_result rr;
+	char ready = 0;
+	int status;
+
+	rr = read_until(w->fd, &ready, 1, &deadline);
+	if (rr == READ_OK && ready == 'R') {
+		log_debug("event=worker-start pid=%d", (int)w->pid);
+		return 0;
+	}
+	status = child_end(w, true);
+	if (status != -1 && WIFSIGNALED(status))
+		err_set(err, ERR_TEMP, "worker failed to start: killed by signal %d",
+			WTERMSIG(status));
+	else if (status != -1 && WIFEXITED(status))
+		err_set(err, ERR_TEMP, "worker failed to start: exited with status %d",
+			WEXITSTATUS(status));
+	else
+		err_set(err, ERR_TEMP, "worker failed to start");
+	return -1;
 }
 
 static int child_spawn(struct worker *w, struct err *err)
@@ -435,8 +502,7 @@ static int child_spawn(struct worker *w, struct err *err)
 	w->pid = pid;
 	w->fd = sv[0];
 	w->served = 0;
-	log_debug("event=worker-start pid=%d", (int)pid);
-	return 0;
+	return child_ready(w, err);
 }
 
 struct worker *worker_new(const struct limits_config *limits)
@@ -480,38 +546,6 @@ void worker_free(struct worker **wp)
 pid_t worker_pid(const struct worker *w)
 {
 	return w->pid;
-}
-
-enum read_result { READ_OK, READ_EOF, READ_TIMEOUT, READ_ERROR };
-
-/* Exactly n bytes before the deadline; READ_EOF also when cut short. */
-static enum read_result read_until(int fd, void *p, size_t n, const struct timespec *deadline)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long ms = ms_until(deadline);
-		ssize_t r;
-		int rc;
-
-		if (ms <= 0)
-			return READ_TIMEOUT;
-		rc = poll(&pfd, 1, ms > 60000 ? 60000 : (int)ms);
-		if (rc < 0 && errno != EINTR)
-			return READ_ERROR;
-		if (rc <= 0)
-			continue;
-		r = read(fd, (char *)p + got, n - got);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r < 0)
-			return READ_ERROR;
-		if (r == 0)
-			return READ_EOF;
-		got += (size_t)r;
-	}
-	return READ_OK;
 }
 
 static int send_request(struct worker *w, const char *raw_path, const char *files_dir)

@@ -26,7 +26,7 @@ struct worker;
  * NULL. */
 struct worker *worker_new(const struct limits_config *limits);
 
-/* Ends the child (EOF on its channel, up to 2 s to exit, then SIGKILL to
+/* Ends the child (EOF on its channel, up to 5 s to exit, then SIGKILL to
  * its process group) and frees *w; NULL-safe, sets *w to NULL. A child
  * that did not exit cleanly is logged. */
 void worker_free(struct worker **w);
@@ -62,7 +62,8 @@ pid_t worker_pid(const struct worker *w);
  * 11", "worker timed out after 60s", "worker exited with status 70",
  * "worker output malformed..." (quarantine; the next message gets a fresh
  * child) — or ERR_MESSAGE from the parser itself; ERR_TEMP for
- * socketpair/fork failures or when the child could not open raw_path or
+ * socketpair/fork failures, a child that dies before it is ready ("worker
+ * failed to start: ..."), or when the child could not open raw_path or
  * files_dir or write into files_dir (retry later). */
 int worker_analyze(struct worker *w, const char *raw_path, const char *files_dir,
 		   struct analysis **a_r, struct err *err);

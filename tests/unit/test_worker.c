@@ -24,6 +24,15 @@
 #include "intaked/util.h"
 #include "intaked/worker.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1
 #elif defined(__has_feature)
@@ -232,6 +241,8 @@ static void test_memory_limit_is_a_message_error(void **state)
 #else
 	struct fixture *f = *state;
 
+	if (RUNNING_ON_VALGRIND)
+		skip(); /* valgrind's own heap does not fit in 8 MiB */
 	f->lim.worker_memory = (size_t)8 << 20;
 	assert_int_equal(run(f, msg, strlen(msg)), -1);
 	assert_null(f->a);
@@ -341,6 +352,23 @@ static void test_crash_then_fresh_child(void **state)
 	assert_true(worker_pid(f->w) != pid);
 	unsetenv("INTAKED_FAULT");
 	fault_reset();
+}
+
+static void test_child_that_cannot_start_is_temporary(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Every child dies before it is ready (fault point: SIGKILL). */
+	setenv("INTAKED_FAULT", "worker-start", 1);
+	fault_reset();
+	assert_int_equal(run(f, msg, strlen(msg)), -1);
+	assert_int_equal(f->err.cls, ERR_TEMP);
+	assert_string_equal(f->err.msg, "worker failed to start: killed by signal 9");
+	assert_int_equal(worker_pid(f->w), 0);
+	unsetenv("INTAKED_FAULT");
+	fault_reset();
+	assert_int_equal(run(f, msg, strlen(msg)), 0);
+	assert_int_equal(f->a->word_count, 5);
 }
 
 static void test_child_killed_while_idle(void **state)
@@ -566,6 +594,7 @@ int main(void)
 		T(test_empty_message),
 		T(test_child_is_reused),
 		T(test_crash_then_fresh_child),
+		T(test_child_that_cannot_start_is_temporary),
 		T(test_child_killed_while_idle),
 		T(test_malformed_reply),
 		T(test_reply_over_cap),
