@@ -1,6 +1,7 @@
 /* workerbench — analyse every file of a directory (e.g. a Maildir's new/
  * from tests/bench/make_mailbox.py) through one worker, as intake does,
- * and print wall time and CPU of the parent and of its children.
+ * and print wall time, CPU of the parent and of its children, and the
+ * largest child's peak RSS.
  *
  *   workerbench DIR [FILES_DIR]
  *
@@ -69,10 +70,11 @@ int main(int argc, char **argv)
 	closedir(d);
 	getrusage(RUSAGE_SELF, &self);
 	getrusage(RUSAGE_CHILDREN, &kids);
-	printf("messages=%u failed=%u words=%ld wall=%.3fs parent_cpu=%.3fs children_cpu=%.3fs\n",
-	       n, failed, words,
+	printf("messages=%u failed=%u words=%ld wall=%.3fs parent_cpu=%.3fs children_cpu=%.3fs "
+	       "child_max_rss=%ldKiB\n", n, failed, words,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	       seconds(&self.ru_utime, &self.ru_stime), seconds(&kids.ru_utime, &kids.ru_stime));
+	       seconds(&self.ru_utime, &self.ru_stime), seconds(&kids.ru_utime, &kids.ru_stime),
+	       kids.ru_maxrss);
 	(void)fsio_rmtree(files);
 	free(files);
 	return failed > 0 ? 3 : 0;
