@@ -54,6 +54,7 @@ struct intake {
 	struct strlist dirty;     /* calls whose index.json is behind (intake_flush) */
 	struct staged *staged;    /* the batch intake_commit makes durable */
 	size_t nstaged, staged_cap;
+	struct worker *worker;    /* the analysis child, reused across messages */
 };
 
 /* Everything derived from one fetched message; freed once by job_free. */
@@ -151,6 +152,7 @@ struct intake *intake_new(const struct config *cfg, struct spool *sp,
 	in->sp = sp;
 	in->ledger = ledger;
 	in->rl = rl;
+	in->worker = worker_new(&cfg->limits);
 	if (cfg->mailbox.user && strchr(cfg->mailbox.user, '@'))
 		strlist_push(&in->own, cfg->mailbox.user);
 	if (cfg->smtp.from_addr)
@@ -172,6 +174,7 @@ void intake_free(struct intake **in)
 	intake_flush(*in);
 	strlist_free(&(*in)->own);
 	strlist_free(&(*in)->dirty);
+	worker_free(&(*in)->worker);
 	xfree(in);
 }
 
@@ -385,6 +388,8 @@ static int job_analyse(struct job *job, struct err *err)
 {
 	const struct limits_config *lim = &job->in->cfg->limits;
 	struct err werr = { 0 };
+	char *raw_path;
+	int rc;
 
 	fault_point("after-message");
 	if (job->m->len > lim->max_message_size) {
@@ -394,8 +399,11 @@ static int job_analyse(struct job *job, struct err *err)
 		job_quarantine(job, reason);
 		return 0;
 	}
-	if (worker_analyze(job->m->raw, job->m->len, job->entry->files_dir, lim,
-			   &job->a, &werr) < 0) {
+	/* job_write_raw has put the message there. */
+	raw_path = xasprintf("%s/message.eml", job->entry->dir);
+	rc = worker_analyze(job->in->worker, raw_path, job->entry->files_dir, &job->a, &werr);
+	free(raw_path);
+	if (rc < 0) {
 		if (werr.cls != ERR_MESSAGE) {
 			*err = werr;
 			return -1;

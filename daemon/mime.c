@@ -647,17 +647,37 @@ static GMimeParserOptions *parser_options(struct walk *w)
 	return opts;
 }
 
+/* With view_r, the stream reads the
+ * caller's bytes in place (a 50 MB message is not copied once more) and
+ * *view_r gets the borrowed GByteArray that the message's parts still
+ * read through: free it with g_byte_array_free(v, FALSE) after the
+ * message. Without view_r, the bytes are copied. */
 static GMimeMessage *parse_bytes(const unsigned char *raw, size_t len,
-				 GMimeParserOptions *opts)
+				 GMimeParserOptions *opts, GByteArray **view_r)
 {
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)raw, len);
-	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GByteArray *view = NULL;
+	GMimeStream *stream;
+	GMimeParser *parser;
 	GMimeMessage *msg;
 
+	if (view_r != NULL && len <= G_MAXUINT) {
+		view = g_byte_array_new_take((guint8 *)raw, len);
+		stream = g_mime_stream_mem_new_with_byte_array(view);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	} else {
+		stream = g_mime_stream_mem_new_with_buffer((const char *)raw, len);
+	}
+	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, opts);
 	g_object_unref(parser);
 	g_object_unref(stream);
+	if (view_r != NULL)
+		*view_r = NULL;
+	if (msg != NULL && view != NULL)
+		*view_r = view;
+	else if (view != NULL)
+		(void)g_byte_array_free(view, FALSE); /* the bytes are the caller's */
 	return msg;
 }
 
@@ -679,9 +699,9 @@ static size_t blank_lines_prefix(const unsigned char *raw, size_t len)
  * mail still arrived and is still someone's submission. *note_r says what
  * was assumed. */
 static GMimeMessage *parse(const unsigned char *raw, size_t len, GMimeParserOptions *opts,
-			   const char **note_r)
+			   const char **note_r, GByteArray **view_r)
 {
-	GMimeMessage *msg = parse_bytes(raw, len, opts);
+	GMimeMessage *msg = parse_bytes(raw, len, opts, view_r);
 	size_t skip;
 	unsigned char *body_only;
 
@@ -689,14 +709,15 @@ static GMimeMessage *parse(const unsigned char *raw, size_t len, GMimeParserOpti
 	if (msg != NULL)
 		return msg;
 	skip = blank_lines_prefix(raw, len);
-	if (skip > 0 && (msg = parse_bytes(raw + skip, len - skip, opts)) != NULL) {
+	if (skip > 0 && (msg = parse_bytes(raw + skip, len - skip, opts, view_r)) != NULL) {
 		*note_r = "blank lines before the header skipped";
 		return msg;
 	}
 	body_only = xmalloc(len + 1);
 	body_only[0] = '\n'; /* an empty header block */
 	memcpy(body_only + 1, raw, len);
-	msg = parse_bytes(body_only, len + 1, opts);
+	/* Copied into the stream: body_only can go. */
+	msg = parse_bytes(body_only, len + 1, opts, NULL);
 	free(body_only);
 	*note_r = "no header found: the whole message read as body";
 	return msg;
@@ -723,6 +744,7 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 	GMimeParserOptions *opts;
 	GMimeMessage *msg;
 	GMimeObject *body;
+	GByteArray *view = NULL;
 	const char *note;
 
 	*a_r = NULL;
@@ -738,7 +760,7 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 	clock_gettime(CLOCK_MONOTONIC, &w.deadline);
 	w.deadline.tv_sec += lim.extract_timeout - (lim.extract_timeout + 9) / 10;
 	opts = parser_options(&w);
-	msg = parse(raw, len, opts, &note);
+	msg = parse(raw, len, opts, &note, &view);
 	if (msg == NULL) {
 		g_mime_parser_options_free(opts);
 		err_set(err, ERR_MESSAGE, "unparseable message");
@@ -758,6 +780,8 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 		analysis_total_words(w.a);
 	}
 	g_object_unref(msg);
+	if (view != NULL)
+		(void)g_byte_array_free(view, FALSE); /* raw is the caller's */
 	g_mime_parser_options_free(opts);
 	if (w.failed) {
 		analysis_free(&w.a);

@@ -1,21 +1,35 @@
-/* worker.c — mime_analyze in a child process with rlimits and a
- * wall-clock timeout. A crash, a hang or a memory blow-up on hostile input
- * only quarantines that message; the daemon goes on.
+/* worker.c — mime_analyze in a long-lived child process with rlimits and
+ * a per-message wall-clock timeout. A crash, a hang or a memory blow-up
+ * on hostile input only quarantines that message; the child is replaced
+ * and the daemon goes on. One fork per WORKER_MAX_JOBS messages instead
+ * of one per message: fork (page tables, COW faults, signal and fd resets,
+ * lazy binding) was half the CPU of a first sync.
  *
- * Wire (child -> parent, one pipe): 'A' + analysis JSON, or
- * 'E' + class digit + message. Anything else is "malformed". */
+ * Wire, one stream socketpair, lengths in host order (same machine):
+ *   child -> parent, once started: 'R'
+ *   parent -> child: 'J', u32 path length, u32 dir length, path, dir
+ *   child -> parent: u32 length, then 'A' + analysis JSON, or
+ *                    'E' + class digit + message.
+ * Every length is capped on the side that reads it. A reply that breaks
+ * the framing is "malformed" and costs the child its life. */
+#include "intaked/fault.h"
 #include "intaked/fsio.h"
 #include "intaked/worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +54,20 @@
 #define DEFAULT_ATTACHMENT_SIZE ((size_t)32 << 20)
 #define OUTPUT_BASE_MAX ((size_t)64 << 20)
 #define CHILD_NOFILE 64
-#define REAP_GRACE_MS 2000  /* after EOF, for the child to finish exiting */
+#define PATH_CAP 4096           /* each path of a request, without the NUL */
+#define REAP_GRACE_MS 2000      /* after EOF, for the child to finish exiting */
+#define SPAWN_TIMEOUT_MS 30000  /* for the child's "R" (seconds under valgrind) */
+#define STOP_GRACE_MS 5000      /* for an idle child told to stop (valgrind's
+				 * leak check at exit takes seconds) */
+#define EXIT_BAD_REQUEST 2
+#define EXIT_LEAK 23            /* LeakSanitizer's own exit status */
+
+struct worker {
+	struct limits_config lim;   /* defaults filled in */
+	pid_t pid;                  /* the child, 0 when there is none */
+	int fd;                     /* our end of its channel, -1 without child */
+	unsigned served;            /* jobs the current child has run */
+};
 
 static void limits_resolve(const struct limits_config *in, struct limits_config *out)
 {
@@ -51,6 +78,47 @@ static void limits_resolve(const struct limits_config *in, struct limits_config 
 		out->worker_memory = DEFAULT_MEMORY;
 	if (out->max_attachment_size == 0)
 		out->max_attachment_size = DEFAULT_ATTACHMENT_SIZE;
+}
+
+static size_t reply_cap(const struct limits_config *lim)
+{
+	return OUTPUT_BASE_MAX + 2 * lim->max_message_size;
+}
+
+/* Whole reads and writes on a blocking descriptor: 1 done, 0 EOF before
+ * the first byte, -1 error or EOF part way. */
+static int read_full(int fd, void *p, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, (char *)p + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return got == 0 ? 0 : -1;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+	while (n > 0) {
+		/* A dead peer is an error to handle, not a SIGPIPE. */
+		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		p = (const char *)p + r;
+		n -= (size_t)r;
+	}
+	return 0;
 }
 
 /* ---- child ---- */
@@ -78,79 +146,195 @@ static void set_limit(int resource, rlim_t soft, rlim_t hard)
 		log_warn("event=worker-rlimit resource=%d", resource);
 }
 
+/* Hard CPU limit for the child's whole life: each job gets at most
+ * extract_timeout + 1 s (its soft limit), plus a second of slack each. */
+static rlim_t cpu_hard_limit(const struct limits_config *lim)
+{
+	return (rlim_t)WORKER_MAX_JOBS * ((rlim_t)lim->extract_timeout + 2);
+}
+
 static void child_limits(const struct limits_config *lim)
 {
-	rlim_t cpu = (rlim_t)lim->extract_timeout + 1;
+	rlim_t fsize = lim->max_attachment_size + ((rlim_t)1 << 20);
 
 #ifndef WORKER_ASAN
 	/* ASan reserves terabytes of shadow address space. */
 	set_limit(RLIMIT_AS, lim->worker_memory, lim->worker_memory);
 #endif
-	set_limit(RLIMIT_CPU, cpu, cpu + 1);
+	set_limit(RLIMIT_CPU, cpu_hard_limit(lim), cpu_hard_limit(lim));
 	set_limit(RLIMIT_NOFILE, CHILD_NOFILE, CHILD_NOFILE);
 	/* Attachments are written only up to max_attachment_size. */
-	set_limit(RLIMIT_FSIZE, lim->max_attachment_size + ((rlim_t)1 << 20),
-		  lim->max_attachment_size + ((rlim_t)1 << 20));
+	set_limit(RLIMIT_FSIZE, fsize, fsize);
 	set_limit(RLIMIT_CORE, 0, 0);
 }
 
-static void child_send_error(int wfd, const struct err *err)
+/* RLIMIT_CPU counts the process's whole life: give this job its own
+ * budget on top of what earlier jobs used (rounded up). */
+static void child_cpu_budget(const struct limits_config *lim)
 {
-	char head[2] = { 'E', (char)('0' + (int)err->cls) };
+	struct rusage ru;
+	rlim_t used, soft, hard = cpu_hard_limit(lim);
 
-	(void)fsio_write_all(wfd, head, sizeof(head));
-	(void)fsio_write_all(wfd, err->msg, strnlen(err->msg, sizeof(err->msg)));
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return;
+	used = (rlim_t)ru.ru_utime.tv_sec + (rlim_t)ru.ru_stime.tv_sec + 1;
+	soft = used + (rlim_t)lim->extract_timeout + 1;
+	set_limit(RLIMIT_CPU, soft < hard ? soft : hard, hard);
 }
 
 static _Noreturn void child_exit(int status)
 {
 	mime_deinit();
-#ifdef WORKER_ASAN
-	/* _exit skips LeakSanitizer's atexit check: run it here, so leaks in
-	 * the worker show up as "worker exited with status 23". */
-	__lsan_do_leak_check();
-#endif
 	_exit(status);
 }
 
-static _Noreturn void child_main(int wfd, pid_t parent, const unsigned char *raw,
-				 size_t len, const char *files_dir,
-				 const struct limits_config *lim)
+/* Under ASan a job that leaked ends the child, so the leak is pinned on
+ * that message ("worker exited with status 23") as when every message
+ * had its own child. */
+static void child_leak_check(void)
+{
+#ifdef WORKER_ASAN
+	if (__lsan_do_recoverable_leak_check() != 0)
+		_exit(EXIT_LEAK);
+#endif
+}
+
+static int child_reply(int fd, char kind, const char *head, size_t head_len,
+		       const char *body, size_t body_len)
+{
+	uint32_t len = (uint32_t)(1 + head_len + body_len);
+
+	if (fsio_write_all(fd, &len, sizeof(len)) < 0 || fsio_write_all(fd, &kind, 1) < 0 || fsio_write_all(fd, head, head_len) < 0 ||
+	    fsio_write_all(fd, body, body_len) < 0)
+		return -1;
+	return 0;
+}
+
+static void child_send_error(int fd, const struct err *err)
+{
+	char cls = (char)('0' + (int)err->cls);
+
+	(void)child_reply(fd, 'E', &cls, 1, err->msg, strnlen(err->msg, sizeof(err->msg)));
+}
+
+/* The request: 1 and two NUL-terminated paths, 0 on EOF (the parent is
+ * done or gone), -1 if it breaks the framing. */
+static int child_read_request(int fd, char *path, char *dir)
+{
+	unsigned char head[1 + 2 * sizeof(uint32_t)];
+	uint32_t plen, dlen;
+	int rc = read_full(fd, head, sizeof(head));
+
+	if (rc <= 0)
+		return rc;
+	memcpy(&plen, head + 1, sizeof(plen));
+	memcpy(&dlen, head + 1 + sizeof(plen), sizeof(dlen));
+	if (head[0] != 'J' || plen == 0 || plen > PATH_CAP || dlen == 0 || dlen > PATH_CAP ||
+	    read_full(fd, path, plen) != 1 || read_full(fd, dir, dlen) != 1)
+		return -1;
+	path[plen] = '\0';
+	dir[dlen] = '\0';
+	if (strlen(path) != plen || strlen(dir) != dlen)
+		return -1;
+	return 1;
+}
+
+/* The message, mapped read-only; an empty file maps to "". */
+static int child_map(const char *path, const unsigned char **raw_r, size_t *len_r,
+		     struct err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	void *p;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_setsys(err, ERR_TEMP, "open %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*raw_r = (const unsigned char *)"";
+	*len_r = (size_t)st.st_size;
+	if (st.st_size > 0) {
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			/* ENOMEM: RLIMIT_AS, the message's own fault. */
+			if (errno == ENOMEM)
+				err_set(err, ERR_MESSAGE, "message of %jd bytes does not fit in "
+					"worker_memory", (intmax_t)st.st_size);
+			else
+				err_setsys(err, ERR_TEMP, "mmap %s", path);
+			close(fd);
+			return -1;
+		}
+		*raw_r = p;
+	}
+	close(fd);
+	return 0;
+}
+
+/* One message. Everything is freed before the reply goes out: once the
+ * parent has it, a crash must not be blamed on the next message. */
+static void child_job(int fd, const char *path, const char *dir,
+		      const struct limits_config *lim)
 {
 	struct err err = { 0 };
 	struct analysis *a = NULL;
-	int dirfd;
+	const unsigned char *raw = NULL;
+	size_t len = 0;
+	char *json = NULL;
+	int dirfd = -1;
+
+	fault_point("worker-job"); /* a crash of the child, for the tests */
+	if (child_map(path, &raw, &len, &err) == 0) {
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dirfd < 0)
+			err_setsys(&err, ERR_TEMP, "open %s", dir);
+		else if (mime_analyze(raw, len, dirfd, lim, &a, &err) == 0)
+			json = analysis_to_json(a);
+		analysis_free(&a);
+		if (dirfd >= 0)
+			close(dirfd);
+		if (len > 0)
+			(void)munmap((void *)raw, len);
+	}
+	child_leak_check();
+	if (json == NULL) {
+		child_send_error(fd, &err);
+		return;
+	}
+	if (child_reply(fd, 'A', "", 0, json, strlen(json)) < 0)
+		log_warn("event=worker-write-failed");
+	free(json);
+}
+
+static _Noreturn void child_main(int fd, pid_t parent, const struct limits_config *lim)
+{
+	char path[PATH_CAP + 1], dir[PATH_CAP + 1];
+	int rc;
 
 	child_reset_signals();
 	(void)setpgid(0, 0);
-	/* Die with the daemon; it may already be gone. */
+	/* Die with the daemon; it may already be gone. EOF on the channel
+	 * is the other way out. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
 	/* Nothing of the daemon's (IMAP socket, spool, ledger) stays open. */
-	if (wfd > 3)
-		(void)close_range(3, (unsigned)wfd - 1, 0);
-	(void)close_range((unsigned)wfd + 1, ~0U, 0);
+	if (fd > 3)
+		(void)close_range(3, (unsigned)fd - 1, 0);
+	(void)close_range((unsigned)fd + 1, ~0U, 0);
 	child_limits(lim);
 	mime_init();
-	dirfd = open(files_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd < 0) {
-		err_setsys(&err, ERR_TEMP, "open %s", files_dir);
-		child_send_error(wfd, &err);
-	} else if (mime_analyze(raw, len, dirfd, lim, &a, &err) < 0) {
-		child_send_error(wfd, &err);
-	} else {
-		char *json = analysis_to_json(a);
-
-		if (fsio_write_all(wfd, "A", 1) < 0 || fsio_write_all(wfd, json, strlen(json)) < 0)
-			log_warn("event=worker-write-failed");
-		free(json);
-		analysis_free(&a);
+	/* Ready: a death before this is no message's fault. */
+	fault_point("worker-start");
+	if (fsio_write_all(fd, "R", 1) < 0)
+		child_exit(1);
+	while ((rc = child_read_request(fd, path, dir)) == 1) {
+		child_cpu_budget(lim);
+		child_job(fd, path, dir, lim);
 	}
-	if (dirfd >= 0)
-		close(dirfd);
-	close(wfd);
-	child_exit(0);
+	child_exit(rc == 0 ? 0 : EXIT_BAD_REQUEST);
 }
 
 /* ---- parent ---- */
@@ -178,46 +362,14 @@ static long ms_until(const struct timespec *deadline)
 	       (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-enum read_result { READ_EOF, READ_TIMEOUT, READ_TOO_LARGE, READ_ERROR };
-
-static enum read_result read_output(int fd, const struct timespec *deadline, struct buf *out)
-{
-	char chunk[65536];
-
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long ms = ms_until(deadline);
-		int rc;
-		ssize_t n;
-
-		if (ms <= 0)
-			return READ_TIMEOUT;
-		rc = poll(&pfd, 1, ms > 60000 ? 60000 : (int)ms);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0)
-			return READ_ERROR;
-		if (rc == 0)
-			continue;
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return READ_ERROR;
-		if (n == 0)
-			return READ_EOF;
-		if (buf_append(out, chunk, (size_t)n) < 0)
-			return READ_TOO_LARGE;
-	}
-}
-
-/* Wait for the worker to end (up to the deadline), kill whatever is left
- * of its process group while the zombie still holds the group id, reap.
- * Returns the wait status, or -1 if there was no child to reap. */
+/* Wait for the child to end (up to the deadline, then SIGKILL), kill
+ * whatever is left of its process group while the zombie still holds the
+ * group id, reap. Returns the wait status, or -1 if there was no child to
+ * reap (SIGCHLD ignored by someone). */
 static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
 {
-	/* The worker exits right after its output: look again soon, then
-	 * back off to 5 ms so a slow one costs no CPU. */
+	/* A child that got EOF exits at once: look again soon, then back
+	 * off to 5 ms so a slow one costs no CPU. */
 	struct timespec pause = { 0, 50 * 1000 };
 	siginfo_t info;
 	int status;
@@ -246,17 +398,187 @@ static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
 	return status;
 }
 
-static int decode_output(const struct buf *out, struct analysis **a_r, struct err *err)
+/* Close the channel and reap the child: politely (EOF, a grace period)
+ * or at once. Returns its wait status or -1. */
+static int child_end(struct worker *w, bool kill_now)
 {
-	const char *d = out->data;
+	struct timespec grace = deadline_in(STOP_GRACE_MS);
+	int status;
 
-	if (out->len >= 1 && d[0] == 'A')
-		return analysis_from_json(d + 1, out->len - 1, a_r, err);
-	if (out->len >= 2 && d[0] == 'E' && (d[1] == '0' + ERR_TEMP || d[1] == '0' + ERR_MESSAGE)) {
-		err_set(err, (enum err_class)(d[1] - '0'), "%.*s", (int)(out->len - 2), d + 2);
+	if (w->pid == 0)
+		return -1;
+	close(w->fd);
+	status = reap(w->pid, &grace, kill_now);
+	log_debug("event=worker-end pid=%d jobs=%u status=%d", (int)w->pid, w->served, status);
+	w->pid = 0;
+	w->fd = -1;
+	w->served = 0;
+	return status;
+}
+
+enum read_result { READ_OK, READ_EOF, READ_TIMEOUT, READ_ERROR };
+
+/* Exactly n bytes before the deadline; READ_EOF also when cut short. */
+static enum read_result read_until(int fd, void *p, size_t n, const struct timespec *deadline)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long ms = ms_until(deadline);
+		ssize_t r;
+		int rc;
+
+		if (ms <= 0)
+			return READ_TIMEOUT;
+		rc = poll(&pfd, 1, ms > 60000 ? 60000 : (int)ms);
+		if (rc < 0 && errno != EINTR)
+			return READ_ERROR;
+		if (rc <= 0)
+			continue;
+		r = read(fd, (char *)p + got, n - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return READ_ERROR;
+		if (r == 0)
+			return READ_EOF;
+		got += (size_t)r;
+	}
+	return READ_OK;
+}
+
+/* Wait for the new child's "R". One that cannot even start (worker_memory
+ * too small for the libraries, say) is a temporary failure, not a verdict
+ * on the message about to be sent. */
+static int child_ready(struct worker *w, struct err *err)
+{
+	struct timespec deadline = deadline_in(SPAWN_TIMEOUT_MS);
+	enum read_result rr;
+	char ready = 0;
+	int status;
+
+	rr = read_until(w->fd, &ready, 1, &deadline);
+	if (rr == READ_OK && ready == 'R') {
+		log_debug("event=worker-start pid=%d", (int)w->pid);
+		return 0;
+	}
+	status = child_end(w, true);
+	if (status != -1 && WIFSIGNALED(status))
+		err_set(err, ERR_TEMP, "worker failed to start: killed by signal %d",
+			WTERMSIG(status));
+	else if (status != -1 && WIFEXITED(status))
+		err_set(err, ERR_TEMP, "worker failed to start: exited with status %d",
+			WEXITSTATUS(status));
+	else
+		err_set(err, ERR_TEMP, "worker failed to start");
+	return -1;
+}
+
+static int child_spawn(struct worker *w, struct err *err)
+{
+	pid_t pid, parent = getpid();
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		err_setsys(err, ERR_TEMP, "worker socketpair");
 		return -1;
 	}
-	err_set(err, ERR_MESSAGE, "worker output malformed");
+	/* The child must not write out what the parent has buffered. */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err_setsys(err, ERR_TEMP, "worker fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(sv[1], parent, &w->lim);
+	}
+	close(sv[1]);
+	(void)setpgid(pid, pid);
+	w->pid = pid;
+	w->fd = sv[0];
+	w->served = 0;
+	return child_ready(w, err);
+}
+
+struct worker *worker_new(const struct limits_config *limits)
+{
+	struct worker *w = xcalloc(1, sizeof(*w));
+
+	limits_resolve(limits, &w->lim);
+	w->fd = -1;
+	return w;
+}
+
+int worker_stop(struct worker *w, struct err *err)
+{
+	int status;
+
+	if (w->pid == 0)
+		return 0;
+	status = child_end(w, false);
+	if (status != -1 && WIFSIGNALED(status)) {
+		err_set(err, ERR_MESSAGE, "worker killed by signal %d", WTERMSIG(status));
+		return -1;
+	}
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		err_set(err, ERR_MESSAGE, "worker exited with status %d", WEXITSTATUS(status));
+		return -1;
+	}
+	return 0;
+}
+
+void worker_free(struct worker **wp)
+{
+	struct err err = { 0 };
+
+	if (*wp == NULL)
+		return;
+	if (worker_stop(*wp, &err) < 0)
+		log_warnx("event=worker-stop error=%s", log_q(err.msg));
+	xfree(wp);
+}
+
+pid_t worker_pid(const struct worker *w)
+{
+	return w->pid;
+}
+
+static int send_request(struct worker *w, const char *raw_path, const char *files_dir)
+{
+	unsigned char head[1 + 2 * sizeof(uint32_t)];
+	uint32_t plen = (uint32_t)strlen(raw_path), dlen = (uint32_t)strlen(files_dir);
+
+	head[0] = 'J';
+	memcpy(head + 1, &plen, sizeof(plen));
+	memcpy(head + 1 + sizeof(plen), &dlen, sizeof(dlen));
+	if (send_all(w->fd, head, sizeof(head)) < 0 || send_all(w->fd, raw_path, plen) < 0 ||
+	    send_all(w->fd, files_dir, dlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* The request reaches a live child: a child that died while idle (killed
+ * from outside) is not this message's fault, so one fresh child is tried. */
+static int dispatch(struct worker *w, const char *raw_path, const char *files_dir,
+		    struct err *err)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (w->pid == 0 && child_spawn(w, err) < 0)
+			return -1;
+		if (send_request(w, raw_path, files_dir) == 0)
+			return 0;
+		pid_t pid = w->pid;
+		unsigned served = w->served;
+		int status = child_end(w, true);
+
+		err_setsys(err, ERR_TEMP, "worker send");
+		log_warnx("event=worker-lost pid=%d jobs=%u status=%d", (int)pid, served, status);
+	}
 	return -1;
 }
 
@@ -269,76 +591,110 @@ static const char *signal_note(int sig)
 	}
 }
 
-/* What the run amounts to, from the way it ended and what it wrote. */
-static int outcome(enum read_result rr, int read_errno, int status, const struct buf *out,
-		   long timeout, struct analysis **a_r, struct err *err)
+/* The child closed the channel mid-job: say how it ended. */
+static void died(struct worker *w, const struct timespec *deadline, struct err *err)
 {
-	if (rr == READ_TIMEOUT) {
-		err_set(err, ERR_MESSAGE, "worker timed out after %lds", timeout);
-	} else if (rr == READ_TOO_LARGE) {
-		err_set(err, ERR_MESSAGE, "worker output malformed: over %zu bytes", out->max);
-	} else if (rr == READ_ERROR) {
-		errno = read_errno;
-		err_setsys(err, ERR_TEMP, "worker read");
-	} else if (status != -1 && WIFSIGNALED(status)) {
+	struct timespec grace = deadline_in(REAP_GRACE_MS);
+	int status;
+
+	close(w->fd);
+	status = reap(w->pid, ms_until(&grace) < ms_until(deadline) ? &grace : deadline, false);
+	w->pid = 0;
+	w->fd = -1;
+	if (status != -1 && WIFSIGNALED(status))
 		err_set(err, ERR_MESSAGE, "worker killed by signal %d%s", WTERMSIG(status),
 			signal_note(WTERMSIG(status)));
-	} else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+	else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		err_set(err, ERR_MESSAGE, "worker exited with status %d", WEXITSTATUS(status));
-	} else {
-		/* status -1: SIGCHLD ignored by someone; trust the output. */
-		return decode_output(out, a_r, err);
+	else
+		err_set(err, ERR_MESSAGE, "worker output malformed: reply cut short");
+}
+
+/* 0 with the analysis, -1 with the child's error (*sane_r: the child
+ * spoke the protocol and may serve again) or with "malformed". */
+static int decode_reply(const struct buf *out, struct analysis **a_r, bool *sane_r,
+			struct err *err)
+{
+	const char *d = out->data;
+
+	*sane_r = false;
+	if (out->len >= 1 && d[0] == 'A') {
+		if (analysis_from_json(d + 1, out->len - 1, a_r, err) < 0)
+			return -1;
+		*sane_r = true;
+		return 0;
 	}
+	if (out->len >= 2 && d[0] == 'E' && (d[1] == '0' + ERR_TEMP || d[1] == '0' + ERR_MESSAGE)) {
+		err_set(err, (enum err_class)(d[1] - '0'), "%.*s", (int)(out->len - 2), d + 2);
+		*sane_r = true;
+		return -1;
+	}
+	err_set(err, ERR_MESSAGE, "worker output malformed");
 	return -1;
 }
 
-int worker_analyze(const unsigned char *raw, size_t len, const char *files_dir,
-		   const struct limits_config *limits, struct analysis **a_r,
-		   struct err *err)
+/* Read and decode one reply. A child that broke the protocol or the
+ * clock is killed: its state is unknown. */
+static int receive(struct worker *w, struct analysis **a_r, struct err *err)
 {
-	struct limits_config lim;
-	struct timespec deadline;
-	struct buf out;
+	struct timespec deadline = deadline_in(w->lim.extract_timeout * 1000);
 	enum read_result rr;
-	int pfd[2], status, read_errno, rc;
-	pid_t pid, parent = getpid();
+	uint32_t len = 0;
+	struct buf out;
+	bool sane;
+	int rc = -1;
+
+	buf_init(&out, reply_cap(&w->lim));
+	rr = read_until(w->fd, &len, sizeof(len), &deadline);
+	if (rr == READ_OK && len > out.max) {
+		err_set(err, ERR_MESSAGE, "worker output malformed: over %zu bytes", out.max);
+		goto kill;
+	}
+	while (rr == READ_OK && out.len < len) {
+		char chunk[65536];
+		size_t n = len - out.len < sizeof(chunk) ? len - out.len : sizeof(chunk);
+
+		if ((rr = read_until(w->fd, chunk, n, &deadline)) == READ_OK)
+			(void)buf_append(&out, chunk, n); /* len <= out.max: cannot fail */
+	}
+	if (rr == READ_EOF) {
+		died(w, &deadline, err);
+		goto out;
+	}
+	if (rr == READ_TIMEOUT) {
+		err_set(err, ERR_MESSAGE, "worker timed out after %lds", w->lim.extract_timeout);
+		goto kill;
+	}
+	if (rr == READ_ERROR) {
+		err_setsys(err, ERR_TEMP, "worker read");
+		goto kill;
+	}
+	rc = decode_reply(&out, a_r, &sane, err);
+	if (sane)
+		goto out;
+kill:
+	(void)child_end(w, true);
+out:
+	buf_free(&out);
+	return rc;
+}
+
+int worker_analyze(struct worker *w, const char *raw_path, const char *files_dir,
+		   struct analysis **a_r, struct err *err)
+{
+	size_t plen = strlen(raw_path), dlen = strlen(files_dir);
+	int rc;
 
 	*a_r = NULL;
-	limits_resolve(limits, &lim);
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		err_setsys(err, ERR_TEMP, "worker pipe");
+	if (plen == 0 || plen > PATH_CAP || dlen == 0 || dlen > PATH_CAP) {
+		err_set(err, ERR_TEMP, "worker: path empty or over %d bytes", PATH_CAP);
 		return -1;
 	}
-	/* The child must not write out what the parent has buffered. */
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		err_setsys(err, ERR_TEMP, "worker fork");
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		child_main(pfd[1], parent, raw, len, files_dir, &lim);
-	}
-	close(pfd[1]);
-	(void)setpgid(pid, pid);
-	deadline = deadline_in(lim.extract_timeout * 1000);
-	buf_init(&out, OUTPUT_BASE_MAX + 2 * lim.max_message_size);
-	rr = read_output(pfd[0], &deadline, &out);
-	read_errno = errno;
-	close(pfd[0]);
-	if (rr == READ_EOF) {
-		/* The child exits right after closing its end. */
-		struct timespec grace = deadline_in(REAP_GRACE_MS);
 
-		status = reap(pid, ms_until(&grace) < ms_until(&deadline) ? &grace : &deadline,
-			      false);
-	} else {
-		status = reap(pid, &deadline, true);
-	}
-	rc = outcome(rr, read_errno, status, &out, lim.extract_timeout, a_r, err);
-	buf_free(&out);
+	if (dispatch(w, raw_path, files_dir, err) < 0)
+		return -1;
+	rc = receive(w, a_r, err);
+	if (w->pid != 0 && ++w->served >= WORKER_MAX_JOBS)
+		(void)child_end(w, false);
 	return rc;
 }

@@ -2,7 +2,8 @@
  * would, and print what it found: one analysis JSON line per file, or
  * "error: CLASS: MESSAGE". With several files each result follows a
  * "==> FILE <==" line. Attachments go to a temporary directory that is
- * removed afterwards.
+ * removed afterwards. One worker child serves all files, as in the daemon
+ * (a fresh one after any failure).
  *
  *   analyze [--limits-default] FILE...
  *
@@ -14,6 +15,7 @@
  * refuses is a result, not a failure); 1 usage; 2 a file could not be read
  * or a system call failed; 3 some worker crashed, hung, leaked (under
  * ASan) or wrote garbage — the bugs this tool exists to find. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +24,6 @@
 #include "intaked/fsio.h"
 #include "intaked/util.h"
 #include "intaked/worker.h"
-
-#define INPUT_MAX ((size_t)256 << 20)
 
 enum { EXIT_USAGE = 1, EXIT_SYSTEM = 2, EXIT_WORKER = 3 };
 
@@ -40,25 +40,24 @@ static bool is_worker_failure(const struct err *err)
 	return err->cls == ERR_MESSAGE && strncmp(err->msg, "worker ", 7) == 0;
 }
 
-static int analyze_file(const char *path, const struct limits_config *lim)
+static int analyze_file(struct worker *w, const char *path)
 {
 	char tmpl[] = "/tmp/analyze.XXXXXX";
+	char real[PATH_MAX];
 	struct analysis *a = NULL;
 	struct err err = { 0 };
-	char *raw = NULL;
-	size_t len = 0;
 	int status = 0;
 
-	if (fsio_read_file(path, INPUT_MAX, &raw, &len, &err) < 0) {
-		fprintf(stderr, "analyze: %s\n", err.msg);
+	/* The worker refuses a symlink as message file. */
+	if (realpath(path, real) == NULL) {
+		fprintf(stderr, "analyze: %s: cannot resolve\n", path);
 		return EXIT_SYSTEM;
 	}
 	if (mkdtemp(tmpl) == NULL) {
 		perror("analyze: mkdtemp");
-		free(raw);
 		return EXIT_SYSTEM;
 	}
-	if (worker_analyze((const unsigned char *)raw, len, tmpl, lim, &a, &err) < 0) {
+	if (worker_analyze(w, real, tmpl, &a, &err) < 0) {
 		printf("error: %s: %s\n", err_class_name(err.cls), err.msg);
 		if (is_worker_failure(&err))
 			status = EXIT_WORKER;
@@ -74,7 +73,6 @@ static int analyze_file(const char *path, const struct limits_config *lim)
 	fflush(stdout);
 	if (fsio_rmtree(tmpl) < 0)
 		fprintf(stderr, "analyze: could not remove %s\n", tmpl);
-	free(raw);
 	return status;
 }
 
@@ -82,6 +80,8 @@ int main(int argc, char **argv)
 {
 	static const struct limits_config defaults; /* 0 = the default of each */
 	const struct limits_config *lim = &tight_limits;
+	struct err err = { 0 };
+	struct worker *w;
 	int first = 1, worst = 0;
 
 	if (argc > 1 && strcmp(argv[1], "--limits-default") == 0) {
@@ -92,14 +92,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: analyze [--limits-default] FILE...\n");
 		return EXIT_USAGE;
 	}
+	w = worker_new(lim);
 	for (int i = first; i < argc; i++) {
 		int rc;
 
 		if (argc - first > 1)
 			printf("==> %s <==\n", argv[i]);
-		rc = analyze_file(argv[i], lim);
+		rc = analyze_file(w, argv[i]);
 		if (rc > worst)
 			worst = rc;
 	}
+	/* A worker that does not end cleanly is a bug too. */
+	if (worker_stop(w, &err) < 0) {
+		fprintf(stderr, "analyze: %s\n", err.msg);
+		worst = EXIT_WORKER;
+	}
+	worker_free(&w);
 	return worst;
 }
