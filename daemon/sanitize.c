@@ -26,6 +26,9 @@ char *sanitize_utf8(const char *s, size_t len)
 
 	if (s == NULL)
 		return xstrdup("");
+	/* Most text is already clean: one pass to check, one copy. */
+	if (u8_check(p, len) == NULL && memchr(s, '\0', len) == NULL)
+		return xstrndup(s, len);
 	end = p + len;
 	buf_init(&out, len * 3 + 1);
 	while (p < end) {

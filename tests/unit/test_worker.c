@@ -139,6 +139,8 @@ static void test_result_crosses_the_pipe(void **state)
 	assert_int_equal(f->a->docs[0].words, 5);
 	assert_string_equal(f->a->counted, "documents");
 	assert_int_equal(f->a->word_count, 5);
+	/* The body text crosses raw, after the JSON. */
+	assert_string_equal(f->a->body_text, "cover note");
 	/* The child wrote the attachment where it was told. */
 	path = xasprintf("%s/input.txt", f->files);
 	assert_int_equal(stat(path, &st), 0);
@@ -444,6 +446,14 @@ static void test_malformed_reply(void **state)
 	check_bad_reply(*state, junk, sizeof(junk), "worker output malformed");
 }
 
+/* JSON without the NUL that ends it and starts the body text. */
+static void test_reply_without_body_separator(void **state)
+{
+	static const unsigned char nosep[] = { 3, 0, 0, 0, 'A', '{', '}' };
+
+	check_bad_reply(*state, nosep, sizeof(nosep), "worker output malformed");
+}
+
 static void test_reply_over_cap(void **state)
 {
 	static const unsigned char huge[] = { 0xff, 0xff, 0xff, 0xff, 'A' };
@@ -597,6 +607,7 @@ int main(void)
 		T(test_child_that_cannot_start_is_temporary),
 		T(test_child_killed_while_idle),
 		T(test_malformed_reply),
+		T(test_reply_without_body_separator),
 		T(test_reply_over_cap),
 		T(test_reply_cut_short),
 		T(test_recycled_after_max_jobs),
