@@ -284,10 +284,17 @@ static void show_submission(struct ctl *c, const struct metadata *md)
 	if (md->call && call == NULL)
 		show_line(c, "", "(this call is no longer in the configuration)");
 	show_fmt(c, "status:", "%s, %s", or_dash(md->status), or_dash(md->timeliness));
-	show_fmt(c, "version:", "v%d%s%s%s%s", md->version,
-		 md->supersedes ? ", supersedes " : "", md->supersedes ? md->supersedes : "",
-		 md->superseded_by ? ", superseded by " : "",
-		 md->superseded_by ? md->superseded_by : "");
+	/* A filed entry is never rewritten: the newer version is vN+1 beside it. */
+	int latest = md->call && md->submitter.slug
+			     ? spool_latest_version(c->sp, md->call, md->submitter.slug) : 0;
+	char later[64] = "";
+	if (latest > md->version + 1)
+		snprintf(later, sizeof(later), ", superseded by v%d (latest v%d)", md->version + 1,
+			 latest);
+	else if (latest > md->version)
+		snprintf(later, sizeof(later), ", superseded by v%d", latest);
+	show_fmt(c, "version:", "v%d%s%s%s", md->version,
+		 md->supersedes ? ", supersedes " : "", md->supersedes ? md->supersedes : "", later);
 	show_fmt(c, "submitter:", "%s (%s, matched by %s, %s)", ctl_submitter_name(md),
 		 or_dash(md->submitter.slug), or_dash(md->submitter.matched_by),
 		 md->submitter.verified ? "verified" : "not verified");

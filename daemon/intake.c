@@ -416,25 +416,6 @@ static int job_analyse(struct job *job, struct err *err)
 	return 0;
 }
 
-/* Link the previous version to this one. Best effort: index.json and
- * intakectl derive the same link from version numbers. Made durable by
- * the commit's last spool_sync. */
-static void link_previous(struct intake *in, const struct staged *st)
-{
-	struct metadata *prev = NULL;
-	struct err err = { 0 };
-	char *rel = spool_submission_path(st->call, st->slug, st->version - 1);
-
-	if (spool_load_metadata(in->sp, rel, &prev, &err) == 0) {
-		free(prev->superseded_by);
-		prev->superseded_by = xasprintf("v%d", st->version);
-		if (spool_update_metadata(in->sp, rel, prev, &err) < 0)
-			log_warnx("event=supersede-link-failed path=%s error=%s", rel, log_q(err.msg));
-	}
-	metadata_free(&prev);
-	free(rel);
-}
-
 static void mark_dirty(struct intake *in, const char *call)
 {
 	for (size_t i = 0; i < in->dirty.n; i++)
@@ -623,8 +604,6 @@ static bool commit_entry(struct intake *in, struct staged *st)
 		return false;
 	}
 	fault_point("after-commit");
-	if (st->version > 1)
-		link_previous(in, st);
 	/* index.json is rebuilt from every entry of the call, not per
 	 * message (intake_flush), or a first sync is quadratic. */
 	if (st->call)

@@ -47,7 +47,7 @@ void metadata_free(struct metadata **mdp)
 		&md->submitter.name, &md->submitter.slug, &md->submitter.matched_by,
 		&md->from, &md->from_name, &md->subject, &md->message_id, &md->date_header,
 		&md->in_reply_to, &md->references, &md->reply_to, &md->zone, &md->timeliness,
-		&md->counted, &md->supersedes, &md->superseded_by, &md->raw_sha256,
+		&md->counted, &md->supersedes, &md->raw_sha256,
 		&md->imap.mailbox, &md->ack.state, &md->ack.to, &md->ack.message_id,
 		&md->ack.suppressed, &md->ack.outbox_id, &md->route.matched_by,
 		&md->auth.raw, &md->auth.spf, &md->auth.dkim, &md->auth.dmarc,
@@ -270,7 +270,6 @@ static json_t *metadata_to_object(const struct metadata *md)
 	set(o, "documents", documents_to_json(md));
 	set(o, "version", j_int_or_null(md->version, 0));
 	set(o, "supersedes", j_str(md->supersedes));
-	set(o, "superseded_by", j_str(md->superseded_by));
 	set(o, "raw_sha256", j_str(md->raw_sha256));
 	set(o, "raw_size", json_integer((json_int_t)md->raw_size));
 	set(o, "imap", imap_to_json(md));
@@ -493,7 +492,6 @@ static void rd_top(struct rd *rd, json_t *root, struct metadata *md)
 	md->counted = rd_str(rd, root, "", "counted");
 	md->version = (int)rd_int(rd, root, "", "version", 0, INT_MAX, 0);
 	md->supersedes = rd_str(rd, root, "", "supersedes");
-	md->superseded_by = rd_str(rd, root, "", "superseded_by");
 	md->raw_sha256 = rd_str(rd, root, "", "raw_sha256");
 	md->raw_size = (size_t)rd_int(rd, root, "", "raw_size", 0, SIZE_LIMIT, 0);
 	md->filed_at = rd_time(rd, root, "", "filed_at");

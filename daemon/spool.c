@@ -541,24 +541,21 @@ int spool_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t
 	return 0;
 }
 
-/* Replace name in dirfd: name.tmp written (and fsynced if sync), renamed,
- * directory fsynced if sync; all relative to dirfd so no symlink is
- * followed. */
-static int replace_at(int dirfd, const char *name, const char *text, bool sync,
-		      struct err *err)
+/* Replace name in dirfd: name.tmp written and fsynced, renamed, directory
+ * fsynced; all relative to dirfd so no symlink is followed. */
+int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err)
 {
 	char *tmp = xasprintf("%s.tmp", name);
 	int rc = -1;
 	unlinkat(dirfd, tmp, 0); /* a crash's leftover */
-	if ((sync ? fsio_write_new : fsio_create)(dirfd, tmp, text, strlen(text),
-						   SPOOL_FILE_MODE, err) < 0)
+	if (fsio_write_new(dirfd, tmp, text, strlen(text), SPOOL_FILE_MODE, err) < 0)
 		goto out;
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		err_setsys(err, ERR_TEMP, "spool: rename %s", tmp);
 		unlinkat(dirfd, tmp, 0);
 		goto out;
 	}
-	if (sync && fsync(dirfd) < 0) {
+	if (fsync(dirfd) < 0) {
 		err_setsys(err, ERR_TEMP, "spool: fsync directory of %s", name);
 		goto out;
 	}
@@ -566,11 +563,6 @@ static int replace_at(int dirfd, const char *name, const char *text, bool sync,
 out:
 	free(tmp);
 	return rc;
-}
-
-int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err)
-{
-	return replace_at(dirfd, name, text, true, err);
 }
 
 /* ---- metadata.json of committed entries, without following symlinks ---- */
@@ -598,28 +590,17 @@ int spool_load_metadata(const struct spool *sp, const char *relpath, struct meta
 	return rc;
 }
 
-static int save_metadata(const struct spool *sp, const char *relpath,
-			 const struct metadata *md, bool sync, struct err *err)
+int spool_save_metadata(const struct spool *sp, const char *relpath,
+			const struct metadata *md, struct err *err)
 {
 	int fd = spool_walk(sp, relpath, false, err);
 	if (fd < 0)
 		return -1;
 	char *text = metadata_to_json(md);
-	int rc = replace_at(fd, "metadata.json", text, sync, err);
+	int rc = spool_replace_at(fd, "metadata.json", text, err);
 	free(text);
 	close(fd);
 	return rc;
 }
 
-int spool_save_metadata(const struct spool *sp, const char *relpath,
-			const struct metadata *md, struct err *err)
-{
-	return save_metadata(sp, relpath, md, true, err);
-}
-
-int spool_update_metadata(const struct spool *sp, const char *relpath,
-			  const struct metadata *md, struct err *err)
-{
-	return save_metadata(sp, relpath, md, false, err);
-}
 

@@ -45,8 +45,9 @@ struct metadata {
 	struct md_document *documents;
 	size_t ndocuments;
 	int version;              /* 0: null */
-	char *supersedes;         /* relative path "vN" of the previous, or NULL */
-	char *superseded_by;
+	char *supersedes;         /* relative path "vN" of the previous, or NULL; a
+				   * filed entry is never rewritten when a newer
+				   * version comes: vN+1 beside it says so */
 	char *raw_sha256;
 	size_t raw_size;
 	struct {

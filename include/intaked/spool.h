@@ -93,15 +93,11 @@ int spool_each_submission(const struct spool *sp, const char *call,
 			  spool_visit_fn fn, void *arg, struct err *err);
 /* metadata.json of the committed entry at relpath, read or replaced
  * (atomically) without following any symlink inside the spool: for
- * updates after filing (ack state, superseded_by) and for intakectl. */
+ * updates after filing (ack state) and for intakectl. */
 int spool_load_metadata(const struct spool *sp, const char *relpath,
 			struct metadata **md_r, struct err *err);
 int spool_save_metadata(const struct spool *sp, const char *relpath,
 			const struct metadata *md, struct err *err);
-/* The same replacement without fsync, for a batch that ends with
- * spool_sync. */
-int spool_update_metadata(const struct spool *sp, const char *relpath,
-			  const struct metadata *md, struct err *err);
 /* Rebuild calls/CALL/index.json from the entries alone (atomic replace,
  * no timestamp: a rebuild is byte-identical):
  *   {"call", "title", "submitters": [{"slug", "name", "current": "vN",

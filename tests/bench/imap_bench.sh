@@ -88,11 +88,10 @@ EOF
 empty_inbox() { $DOVEADM expunge -u $USER mailbox INBOX all; }
 
 fill_inbox() { # N
-	rm -rf "$W/src"
-	python3 tests/bench/make_mailbox.py "$W/src" "$1"
-	chown -R mail:mail "$W/src"
+	python3 tests/bench/make_mailbox.py "$W/src-$1" "$1"
+	chown -R mail:mail "$W/src-$1"
 	empty_inbox
-	$DOVEADM import -u $USER "maildir:$W/src" "" all
+	$DOVEADM import -u $USER "maildir:$W/src-$1" "" all
 }
 
 # timed NAME COMMAND...: wall seconds and peak RSS (KiB) into $W/NAME.time
@@ -102,8 +101,12 @@ timed() {
 	/usr/bin/time -f '%e %M' -o "$W/$name.time" "$@"
 }
 
+# Every run writes into a directory of its own and nothing is deleted until
+# the end: on ext4, inodes freed in the last minutes are skipped one by one
+# when new ones are allocated (ext4's recently_deleted()), so a run would
+# pay for the previous run's cleanup.
 mbsync_run() { # NAME
-	rm -rf "$W/maildir" && mkdir "$W/maildir"
+	mkdir "$W/maildir-$1"
 	cat >"$W/mbsyncrc" <<EOF
 IMAPAccount bench
 Host localhost
@@ -117,8 +120,8 @@ IMAPStore remote
 Account bench
 
 MaildirStore local
-Path $W/maildir/
-Inbox $W/maildir/INBOX
+Path $W/maildir-$1/
+Inbox $W/maildir-$1/INBOX
 
 Channel bench
 Master :remote:INBOX
@@ -128,13 +131,12 @@ Create Slave
 SyncState *
 EOF
 	timed "$1" mbsync -q -c "$W/mbsyncrc" bench 2>"$W/$1.err" || { cat "$W/$1.err" >&2; exit 1; }
-	got=$(find "$W/maildir/INBOX/new" "$W/maildir/INBOX/cur" -type f | wc -l)
+	got=$(find "$W/maildir-$1/INBOX/new" "$W/maildir-$1/INBOX/cur" -type f | wc -l)
 	[ "$got" -eq "$N" ] || { echo "imap_bench: mbsync copied $got of $N" >&2; exit 1; }
 }
 
 intaked_run() { # NAME
-	rm -rf "$W/spool"
-	conf "$W/intaked.conf" "$W/spool" 0 60s
+	conf "$W/intaked.conf" "$W/spool-$1" 0 60s
 	timed "$1" "$O/intaked" -c "$W/intaked.conf" --once 2>"$W/$1.log"
 	filed=$(grep -c 'event=filed ' "$W/$1.log" || true)
 	[ "$filed" -eq "$N" ] || { echo "imap_bench: intaked filed $filed of $N" >&2; tail "$W/$1.log" >&2; exit 1; }
@@ -163,8 +165,7 @@ progress=$(grep -c 'event=progress ' "$W/intaked_big.log" || true)
 # ---------------------------------------------- (c) one 50 MB message
 empty_inbox
 BIG=$(python3 tests/bench/imap_bench.py big $IMAPS "$CA" "$BIG_BYTES")
-rm -rf "$W/spool"
-conf "$W/intaked.conf" "$W/spool" 0 60s
+conf "$W/intaked.conf" "$W/spool-big" 0 60s
 timed big "$O/intaked" -c "$W/intaked.conf" --once -v 2>"$W/big.log"
 grep -q 'event=imap_streamed' "$W/big.log" || { echo "imap_bench: 50 MB message not streamed" >&2; exit 1; }
 

@@ -50,7 +50,7 @@ def metadata(rng, call, slug, s, v, when):
                        'sha256': f'{rng.getrandbits(256):064x}', 'words': words,
                        'error': None}],
         'version': v, 'supersedes': f'v{v - 1}' if v > 1 else None,
-        'superseded_by': None, 'raw_sha256': sha, 'raw_size': rng.randrange(20000, 2000000),
+        'raw_sha256': sha, 'raw_size': rng.randrange(20000, 2000000),
         'imap': {'mailbox': 'INBOX', 'uidvalidity': 1646092800, 'uid': s * 1000 + v},
         'ack': {'state': 'sent', 'to': f'desk{s}@mission{s}.example',
                 'message_id': f'<ack.{eid}@example.org>', 'suppressed': None,

@@ -77,6 +77,7 @@ class Daemon:
         self.log = os.path.join(h.dir, 'foreground.log')
         cmd = intaked_cmd(h, '--foreground', *args)
         self.f = open(self.log, 'ab')
+        self.start = self.f.tell()   # the log is shared by successive lives
         self.p = subprocess.Popen(cmd, stdout=self.f, stderr=self.f,
                                   env=dict(os.environ, **(env or {})))
 
@@ -90,8 +91,8 @@ class Daemon:
     def stop(self):
         """SIGTERM once it has started (a SIGTERM before its handlers are
         installed would simply kill it); returns the exit status."""
-        wait_until(lambda: self.p.poll() is not None or 'event=started' in self.text(), 30,
-                   'intaked to start')
+        wait_until(lambda: self.p.poll() is not None or 'event=started' in self.text(own=True),
+                   30, 'intaked to start')
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGTERM)
         try:
@@ -100,8 +101,11 @@ class Daemon:
             self.f.close()
         return rc
 
-    def text(self):
+    def text(self, own=False):
+        """The log; own: only what this life wrote."""
         with open(self.log, errors='replace') as f:
+            if own:
+                f.seek(self.start)
             return f.read()
 
 

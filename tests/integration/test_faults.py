@@ -35,7 +35,9 @@ def pdf_submission(i, tag):
 
 
 def test_imap_restarted_during_a_batch(h):
-    n = 80
+    # Small messages are fetched 64 per command and each PDF takes a
+    # converter's run: 160 make a batch of three fetches that lasts a while.
+    n = 160
     h.config(calls=[CALL])
     appended = {}
     for i in range(n):

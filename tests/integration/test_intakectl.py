@@ -148,6 +148,11 @@ def test_read_commands(h):
     assert fields['ack-msgid:'] == md['ack']['message_id'], out
     assert f'  {HOSTILE_FILE}: {count_words(FR_DOC)} words' in out, out
     assert os.path.join(h.spool, rel, md['documents'][0]['file']) in out, out
+    assert fields['version:'] == 'v1', out
+    out, _ = ctl(h, 'show', imrf_ids['bd1'])
+    assert 'version:     v1, superseded by v2\n' in out, out
+    out, _ = ctl(h, 'show', imrf_ids['bd2'])
+    assert 'version:     v2, supersedes v1\n' in out, out
     for key, kind in (('unm', 'unmatched'), ('ooo', 'auto-reply')):
         rel, md = e[key]
         out, _ = ctl(h, 'show', md['id'])

@@ -95,9 +95,7 @@ def test_identity_versions_and_duplicates(h):
     bd = h.entries('calls/imrf-2022/bangladesh/v*')
     assert [rel.rsplit('/', 1)[1] for rel, _ in bd] == ['v1', 'v2', 'v3'], bd
     v1, v2, v3 = (md for _, md in bd)
-    assert (v1['supersedes'], v1['superseded_by']) == (None, 'v2')
-    assert (v2['supersedes'], v2['superseded_by']) == ('v1', 'v3')
-    assert (v3['supersedes'], v3['superseded_by']) == ('v2', None)
+    assert (v1['supersedes'], v2['supersedes'], v3['supersedes']) == (None, 'v1', 'v2')
     unknown = h.entries('calls/imrf-2022/unknown-*/v1')
     assert len(unknown) == 1
     assert unknown[0][1]['submitter']['verified'] is False

@@ -232,9 +232,10 @@ def test_spine_files_and_acknowledges(h):
             continue
         check_submission(h, key, rel, md, raws[key], date, want)
 
-    # Versions link both ways.
+    # v2 links to v1; v1, filed before, is not rewritten.
     v1 = h.entries('calls/imrf-2022/bangladesh/v1')[0][1]
-    assert v1['superseded_by'] == 'v2', v1.get('superseded_by')
+    v2 = h.entries('calls/imrf-2022/bangladesh/v2')[0][1]
+    assert v2['supersedes'] == 'v1' and 'superseded_by' not in v1, (v1, v2)
     index = h.read('calls/imrf-2022', 'index.json', 'r')
     assert '"bangladesh"' in index and 'v2' in index
 

@@ -71,7 +71,6 @@ static struct metadata *full_metadata(void)
 	add_document(md, "secret.pdf", "files/secret.pdf", -1, "encrypted");
 	md->version = 2;
 	md->supersedes = xstrdup("v1");
-	md->superseded_by = xstrdup("v3");
 	md->raw_sha256 = xstrdup("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	md->raw_size = 987654;
 	md->imap.mailbox = xstrdup("INBOX/Sous-dossier");
@@ -213,7 +212,7 @@ static void test_nulls(void **state)
 	json_t *j = parse(text);
 	static const char *const nulls[] = {
 		"call", "status", "reason", "deadline", "word_count", "word_limit", "version",
-		"supersedes", "superseded_by", "received_at", "filed_at", "subject", "zone",
+		"supersedes", "received_at", "filed_at", "subject", "zone",
 	};
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
 		assert_true(json_is_null(json_object_get(j, nulls[i])));
