@@ -55,18 +55,21 @@ struct intake {
 	struct staged *staged;    /* the batch intake_commit makes durable */
 	size_t nstaged, staged_cap;
 	struct worker *worker;    /* the analysis child, reused across messages */
+	struct job *inflight[WORKER_QUEUE]; /* analysed by the worker, oldest first */
+	size_t ninflight;
 };
 
 /* Everything derived from one fetched message; freed once by job_free. */
 struct job {
 	struct intake *in;
-	const struct imap_message *m;
-	const char *mailbox;
-	uint32_t uidvalidity;
-	time_t now;
+	char *mailbox;
+	uint32_t uidvalidity, uid;
+	time_t now, internaldate;
+	size_t len;
 	char sha[65];
 	char id[40];
 	struct spool_entry *entry;
+	bool submitted;             /* in the worker's hands */
 	struct analysis *a;
 	struct metadata *md;
 	char *relpath;
@@ -144,6 +147,20 @@ static void staged_discard(struct intake *in)
 	in->nstaged = 0;
 }
 
+static void job_free(struct job **jobp)
+{
+	struct job *job = *jobp;
+	if (job == NULL)
+		return;
+	spool_abort(&job->entry);
+	analysis_free(&job->a);
+	metadata_free(&job->md);
+	free(job->mailbox);
+	free(job->relpath);
+	free(job->ack_msg);
+	xfree(jobp);
+}
+
 struct intake *intake_new(const struct config *cfg, struct spool *sp,
 			  struct ledger *ledger, struct ratelimit *rl)
 {
@@ -169,6 +186,8 @@ void intake_free(struct intake **in)
 {
 	if (*in == NULL)
 		return;
+	for (size_t i = 0; i < (*in)->ninflight; i++)
+		job_free(&(*in)->inflight[i]);
 	staged_discard(*in);
 	free((*in)->staged);
 	intake_flush(*in);
@@ -183,14 +202,6 @@ int intake_seen_uid(struct intake *in, const char *mailbox, uint32_t uidvalidity
 	return ledger_find_uid(in->ledger, mailbox, uidvalidity, uid) != NULL;
 }
 
-static void job_free(struct job *job)
-{
-	spool_abort(&job->entry);
-	analysis_free(&job->a);
-	metadata_free(&job->md);
-	free(job->relpath);
-	free(job->ack_msg);
-}
 
 /* The fields every entry has, whatever its kind. */
 static void job_base_metadata(struct job *job)
@@ -198,12 +209,12 @@ static void job_base_metadata(struct job *job)
 	struct metadata *md = metadata_new();
 	md->id = xstrdup(job->id);
 	md->raw_sha256 = xstrdup(job->sha);
-	md->raw_size = job->m->len;
-	md->received_at = job->m->internaldate;
+	md->raw_size = job->len;
+	md->received_at = job->internaldate;
 	md->filed_at = job->now;
 	md->imap.mailbox = xstrdup(job->mailbox);
 	md->imap.uidvalidity = job->uidvalidity;
-	md->imap.uid = job->m->uid;
+	md->imap.uid = job->uid;
 	md->word_count = -1;
 	md->ack.state = xstrdup("suppressed");
 	if (job->a) {
@@ -255,7 +266,7 @@ static void job_ignore(struct job *job, const struct classify_result *cr)
 	job_base_metadata(job);
 	job->md->kind = xstrdup(classify_kind_name(cr->kind));
 	job->md->reason = xstrdup(cr->reason);
-	job->relpath = spool_dated_path("ignored", job->m->internaldate, job->id);
+	job->relpath = spool_dated_path("ignored", job->internaldate, job->id);
 	/* Auto-replies and bounces are kept raw; their attachments are noise. */
 	fsio_rmtree(job->entry->files_dir);
 }
@@ -265,7 +276,7 @@ static void job_unmatched(struct job *job)
 	job_base_metadata(job);
 	job->md->kind = xstrdup("unmatched");
 	job_copy_documents(job);
-	job->relpath = spool_dated_path("unmatched", job->m->internaldate, job->id);
+	job->relpath = spool_dated_path("unmatched", job->internaldate, job->id);
 }
 
 static void job_submission(struct job *job, const struct route_result *rr)
@@ -298,7 +309,7 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	md->auth.dkim = who.auth.dkim[0] ? xstrdup(who.auth.dkim) : NULL;
 	md->auth.dmarc = who.auth.dmarc[0] ? xstrdup(who.auth.dmarc) : NULL;
 
-	policy_judge(call, who.member ? who.member->name : NULL, job->m->internaldate,
+	policy_judge(call, who.member ? who.member->name : NULL, job->internaldate,
 		     job->a->word_count, &v);
 	md->status = xstrdup(policy_status_name(v.status));
 	md->timeliness = xstrdup(policy_timeliness_name(v.timeliness));
@@ -384,26 +395,38 @@ static void job_classify_and_route(struct job *job)
 		job_submission(job, &rr);
 }
 
-static int job_analyse(struct job *job, struct err *err)
+/* Hand the message (message.eml, written by job_write_raw) to the worker,
+ * or quarantine it at once when it is too big to analyse. */
+static int job_submit(struct job *job, struct err *err)
 {
 	const struct limits_config *lim = &job->in->cfg->limits;
-	struct err werr = { 0 };
 	char *raw_path;
 	int rc;
 
 	fault_point("after-message");
-	if (job->m->len > lim->max_message_size) {
+	if (job->len > lim->max_message_size) {
 		char reason[96];
 		snprintf(reason, sizeof(reason), "message of %zu bytes exceeds max_message_size",
-			 job->m->len);
+			 job->len);
 		job_quarantine(job, reason);
 		return 0;
 	}
-	/* job_write_raw has put the message there. */
 	raw_path = xasprintf("%s/message.eml", job->entry->dir);
-	rc = worker_analyze(job->in->worker, raw_path, job->entry->files_dir, &job->a, &werr);
+	rc = worker_submit(job->in->worker, raw_path, job->entry->files_dir, err);
 	free(raw_path);
-	if (rc < 0) {
+	job->submitted = rc == 0;
+	return rc;
+}
+
+/* The worker's analysis (or its verdict: quarantine), then classify. */
+static int job_analyse(struct job *job, struct err *err)
+{
+	struct err werr = { 0 };
+
+	if (!job->submitted)
+		return 0; /* quarantined by job_submit */
+	job->submitted = false;
+	if (worker_collect(job->in->worker, &job->a, &werr) < 0) {
 		if (werr.cls != ERR_MESSAGE) {
 			*err = werr;
 			return -1;
@@ -474,7 +497,7 @@ static int job_stage(struct job *job, struct err *err)
 	st->mailbox = xstrdup(job->mailbox);
 	st->relpath = xstrdup(job->relpath);
 	st->uidvalidity = job->uidvalidity;
-	st->uid = job->m->uid;
+	st->uid = job->uid;
 	if (job->call) {
 		st->call = xstrdup(md->call);
 		st->slug = xstrdup(md->submitter.slug);
@@ -505,54 +528,96 @@ static void stage_duplicate(struct intake *in, const char *mailbox, uint32_t uid
 
 /* message.eml: a streamed message's file (fsynced, on the spool's
  * filesystem) is linked in rather than copied through memory. */
-static int job_write_raw(struct job *job, struct err *err)
+static int job_write_raw(struct job *job, const struct imap_message *m, struct err *err)
 {
-	const struct imap_message *m = job->m;
 	if (m->path != NULL && linkat(AT_FDCWD, m->path, job->entry->fd, "message.eml", 0) == 0)
 		return 0;
 	return spool_entry_write(job->entry, "message.eml", m->raw, m->len, err);
 }
 
-int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
-		   const struct imap_message *m, time_t now, struct err *err)
+static void job_failed(struct job *job, const struct err *err)
 {
-	struct job job = { .in = in, .m = m, .mailbox = mailbox,
-			   .uidvalidity = uidvalidity, .now = now };
-	const char *prev;
-	int rc = -1;
+	if (job->md)
+		withdraw_ack(job->in, job->id, job->md->ack.outbox_id);
+	log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s", log_q(job->mailbox),
+		  job->uid, err_class_name(err->cls), log_q(err->msg));
+}
 
-	/* A message streamed to disk was hashed on the way: reading its
-	 * mapping here would bring it all into our memory. */
-	if (m->sha256[0] != '\0')
-		memcpy(job.sha, m->sha256, sizeof(job.sha));
-	else
-		sha256_hex(m->raw, m->len, job.sha);
-	spool_make_id(m->internaldate, job.sha, job.id);
-	if ((prev = ledger_find_sha(in->ledger, job.sha)) != NULL ||
-	    (prev = staged_find_sha(in, job.sha)) != NULL) {
-		stage_duplicate(in, mailbox, uidvalidity, m, job.id, job.sha, prev);
-		return 0;
+/* Collect the oldest message in the worker's hands, judge it, stage it. */
+static int finish_oldest(struct intake *in, struct err *err)
+{
+	struct job *job = in->inflight[0];
+	int rc = 0;
+
+	memmove(&in->inflight[0], &in->inflight[1], (--in->ninflight) * sizeof(in->inflight[0]));
+	if (job_analyse(job, err) < 0 || job_queue_ack(job, err) < 0 || job_stage(job, err) < 0) {
+		job_failed(job, err);
+		rc = -1;
 	}
-	if (spool_begin(in->sp, job.id, &job.entry, err) < 0 ||
-	    job_write_raw(&job, err) < 0 ||
-	    job_analyse(&job, err) < 0 ||
-	    job_queue_ack(&job, err) < 0 ||
-	    job_stage(&job, err) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc < 0 && job.md)
-		withdraw_ack(in, job.id, job.md->ack.outbox_id);
-	if (rc < 0)
-		log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s",
-			  log_q(mailbox), m->uid, err_class_name(err->cls), log_q(err->msg));
 	job_free(&job);
 	return rc;
 }
 
+/* Every message still with the worker, judged and staged; a failure is
+ * logged and leaves that message unfiled (retried on a later pass). */
+static void finish_all(struct intake *in)
+{
+	while (in->ninflight > 0) {
+		struct err err = { 0 };
+		(void)finish_oldest(in, &err);
+	}
+}
+
+static bool inflight_sha(const struct intake *in, const char *sha)
+{
+	for (size_t i = 0; i < in->ninflight; i++)
+		if (strcmp(in->inflight[i]->sha, sha) == 0)
+			return true;
+	return false;
+}
+
+int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
+		   const struct imap_message *m, time_t now, struct err *err)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+	const char *prev;
+
+	*job = (struct job){ .in = in, .mailbox = xstrdup(mailbox), .uidvalidity = uidvalidity,
+			     .uid = m->uid, .now = now, .internaldate = m->internaldate,
+			     .len = m->len };
+	/* A message streamed to disk was hashed on the way: reading its
+	 * mapping here would bring it all into our memory. */
+	if (m->sha256[0] != '\0')
+		memcpy(job->sha, m->sha256, sizeof(job->sha));
+	else
+		sha256_hex(m->raw, m->len, job->sha);
+	spool_make_id(m->internaldate, job->sha, job->id);
+	/* The same bytes with the worker: its path is known once judged. */
+	if (inflight_sha(in, job->sha))
+		finish_all(in);
+	if ((prev = ledger_find_sha(in->ledger, job->sha)) != NULL ||
+	    (prev = staged_find_sha(in, job->sha)) != NULL) {
+		stage_duplicate(in, mailbox, uidvalidity, m, job->id, job->sha, prev);
+		job_free(&job);
+		return 0;
+	}
+	if (spool_begin(in->sp, job->id, &job->entry, err) < 0 ||
+	    job_write_raw(job, m, err) < 0 || job_submit(job, err) < 0) {
+		job_failed(job, err);
+		job_free(&job);
+		return -1;
+	}
+	/* The worker analyses this one while the next is fetched and the
+	 * previous one judged and written. */
+	in->inflight[in->ninflight++] = job;
+	if (in->ninflight == WORKER_QUEUE)
+		return finish_oldest(in, err);
+	return 0;
+}
+
 size_t intake_staged(const struct intake *in)
 {
-	return in->nstaged;
+	return in->nstaged + in->ninflight;
 }
 
 /* Acknowledgements of the batch into the outbox queue: before the ledger
@@ -616,6 +681,7 @@ int intake_commit(struct intake *in, intake_filed_fn filed, void *arg, struct er
 	bool *ok;
 	int rc = -1;
 
+	finish_all(in);
 	if (in->nstaged == 0)
 		return 0;
 	if (spool_sync(in->sp, err) < 0 || commit_acks(in, err) < 0 ||

@@ -583,6 +583,7 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 			loop_reload(&lp);
 	}
 	notify_stopping();
+	intake_free(&lp.intake); /* reaps the worker: its peak counts below */
 	struct rusage self, kids;
 	getrusage(RUSAGE_SELF, &self);
 	getrusage(RUSAGE_CHILDREN, &kids);

@@ -63,11 +63,19 @@
 #define EXIT_BAD_REQUEST 2
 #define EXIT_LEAK 23            /* LeakSanitizer's own exit status */
 
+/* A message handed to the child and not yet answered. */
+struct pending {
+	char *raw_path, *files_dir;
+	pid_t sent_to;              /* the child that has the request */
+};
+
 struct worker {
 	struct limits_config lim;   /* defaults filled in */
 	pid_t pid;                  /* the child, 0 when there is none */
 	int fd;                     /* our end of its channel, -1 without child */
 	unsigned served;            /* jobs the current child has run */
+	struct pending queue[WORKER_QUEUE]; /* oldest first */
+	size_t queued;
 };
 
 static void limits_resolve(const struct limits_config *in, struct limits_config *out)
@@ -447,6 +455,10 @@ static enum read_result read_until(int fd, void *p, size_t n, const struct times
 		r = read(fd, (char *)p + got, n - got);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		/* A child that died with a request still unread resets the
+		 * stream: gone, as with EOF. */
+		if (r < 0 && errno == ECONNRESET)
+			return READ_EOF;
 		if (r < 0)
 			return READ_ERROR;
 		if (r == 0)
@@ -540,6 +552,13 @@ int worker_stop(struct worker *w, struct err *err)
 	return 0;
 }
 
+static void pending_clear(struct pending *p)
+{
+	free(p->raw_path);
+	free(p->files_dir);
+	memset(p, 0, sizeof(*p));
+}
+
 void worker_free(struct worker **wp)
 {
 	struct err err = { 0 };
@@ -548,6 +567,8 @@ void worker_free(struct worker **wp)
 		return;
 	if (worker_stop(*wp, &err) < 0)
 		log_warnx("event=worker-stop error=%s", log_q(err.msg));
+	for (size_t i = 0; i < (*wp)->queued; i++)
+		pending_clear(&(*wp)->queue[i]);
 	xfree(wp);
 }
 
@@ -690,22 +711,62 @@ out:
 	return rc;
 }
 
-int worker_analyze(struct worker *w, const char *raw_path, const char *files_dir,
-		   struct analysis **a_r, struct err *err)
+int worker_submit(struct worker *w, const char *raw_path, const char *files_dir,
+		  struct err *err)
 {
 	size_t plen = strlen(raw_path), dlen = strlen(files_dir);
-	int rc;
 
-	*a_r = NULL;
 	if (plen == 0 || plen > PATH_CAP || dlen == 0 || dlen > PATH_CAP) {
 		err_set(err, ERR_TEMP, "worker: path empty or over %d bytes", PATH_CAP);
 		return -1;
 	}
-
+	if (w->queued == WORKER_QUEUE) {
+		err_set(err, ERR_TEMP, "worker: %d messages already submitted", WORKER_QUEUE);
+		return -1;
+	}
 	if (dispatch(w, raw_path, files_dir, err) < 0)
 		return -1;
+	w->queue[w->queued++] = (struct pending){ xstrdup(raw_path), xstrdup(files_dir), w->pid };
+	return 0;
+}
+
+int worker_collect(struct worker *w, struct analysis **a_r, struct err *err)
+{
+	struct pending p;
+	int rc = -1;
+
+	*a_r = NULL;
+	if (w->queued == 0) {
+		err_set(err, ERR_TEMP, "worker: nothing submitted");
+		return -1;
+	}
+	p = w->queue[0];
+	memmove(&w->queue[0], &w->queue[1], (--w->queued) * sizeof(w->queue[0]));
+	/* Its child died or was killed over an earlier message: the request
+	 * went down with it; a fresh child gets it again. */
+	if (w->pid == 0 || p.sent_to != w->pid) {
+		if (dispatch(w, p.raw_path, p.files_dir, err) < 0)
+			goto out;
+		for (size_t i = 0; i < w->queued; i++)
+			w->queue[i].sent_to = 0; /* queued behind it: not in this child */
+	}
 	rc = receive(w, a_r, err);
-	if (w->pid != 0 && ++w->served >= WORKER_MAX_JOBS)
+	if (w->pid != 0 && ++w->served >= WORKER_MAX_JOBS && w->queued == 0)
 		(void)child_end(w, false);
+out:
+	pending_clear(&p);
 	return rc;
+}
+
+int worker_analyze(struct worker *w, const char *raw_path, const char *files_dir,
+		   struct analysis **a_r, struct err *err)
+{
+	*a_r = NULL;
+	if (w->queued > 0) {
+		err_set(err, ERR_TEMP, "worker: submitted messages not collected");
+		return -1;
+	}
+	if (worker_submit(w, raw_path, files_dir, err) < 0)
+		return -1;
+	return worker_collect(w, a_r, err);
 }

@@ -19,6 +19,10 @@
  * their analysis. */
 #define WORKER_MAX_JOBS 500
 
+/* Messages submitted and not yet collected, at most: the child analyses
+ * one while the daemon fetches and files the next. */
+#define WORKER_QUEUE 2
+
 struct worker;
 
 /* limits is copied (0 fields take config.c's defaults: 60 s, 1 GiB; see
@@ -67,5 +71,16 @@ pid_t worker_pid(const struct worker *w);
  * files_dir or write into files_dir (retry later). */
 int worker_analyze(struct worker *w, const char *raw_path, const char *files_dir,
 		   struct analysis **a_r, struct err *err);
+
+/* The same in two steps, so that the daemon works while the child
+ * analyses: worker_submit hands a message over (at most WORKER_QUEUE
+ * outstanding; -1 with ERR_TEMP when no child can take it), worker_collect
+ * returns the analysis of the oldest one submitted, with the outcomes of
+ * worker_analyze. A message whose child died over an earlier one is given
+ * to a fresh child. The wall-clock timeout of a message starts when its
+ * collection does. worker_analyze needs an empty queue. */
+int worker_submit(struct worker *w, const char *raw_path, const char *files_dir,
+		  struct err *err);
+int worker_collect(struct worker *w, struct analysis **a_r, struct err *err);
 
 #endif

@@ -356,6 +356,52 @@ static void test_crash_then_fresh_child(void **state)
 	fault_reset();
 }
 
+/* Two messages in the child's hands at once: answers come back in order;
+ * when the child dies over the first, the second goes to a fresh child. */
+static void test_submit_two_then_collect(void **state)
+{
+	struct fixture *f = *state;
+	static const char other[] = "From: b@c.d\r\n\r\none two three\r\n";
+	char *path2 = xasprintf("%s/second.eml", f->dir);
+	struct analysis *a = NULL;
+	struct err err = { 0 };
+
+	put_message(f, msg, strlen(msg));
+	assert_int_equal(fsio_replace(path2, other, strlen(other), 0600, &err), 0);
+	f->w = worker_new(&f->lim);
+	for (int round = 0; round < 2; round++) {
+		/* Round 1: the first job of the child dies (SIGKILL). */
+		if (round == 1) {
+			setenv("INTAKED_FAULT", "worker-job:1", 1);
+			fault_reset();
+			assert_int_equal(worker_stop(f->w, &err), 0);
+		}
+		assert_int_equal(worker_submit(f->w, f->raw_path, f->files, &err), 0);
+		pid_t pid = worker_pid(f->w);
+		assert_int_equal(worker_submit(f->w, path2, f->files, &err), 0);
+		assert_int_equal(worker_submit(f->w, path2, f->files, &err), -1); /* full */
+		/* worker_analyze needs an empty queue. */
+		assert_int_equal(worker_analyze(f->w, path2, f->files, &a, &err), -1);
+		if (round == 0) {
+			assert_int_equal(worker_collect(f->w, &a, &err), 0);
+			assert_int_equal(a->word_count, 5);
+			analysis_free(&a);
+		} else {
+			assert_int_equal(worker_collect(f->w, &a, &err), -1);
+			assert_string_equal(err.msg, "worker killed by signal 9");
+			unsetenv("INTAKED_FAULT");
+			fault_reset();
+		}
+		assert_int_equal(worker_collect(f->w, &a, &err), 0);
+		assert_string_equal(a->from_addr, "b@c.d");
+		assert_int_equal(a->word_count, 3);
+		analysis_free(&a);
+		assert_true(round == 0 ? worker_pid(f->w) == pid : worker_pid(f->w) != pid);
+		assert_int_equal(worker_collect(f->w, &a, &err), -1); /* nothing left */
+	}
+	free(path2);
+}
+
 static void test_child_that_cannot_start_is_temporary(void **state)
 {
 	struct fixture *f = *state;
@@ -606,6 +652,7 @@ int main(void)
 		T(test_crash_then_fresh_child),
 		T(test_child_that_cannot_start_is_temporary),
 		T(test_child_killed_while_idle),
+		T(test_submit_two_then_collect),
 		T(test_malformed_reply),
 		T(test_reply_without_body_separator),
 		T(test_reply_over_cap),
