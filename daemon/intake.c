@@ -57,6 +57,10 @@ struct intake {
 	struct worker *worker;    /* the analysis child, reused across messages */
 	struct job *inflight[WORKER_QUEUE]; /* analysed by the worker, oldest first */
 	size_t ninflight;
+	struct strlist known_keys; /* "CALL/SLUG" whose latest version is known, */
+	int *known_versions;       /* ...and that version (this daemon is the
+				    * spool's only writer: no need to list a
+				    * submitter's directory per message) */
 };
 
 /* Everything derived from one fetched message; freed once by job_free. */
@@ -118,6 +122,36 @@ static int staged_latest_version(const struct intake *in, const char *call, cons
 			v = st->version;
 	}
 	return v;
+}
+
+/* Index of call/slug in the known versions, read from the spool when
+ * first asked or forgotten (-1); -1 if the spool cannot tell. */
+static ssize_t known_version(struct intake *in, const char *call, const char *slug)
+{
+	char *key = xasprintf("%s/%s", call, slug);
+	size_t i;
+	for (i = 0; i < in->known_keys.n; i++)
+		if (strcmp(in->known_keys.v[i], key) == 0)
+			break;
+	if (i == in->known_keys.n) {
+		strlist_push(&in->known_keys, key);
+		in->known_versions = xreallocarray(in->known_versions, in->known_keys.n,
+						   sizeof(*in->known_versions));
+		in->known_versions[i] = -1;
+	}
+	free(key);
+	if (in->known_versions[i] < 0)
+		in->known_versions[i] = spool_latest_version(in->sp, call, slug);
+	return in->known_versions[i] < 0 ? -1 : (ssize_t)i;
+}
+
+/* The highest version of call/slug filed or staged (0: none yet). */
+static int latest_version(struct intake *in, const char *call, const char *slug)
+{
+	ssize_t k = known_version(in, call, slug);
+	int filed = k < 0 ? spool_latest_version(in->sp, call, slug) : in->known_versions[k];
+	int staged = staged_latest_version(in, call, slug);
+	return staged > filed ? staged : filed;
 }
 
 /* The relpath of the same bytes staged in this batch, or NULL. */
@@ -192,6 +226,8 @@ void intake_free(struct intake **in)
 	free((*in)->staged);
 	intake_flush(*in);
 	strlist_free(&(*in)->own);
+	strlist_free(&(*in)->known_keys);
+	free((*in)->known_versions);
 	strlist_free(&(*in)->dirty);
 	worker_free(&(*in)->worker);
 	xfree(in);
@@ -318,10 +354,7 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	md->word_limit = call->word_limit;
 	md->over_limit = v.over_limit;
 
-	int prev = spool_latest_version(job->in->sp, call->name, who.slug);
-	int staged = staged_latest_version(job->in, call->name, who.slug);
-	if (staged > prev)
-		prev = staged;
+	int prev = latest_version(job->in, call->name, who.slug);
 	md->version = prev + 1;
 	if (prev > 0)
 		md->supersedes = xasprintf("v%d", prev);
@@ -662,12 +695,20 @@ static bool commit_entry(struct intake *in, struct staged *st)
 	struct err err = { 0 };
 	if (st->entry == NULL)
 		return true;
-	if (spool_commit(in->sp, &st->entry, st->relpath, &err) < 0) {
+	bool ok = spool_commit(in->sp, &st->entry, st->relpath, &err) == 0;
+	if (!ok) {
 		withdraw_ack(in, st->id, st->outbox_id);
 		log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s",
 			  log_q(st->mailbox), st->uid, err_class_name(err.cls), log_q(err.msg));
-		return false;
 	}
+	if (st->call) {
+		/* Taken; or read again from the spool when the path was. */
+		ssize_t k = known_version(in, st->call, st->slug);
+		if (k >= 0 && (!ok || in->known_versions[k] < st->version))
+			in->known_versions[k] = ok ? st->version : -1;
+	}
+	if (!ok)
+		return false;
 	fault_point("after-commit");
 	/* index.json is rebuilt from every entry of the call, not per
 	 * message (intake_flush), or a first sync is quadratic. */

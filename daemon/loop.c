@@ -29,9 +29,12 @@
 /* Messages per batch of a big sync: one size/date fetch, one mark, one
  * progress line and one index rebuild each. */
 #define BATCH 500
-/* Messages per group commit: one syncfs and one ledger fdatasync for all
- * of them instead of ~8 fsyncs each. */
-#define GROUP 100
+/* A group commit (one syncfs and one ledger fdatasync for all its
+ * messages instead of ~8 fsyncs each) when this many are staged, or when
+ * the first of them has waited GROUP_MS (slow messages: their acks and
+ * entries must not wait for a whole batch). */
+#define GROUP 500
+#define GROUP_MS 1000
 #define INDEX_EVERY 60 /* seconds */
 /* Small messages fetched per UID FETCH: one round trip for many, with the
  * response (held whole by libetpan) kept to a few MiB. */
@@ -57,6 +60,7 @@ struct loop {
 	long backoff;             /* seconds before the next reconnect */
 	time_t next_connect;
 	long watchdog_half;       /* seconds; 0 without a systemd watchdog */
+	struct timespec group_since; /* when the first staged message was */
 	unsigned filed;           /* messages filed since start */
 };
 
@@ -139,8 +143,15 @@ static int loop_after_one(struct loop *lp, const char *folder, uint32_t uid, int
 			  struct filed_list *done, struct err *err)
 {
 	if (staged == 0) {
+		struct timespec now;
+		size_t n = intake_staged(lp->intake);
 		notify_watchdog();
-		if (intake_staged(lp->intake) >= GROUP)
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (n == 1)
+			lp->group_since = now;
+		long waited = (long)(now.tv_sec - lp->group_since.tv_sec) * 1000 +
+			      (now.tv_nsec - lp->group_since.tv_nsec) / 1000000;
+		if (n >= GROUP || waited >= GROUP_MS)
 			return intake_commit(lp->intake, on_filed, done, err);
 		return 0;
 	}
@@ -208,7 +219,7 @@ static int cmp_uid(const void *a, const void *b)
 }
 
 /* One batch of pending UIDs: sizes and dates in one round trip, each body
- * fetched and staged, committed GROUP at a time, then every filed one
+ * fetched and staged, committed a group at a time, then every filed one
  * marked in one command. Only what is on disk is marked; a crash before
  * the mark leaves messages the ledger knows by UID, so the next pass only
  * marks them. */
