@@ -18,7 +18,8 @@ never their arguments.
 import asyncio
 import re
 import ssl
-import threading
+
+from netfault import LoopbackServer
 
 LITERAL = re.compile(rb'\{(\d+)\+?\}\r\n$')
 CAP_LINE = re.compile(rb'^\* CAPABILITY (.*?)(\r\n)$', re.I)
@@ -26,43 +27,17 @@ CAP_CODE = re.compile(rb'^(\S+ (?:OK|NO|BAD|PREAUTH) \[CAPABILITY )([^\]]*)(\].*
 LINE_MAX = 1 << 24
 
 
-class CapProxy:
+class CapProxy(LoopbackServer):
     def __init__(self, bed, hide=('MOVE',)):
+        server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_ctx.load_cert_chain(*bed.server_cert())
+        super().__init__(server_ctx, LINE_MAX)
         self.upstream = (bed.host, bed.imaps_port)
         self.hide = {c.upper().encode() for c in hide}
         self.hidden = 0                 # capability names removed
         self.commands = []              # command names intaked sent, in order
         self.connections = 0
-        self._server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._server_ctx.load_cert_chain(*bed.server_cert())
         self._client_ctx = bed.ssl_context()
-        self.port = None
-        self._loop = asyncio.new_event_loop()
-        self._server = None
-        self._tasks = set()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc):
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    async def _start(self):
-        self._server = await asyncio.start_server(self._handle, '127.0.0.1', 0,
-                                                  ssl=self._server_ctx, limit=LINE_MAX)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def _stop(self):
-        self._server.close()
-        await self._server.wait_closed()
-        for t in list(self._tasks):
-            t.cancel()
 
     # ------------------------------------------------------------ rewriting
     def _strip(self, caps):
@@ -117,8 +92,7 @@ class CapProxy:
         self.note_command(line)
         return line
 
-    async def _handle(self, reader, writer):
-        self._tasks.add(asyncio.current_task())
+    async def _serve(self, reader, writer):
         self.connections += 1
         try:
             up_r, up_w = await asyncio.open_connection(
@@ -129,6 +103,3 @@ class CapProxy:
                                  return_exceptions=True)
         except (ConnectionError, ssl.SSLError, asyncio.CancelledError):
             pass
-        finally:
-            writer.close()
-            self._tasks.discard(asyncio.current_task())

@@ -19,13 +19,14 @@ import threading
 import time
 
 
-class FaultProxy:
-    def __init__(self, upstream_port, plan=(), upstream_host='127.0.0.1'):
-        self.upstream = (upstream_host, upstream_port)
-        self.plan = list(plan)          # behaviours of connections 1, 2, ...; then 'pass'
-        self.connections = 0
-        self.cuts = 0
+class LoopbackServer:
+    """An asyncio server on 127.0.0.1 (TLS with ssl_ctx), run in a thread of
+    its own for the length of a with block; subclasses define
+    _serve(reader, writer) for one connection."""
+
+    def __init__(self, ssl_ctx=None, limit=1 << 16):
         self.port = None
+        self._ssl, self._limit = ssl_ctx, limit
         self._loop = asyncio.new_event_loop()
         self._server = None
         self._tasks = set()
@@ -33,8 +34,7 @@ class FaultProxy:
 
     def __enter__(self):
         self._thread.start()
-        fut = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
-        fut.result(timeout=10)
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
         return self
 
     def __exit__(self, *exc):
@@ -44,7 +44,8 @@ class FaultProxy:
         self._loop.close()
 
     async def _start(self):
-        self._server = await asyncio.start_server(self._handle, '127.0.0.1', 0)
+        self._server = await asyncio.start_server(self._handle, '127.0.0.1', 0,
+                                                  ssl=self._ssl, limit=self._limit)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self):
@@ -55,6 +56,22 @@ class FaultProxy:
 
     async def _handle(self, reader, writer):
         self._tasks.add(asyncio.current_task())
+        try:
+            await self._serve(reader, writer)
+        finally:
+            writer.close()
+            self._tasks.discard(asyncio.current_task())
+
+
+class FaultProxy(LoopbackServer):
+    def __init__(self, upstream_port, plan=(), upstream_host='127.0.0.1'):
+        super().__init__()
+        self.upstream = (upstream_host, upstream_port)
+        self.plan = list(plan)          # behaviours of connections 1, 2, ...; then 'pass'
+        self.connections = 0
+        self.cuts = 0
+
+    async def _serve(self, reader, writer):
         self.connections += 1
         n = self.connections
         how = self.plan[n - 1] if n <= len(self.plan) else 'pass'
@@ -70,9 +87,6 @@ class FaultProxy:
             up_w.close()
         except asyncio.CancelledError:
             pass
-        finally:
-            writer.close()
-            self._tasks.discard(asyncio.current_task())
 
     async def _pipe(self, src, dst, limit):
         sent = 0
