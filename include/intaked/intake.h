@@ -22,17 +22,21 @@ struct intake *intake_new(const struct config *cfg, struct spool *sp,
 			  struct ledger *ledger, struct ratelimit *rl);
 void intake_free(struct intake **in);
 
-/* Stage one message: written aside in SPOOL/tmp (filed, quarantined, or
- * recorded as a duplicate of what is already there), its acknowledgement
- * built; nothing is durable or visible yet. Returns 0 when staged, or -1
- * with ERR_TEMP (disk full, fork failed): leave it on the server and retry
- * later. Call intake_commit after each message or after a batch. */
+/* Stage one message: message.eml written aside in SPOOL/tmp and handed to
+ * the analysis worker; the message handed over before it (if any) is then
+ * judged and staged (filed, quarantined, or recorded as a duplicate of
+ * what is already there) with its acknowledgement built. Nothing is
+ * durable or visible yet; m may be freed on return. Returns 0, or -1 with
+ * ERR_TEMP (disk full, no worker) for this message or the one before it:
+ * it stays on the server and is tried again later (logged with its UID).
+ * Call intake_commit after each message or after a batch. */
 int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 		   const struct imap_message *m, time_t now, struct err *err);
-/* Messages staged and not yet committed. */
+/* Messages staged or with the worker, not yet committed. */
 size_t intake_staged(const struct intake *in);
 
-/* Make every staged message durable and visible (group commit: one syncfs
+/* Judge and stage what the worker still has, then make every staged
+ * message durable and visible (group commit: one syncfs
  * for the batch, acknowledgements queued, ledger records with one
  * fdatasync, renames, one more syncfs), then call filed(uid, arg) for each
  * message now safely in the spool: only those may be marked on the
@@ -43,8 +47,8 @@ typedef void (*intake_filed_fn)(uint32_t uid, void *arg);
 int intake_commit(struct intake *in, intake_filed_fn filed, void *arg, struct err *err);
 
 /* Rebuild the index.json of every call that got an entry since the last
- * flush (the loop calls it after each batch and folder pass; intake_free
- * does too). Failures are logged: the index is a regenerable summary. */
+ * flush (the loop calls it once a minute during a long sync and after each
+ * folder pass; intake_free does too). Failures are logged: the index is a regenerable summary. */
 void intake_flush(struct intake *in);
 
 /* True if the ledger already holds this UID as filed. */
