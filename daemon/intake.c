@@ -145,11 +145,12 @@ static ssize_t known_version(struct intake *in, const char *call, const char *sl
 	return in->known_versions[i] < 0 ? -1 : (ssize_t)i;
 }
 
-/* The highest version of call/slug filed or staged (0: none yet). */
+/* The highest version of call/slug filed or staged (0: none yet, or a
+ * directory that cannot be read: its commit will say why). */
 static int latest_version(struct intake *in, const char *call, const char *slug)
 {
 	ssize_t k = known_version(in, call, slug);
-	int filed = k < 0 ? spool_latest_version(in->sp, call, slug) : in->known_versions[k];
+	int filed = k < 0 ? 0 : in->known_versions[k];
 	int staged = staged_latest_version(in, call, slug);
 	return staged > filed ? staged : filed;
 }
