@@ -263,6 +263,27 @@ int ctl_find_entry(struct ctl *c, const char *id, char **relpath_r, struct metad
 	return f.relpath != NULL;
 }
 
+int ctl_open_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r)
+{
+	struct err err = { 0 };
+	int rc = ctl_open_spool(c);
+	if (rc != CTL_OK)
+		return rc;
+	int found = ctl_find_entry(c, id, relpath_r, md_r, &err);
+	if (found < 0) {
+		fprintf(c->err, "intakectl: %s\n", err.msg);
+		return CTL_IOERR;
+	}
+	if (found == 0) {
+		char *shown = ctl_clean(id);
+		fprintf(c->err, "intakectl: no entry with id \"%s\" in %s (see: intakectl list CALL)\n",
+			shown, spool_dir(c->sp));
+		free(shown);
+		return CTL_FAIL;
+	}
+	return CTL_OK;
+}
+
 /* ---- text ---- */
 
 const char *ctl_submitter_name(const struct metadata *md)

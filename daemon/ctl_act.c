@@ -174,21 +174,12 @@ static int queue_ack(struct ctl *c, const struct call_config *call, const char *
 
 int ctl_cmd_resend_ack(struct ctl *c, const struct ctl_args *a)
 {
-	int rc = ctl_open_spool(c);
-	if (rc != CTL_OK)
-		return rc;
 	char *rel = NULL;
 	struct metadata *md = NULL;
 	struct err err = { 0 };
-	int found = ctl_find_entry(c, a->pos[0], &rel, &md, &err);
-	if (found < 0)
-		return failed(c, CTL_IOERR, &err);
-	if (found == 0) {
-		char *id = ctl_clean(a->pos[0]);
-		fprintf(c->err, "intakectl: no entry with id \"%s\"\n", id);
-		free(id);
-		return CTL_FAIL;
-	}
+	int rc = ctl_open_entry(c, a->pos[0], &rel, &md);
+	if (rc != CTL_OK)
+		return rc;
 	const struct call_config *call = md->call ? config_find_call(c->cfg, md->call) : NULL;
 	const char *to = ack_recipient(md);
 	/* The operator asks for it: today's count does not stop it, every

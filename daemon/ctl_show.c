@@ -209,18 +209,30 @@ static void list_json(struct ctl *c, const struct call_config *call, const struc
 	json_decref(arr);
 }
 
-int ctl_cmd_list(struct ctl *c, const struct ctl_args *a)
+/* The call named on the command line and its submissions: CTL_OK (subs
+ * to be freed by the caller), or the exit code once the reason is printed. */
+static int load_call(struct ctl *c, const char *name, const struct call_config **call_r,
+		     struct ctl_subs *subs)
 {
-	const struct call_config *call = ctl_find_call(c, a->pos[0]);
-	if (call == NULL)
+	struct err err = { 0 };
+	*call_r = ctl_find_call(c, name);
+	if (*call_r == NULL)
 		return CTL_FAIL;
 	int rc = ctl_open_spool(c);
 	if (rc != CTL_OK)
 		return rc;
-	struct ctl_subs subs;
-	struct err err = { 0 };
-	if (ctl_subs_load(c, call->name, &subs, &err) < 0)
+	if (ctl_subs_load(c, (*call_r)->name, subs, &err) < 0)
 		return spool_failed(c, &err);
+	return CTL_OK;
+}
+
+int ctl_cmd_list(struct ctl *c, const struct ctl_args *a)
+{
+	const struct call_config *call;
+	struct ctl_subs subs;
+	int rc = load_call(c, a->pos[0], &call, &subs);
+	if (rc != CTL_OK)
+		return rc;
 	if (a->json)
 		list_json(c, call, &subs);
 	else
@@ -348,22 +360,11 @@ static void show_ack(struct ctl *c, const struct metadata *md)
 
 int ctl_cmd_show(struct ctl *c, const struct ctl_args *a)
 {
-	int rc = ctl_open_spool(c);
-	if (rc != CTL_OK)
-		return rc;
 	char *rel = NULL;
 	struct metadata *md = NULL;
-	struct err err = { 0 };
-	int found = ctl_find_entry(c, a->pos[0], &rel, &md, &err);
-	if (found < 0)
-		return spool_failed(c, &err);
-	if (found == 0) {
-		char *id = ctl_clean(a->pos[0]);
-		fprintf(c->err, "intakectl: no entry with id \"%s\" in %s (see: intakectl list CALL)\n",
-			id, spool_dir(c->sp));
-		free(id);
-		return CTL_FAIL;
-	}
+	int rc = ctl_open_entry(c, a->pos[0], &rel, &md);
+	if (rc != CTL_OK)
+		return rc;
 	char *abs = spool_abs(c->sp, rel);
 	const struct call_config *call = md->call ? config_find_call(c->cfg, md->call) : NULL;
 	const char *zone = md->zone ? md->zone : call ? call->zone : NULL;
@@ -407,16 +408,11 @@ static char *addresses_cell(const struct roster_member *m)
 int ctl_cmd_missing(struct ctl *c, const struct ctl_args *a)
 {
 	static const char *const head[] = { "MEMBER", "ADDRESSES", "DEADLINE" };
-	const struct call_config *call = ctl_find_call(c, a->pos[0]);
-	if (call == NULL)
-		return CTL_FAIL;
-	int rc = ctl_open_spool(c);
+	const struct call_config *call;
+	struct ctl_subs subs;
+	int rc = load_call(c, a->pos[0], &call, &subs);
 	if (rc != CTL_OK)
 		return rc;
-	struct ctl_subs subs;
-	struct err err = { 0 };
-	if (ctl_subs_load(c, call->name, &subs, &err) < 0)
-		return spool_failed(c, &err);
 	if (call->roster->n == 0) {
 		fprintf(c->out, "%s has no roster: nobody is expected\n", call->name);
 		ctl_subs_free(&subs);

@@ -80,6 +80,11 @@ int ctl_each_entry(struct ctl *c, ctl_entry_fn fn, void *arg, struct err *err);
 int ctl_find_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r,
 		   struct err *err);
 
+/* The spool opened and the entry named by id found: CTL_OK with
+ * *relpath_r and *md_r (caller frees), or the exit code once the reason
+ * is printed (no such entry: CTL_FAIL; spool trouble: CTL_IOERR). */
+int ctl_open_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r);
+
 /* The name shown for a submitter: the roster's, else the sender's display
  * name or address. Borrowed from md. */
 const char *ctl_submitter_name(const struct metadata *md);
