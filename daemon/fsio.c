@@ -138,16 +138,22 @@ int fsio_mkdirs(const char *path, mode_t mode, struct err *err)
 	return 0;
 }
 
-int fsio_read_file(const char *path, size_t max, char **data_r, size_t *len_r, struct err *err)
+int fsio_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t *len_r,
+		 struct err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		err_setsys(err, ERR_TEMP, "open %s", path);
+		err_setsys(err, ERR_TEMP, "open %s", name);
 		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err_set(err, ERR_TEMP, "%s is not a regular file", path);
+		err_set(err, ERR_TEMP, "%s is not a regular file", name);
+		close(fd);
+		return -1;
+	}
+	if ((size_t)st.st_size > max) {
+		err_set(err, ERR_TEMP, "%s is larger than %zu bytes", name, max);
 		close(fd);
 		return -1;
 	}
@@ -159,13 +165,13 @@ int fsio_read_file(const char *path, size_t max, char **data_r, size_t *len_r, s
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			err_setsys(err, ERR_TEMP, "read %s", path);
+			err_setsys(err, ERR_TEMP, "read %s", name);
 			goto fail;
 		}
 		if (r == 0)
 			break;
 		if (buf_append(&b, chunk, (size_t)r) < 0) {
-			err_set(err, ERR_TEMP, "%s is larger than %zu bytes", path, max);
+			err_set(err, ERR_TEMP, "%s is larger than %zu bytes", name, max);
 			goto fail;
 		}
 	}
@@ -178,6 +184,11 @@ fail:
 	close(fd);
 	buf_free(&b);
 	return -1;
+}
+
+int fsio_read_file(const char *path, size_t max, char **data_r, size_t *len_r, struct err *err)
+{
+	return fsio_read_at(AT_FDCWD, path, max, data_r, len_r, err);
 }
 
 static int rmtree_at(int dirfd, const char *name)

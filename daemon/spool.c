@@ -505,42 +505,6 @@ bool spool_entry_exists(const struct spool *sp, const char *relpath)
 	return ok;
 }
 
-/* Read name in dirfd: a regular file (never a symlink) of at most max
- * bytes. -1 with errno set. */
-int spool_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t *len_r)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	struct buf b;
-	buf_init(&b, max);
-	char chunk[65536];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			break;
-		if (r < 0 || buf_append(&b, chunk, (size_t)r) < 0) {
-			int saved = r < 0 ? errno : EFBIG;
-			close(fd);
-			buf_free(&b);
-			errno = saved;
-			return -1;
-		}
-	}
-	close(fd);
-	*len_r = b.len;
-	*data_r = buf_steal(&b);
-	return 0;
-}
-
 /* Replace name in dirfd: name.tmp written and fsynced, renamed, directory
  * fsynced; all relative to dirfd so no symlink is followed. */
 int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err)
@@ -576,10 +540,11 @@ int spool_load_metadata(const struct spool *sp, const char *relpath, struct meta
 		return -1;
 	char *text = NULL;
 	size_t len;
-	int rc = spool_read_at(fd, "metadata.json", SPOOL_METADATA_MAX, &text, &len);
+	struct err rerr = {0};
+	int rc = fsio_read_at(fd, "metadata.json", SPOOL_METADATA_MAX, &text, &len, &rerr);
 	close(fd);
 	if (rc < 0) {
-		err_setsys(err, ERR_TEMP, "spool: read %s/metadata.json", relpath);
+		err_set(err, ERR_TEMP, "spool: %s: %s", relpath, rerr.msg);
 		return -1;
 	}
 	struct err perr = {0};

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
 #include "intaked/spool.h"
@@ -178,9 +179,9 @@ static struct metadata *load_version(const struct slug_dir *sd, size_t i, bool w
 	size_t len = 0;
 	struct metadata *md = NULL;
 	struct err err = {0};
-	if (vfd < 0 || spool_read_at(vfd, "metadata.json", SPOOL_METADATA_MAX, &text, &len) < 0)
-		err_setsys(&err, ERR_TEMP, "cannot read metadata.json");
-	else
+	if (vfd < 0)
+		err_setsys(&err, ERR_TEMP, "cannot open %s", vname);
+	else if (fsio_read_at(vfd, "metadata.json", SPOOL_METADATA_MAX, &text, &len, &err) == 0)
 		metadata_from_json(text, len, &md, &err);
 	if (md == NULL && warn)
 		log_warnx("event=spool-skip path=%s/%s error=%s", log_q(sd->shown), vname,

@@ -26,6 +26,9 @@ int fsio_mkdirs(const char *path, mode_t mode, struct err *err);
  * *data_r is NUL-terminated and owned by the caller. */
 int fsio_read_file(const char *path, size_t max, char **data_r, size_t *len_r,
 		   struct err *err);
+/* The same for name in dirfd. */
+int fsio_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t *len_r,
+		 struct err *err);
 /* rm -rf that never follows symlinks out of path. */
 int fsio_rmtree(const char *path);
 int fsio_exists(const char *path);

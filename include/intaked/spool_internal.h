@@ -30,9 +30,6 @@ bool spool_is_dir_at(int dirfd, const char *name);
 int spool_walk(const struct spool *sp, const char *relpath, bool create, struct err *err);
 /* Names in dirfd except "." and ".." (unsorted, capped). */
 int spool_list_dir(int dirfd, struct strlist *names, struct err *err);
-/* A regular file (never a symlink) of at most max bytes, NUL-terminated;
- * -1 with errno. */
-int spool_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t *len_r);
 /* Replace name in dirfd atomically: name.tmp written and fsynced, renamed,
  * dirfd fsynced. */
 int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err);
