@@ -199,7 +199,7 @@ static void test_append_many(void **state)
 	struct fixture *f = *state;
 	struct ledger *l = open_ledger(f);
 	struct err err = {0};
-	char sha[3][65], id[3][8], rel[3][32];
+	char sha[3][65], id[3][16], rel[3][40];
 	struct ledger_record recs[3];
 	for (int i = 0; i < 3; i++) {
 		sha_of(40 + i, sha[i]);
