@@ -694,8 +694,10 @@ static int commit_ledger(struct intake *in, struct err *err)
 static bool commit_entry(struct intake *in, struct staged *st)
 {
 	struct err err = { 0 };
+	/* A duplicate counts only if what it names is there: its original
+	 * may have been staged in this very batch and failed just now. */
 	if (st->entry == NULL)
-		return true;
+		return spool_entry_exists(in->sp, st->relpath);
 	bool ok = spool_commit(in->sp, &st->entry, st->relpath, &err) == 0;
 	if (!ok) {
 		withdraw_ack(in, st->id, st->outbox_id);
