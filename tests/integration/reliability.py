@@ -65,7 +65,8 @@ def intaked_cmd(h, *args):
     if os.environ.get('INTAKED_VALGRIND'):
         cmd = ['valgrind', '-q', '--error-exitcode=99', '--leak-check=full',
                '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
-               '--suppressions=' + os.path.join(HERE, 'valgrind-libetpan.supp')] + cmd
+               '--suppressions=' + os.path.join(HERE, 'valgrind-libetpan.supp'),
+               '--suppressions=' + os.path.join(HERE, 'valgrind-glibc.supp')] + cmd
     return cmd
 
 
