@@ -19,38 +19,11 @@
 #include "intaked/spool.h"
 #include "intaked/util.h"
 
-struct fixture {
-	char root[64];            /* mkdtemp: holds spool/ and elsewhere/ */
-	char *dir;                /* root/spool */
-	char *elsewhere;          /* symlinks point here */
-	struct spool *sp;
-};
+#include "spool_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof(*f));
-	snprintf(f->root, sizeof(f->root), "/tmp/test_spool_index.XXXXXX");
-	if (mkdtemp(f->root) == NULL)
-		return -1;
-	f->dir = xasprintf("%s/spool", f->root);
-	f->elsewhere = xasprintf("%s/elsewhere", f->root);
-	if (mkdir(f->elsewhere, 0700) < 0)
-		return -1;
-	if (spool_open(f->dir, &f->sp, NULL) < 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	spool_close(&f->sp);
-	fsio_rmtree(f->root);
-	free(f->dir);
-	free(f->elsewhere);
-	free(f);
-	return 0;
+	return spool_fixture_setup(state, "test_spool_index");
 }
 
 /* mkdir -p spool/rel and write text as rel/name. */
