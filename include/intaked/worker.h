@@ -26,7 +26,7 @@
 struct worker;
 
 /* limits is copied (0 fields take config.c's defaults: 60 s, 1 GiB; see
- * mime.h); no child is started until the first worker_analyze. Never
+ * mime.h); no child is started until the first message is handed over. Never
  * NULL. */
 struct worker *worker_new(const struct limits_config *limits);
 
@@ -36,7 +36,7 @@ struct worker *worker_new(const struct limits_config *limits);
 void worker_free(struct worker **w);
 
 /* Ends the child now, as worker_free does, keeping w for later use (the
- * next worker_analyze starts a fresh one). Returns 0 if there was none or
+ * next message handed over starts a fresh one). Returns 0 if there was none or
  * it exited with status 0, else -1 with ERR_MESSAGE "worker exited with
  * status 23" (a leak under ASan) or "worker killed by signal N". */
 int worker_stop(struct worker *w, struct err *err);

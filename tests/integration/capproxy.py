@@ -83,10 +83,7 @@ class CapProxy(LoopbackServer):
                 asyncio.CancelledError):
             pass
         finally:
-            try:
-                dst.close()
-            except Exception:
-                pass
+            self.close_quietly(dst)
 
     def _client_line(self, line):
         self.note_command(line)

@@ -59,8 +59,16 @@ class LoopbackServer:
         try:
             await self._serve(reader, writer)
         finally:
-            writer.close()
+            self.close_quietly(writer)
             self._tasks.discard(asyncio.current_task())
+
+    @staticmethod
+    def close_quietly(writer):
+        """Close one side of a pipe whatever state its transport is in."""
+        try:
+            writer.close()
+        except Exception:
+            pass
 
 
 class FaultProxy(LoopbackServer):
@@ -115,10 +123,7 @@ class FaultProxy(LoopbackServer):
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
-            try:
-                dst.close()
-            except Exception:
-                pass
+            self.close_quietly(dst)
 
 
 class Foreground:
