@@ -42,6 +42,22 @@ GCM = {
     'language': 'fr',
 }
 
+class Skip(Exception):
+    """Raised by a test whose outside data is absent; run.py counts it skipped."""
+
+
+def outside_data(env, default, what):
+    """The path of data kept outside the repository ($env, else default).
+    Absent: a Skip naming the path, or under CI=true (where the data is laid
+    beside the clone) a failure."""
+    path = os.environ.get(env) or default
+    if os.path.isdir(path):
+        return path
+    if os.environ.get('CI') == 'true':
+        raise AssertionError(f'{what} not found at {path} (required under CI=true; set ${env})')
+    raise Skip(f'{what} not found at {path} (set ${env} to run it)')
+
+
 USERS_TO_CLEAR = ['intake@example.org', 'coord@example.org', 'ops@example.org',
                   'catchall@example.org', 'bangladesh@mofa.gov.bd',
                   'france@diplomatie.gouv.fr', 'mexico@sre.gob.mx',
