@@ -20,6 +20,7 @@ enum {
 	F_SEND = 1 << 2,
 	F_DRY_RUN = 1 << 3,
 	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --no-unverified */
+	F_FILTER = 1 << 5,        /* --current --late --over-limit --unverified --unreadable --since */
 };
 
 struct command {
@@ -41,13 +42,22 @@ static const struct command commands[] = {
 	  "The configured calls: name, title, deadline, submitters (of the roster)\n"
 	  "and submissions filed so far.\n",
 	  0, 0, ctl_cmd_calls },
-	{ "list", "list CALL [--json]",
-	  "The submissions to CALL, one line per submitter and version: id,\n"
-	  "submitter, version (superseded ones marked), date received in the call's\n"
-	  "zone, timeliness, status, words against the limit, documents and\n"
-	  "acknowledgement.\n"
-	  "  --json   the same as a JSON array\n",
-	  1, F_JSON, ctl_cmd_list },
+	{ "list", "list CALL [--current] [--late] [--over-limit] [--unverified] [--unreadable]\n"
+		  "       [--since DATE] [--json]",
+	  "The submissions to CALL, one line per submitter and version: id (its\n"
+	  "first 21 characters; show takes any unambiguous prefix), submitter,\n"
+	  "version (superseded ones marked old), when received in the call's zone,\n"
+	  "status, words against the limit (! a document could not be read) and\n"
+	  "the acknowledgement. Filters keep the versions that match all of them:\n"
+	  "  --current      the latest version of each submitter\n"
+	  "  --late         received after the deadline (and grace, extension)\n"
+	  "  --over-limit   over the word limit\n"
+	  "  --unverified   senders the roster does not verify\n"
+	  "  --unreadable   with a document that could not be read\n"
+	  "  --since DATE   received at or after DATE: 2022-03-28 (midnight in the\n"
+	  "                 call's zone), \"2022-03-28 09:00\", or ISO 8601 with a zone\n"
+	  "  --json         the same as a JSON array\n",
+	  1, F_JSON | F_FILTER, ctl_cmd_list },
 	{ "show", "show ID",
 	  "Everything about one entry of the spool (a submission, or unmatched,\n"
 	  "ignored or quarantined mail), found by the id in its metadata.json:\n"
@@ -180,12 +190,24 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--no-late", F_PUBLISH, &a->no_late },
 		{ "--no-rejected", F_PUBLISH, &a->no_rejected },
 		{ "--no-unverified", F_PUBLISH, &a->no_unverified },
+		{ "--current", F_FILTER, &a->current },
+		{ "--late", F_FILTER, &a->late },
+		{ "--over-limit", F_FILTER, &a->over_limit },
+		{ "--unverified", F_FILTER, &a->unverified },
+		{ "--unreadable", F_FILTER, &a->unreadable },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
 			*bools[k].target = true;
 			return 1;
 		}
+	if ((cmd->flags & F_FILTER) && strncmp(arg, "--since", 7) == 0 &&
+	    (arg[7] == '\0' || arg[7] == '=')) {
+		if (arg[7] == '\0' && *i + 1 >= argc)
+			return usage_error(cmd, "%s needs a date", arg);
+		a->since = arg[7] == '=' ? arg + 8 : argv[++*i];
+		return 1;
+	}
 	if ((cmd->flags & F_FORMAT) && strncmp(arg, "--format", 8) == 0 &&
 	    (arg[8] == '\0' || arg[8] == '=')) {
 		const char *val = arg[8] == '=' ? arg + 9 : NULL;

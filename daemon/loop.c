@@ -436,7 +436,7 @@ static void loop_scheduled_mail(struct loop *lp, bool mailbox_read)
 {
 	struct err err = { 0 };
 	if (mailbox_read &&
-	    remind_run(lp->cfg, lp->sp, NULL, loop_now(lp), false, NULL, &err) < 0)
+	    remind_run(lp->cfg, lp->sp, NULL, loop_now(lp), &err) < 0)
 		log_warnx("event=reminders-failed class=%s error=%s", err_class_name(err.cls),
 			  log_q(err.msg));
 	err_clear(&err);
@@ -498,6 +498,7 @@ static void loop_reload(struct loop *lp)
 	lp->next_connect = 0;
 	lp->backoff = 0;
 	log_info("event=reloaded calls=%zu", lp->cfg->ncalls);
+	remind_log_unreachable(lp->cfg);
 	notify_ready();
 }
 
@@ -573,6 +574,7 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 		lp.watchdog_half = usec / 2000000 > 0 ? usec / 2000000 : 1;
 	log_info("event=started calls=%zu spool=%s once=%s", lp.cfg->ncalls, lp.cfg->spool_dir,
 		 opt->once ? "yes" : "no");
+	remind_log_unreachable(lp.cfg);
 	notify_ready();
 	for (;;) {
 		int fetch_rc = loop_fetch(&lp);
