@@ -96,6 +96,11 @@ deps:
 demo: deps all
 	sh contrib/demo.sh $(O)
 
+# Stop the servers make demo left running (its directory: DEMO_DIR, else $(O)/demo).
+.PHONY: demo-stop
+demo-stop:
+	DEMO_DIR="$(DEMO_DIR)" sh contrib/demo.sh stop $(O)
+
 bench: all tools
 	sh contrib/install-deps.sh bench
 	sh tests/bench/run.sh $(O)

@@ -298,7 +298,7 @@ def save_mail(demo_dir, name, raw):
 def show_mail(title, raw, path):
     msg = parse(raw)
     say(f'\n== {title}\n   (raw message saved as {path})')
-    for k in ('Date', 'From', 'To', 'Subject', 'Auto-Submitted', 'In-Reply-To'):
+    for k in ('From', 'To', 'Subject', 'Auto-Submitted', 'In-Reply-To'):
         if msg[k]:
             say(f'    {k}: {msg[k]}')
     say()
@@ -320,8 +320,25 @@ def run(build, prog, *args, expect=0):
 
 
 def log_lines(text):
-    return indent(''.join(line for line in text.splitlines(keepends=True)
+    """The daemon's log for reading: info lines, without the level."""
+    return indent(''.join(line.replace('level=info ', '')
+                          for line in text.splitlines(keepends=True)
                           if 'level=debug' not in line), '  ')
+
+
+class LogTail:
+    """Prints what a log file gained since the last call."""
+
+    def __init__(self, path):
+        self.path, self.pos = path, 0
+
+    def show(self):
+        with open(self.path) as f:
+            f.seek(self.pos)
+            text = f.read()
+            self.pos = f.tell()
+        if text:
+            say(log_lines(text).rstrip('\n'))
 
 
 # ------------------------------------------------------------ the story
@@ -349,9 +366,6 @@ class Demo:
                       mailbox={'ca_file': self.ca, 'poll_interval': '10m'},
                       smtp={'ca_file': self.ca})
         self.spool = self.h.spool
-        # intaked makes the spool on its first start; intakectl wants it
-        # there for the dry run before that.
-        os.makedirs(self.spool, mode=0o750)
         say(f'== Servers up: Dovecot IMAPS 127.0.0.1:{self.bed.imaps_port}, Postfix '
             f'submission 127.0.0.1:{self.bed.submission_port} (bed {self.bed.run_dir})')
         say(f'   config {self.h.conf}; the generated inputs are in '
@@ -372,50 +386,52 @@ class Demo:
         reminds, then IDLE brings the live message; SIGTERM ends it."""
         say('\n== Mail that arrived in March (before the daemon runs)')
         backlog = self.append('backlog')
-        say(f'\n== Who is due a reminder on {MORNING:%Y-%m-%d %H:%M}Z '
-            f'(intakectl --now {iso(MORNING)} remind {CALL} --dry-run)')
-        say(indent(self.intakectl('--now', iso(MORNING), 'remind', CALL,
-                                  '--dry-run').stdout))
-        say(f'== intaked -c {self.h.conf} --foreground --now {iso(MORNING)}')
+        say(f'\n== On the deadline\'s morning ({MORNING:%Y-%m-%d %H:%M}Z, 07:00 EDT): '
+            f'intaked -c {self.h.conf} --foreground --now {iso(MORNING)}')
         log_path = os.path.join(self.dir, 'intaked.log')
         with open(log_path, 'w') as log:
             p = subprocess.Popen([os.path.join(self.build, 'intaked'), '-c', self.h.conf,
                                   '--foreground', '--now', iso(MORNING)],
                                  stdout=log, stderr=subprocess.STDOUT)
         started = time.monotonic()
+        log = LogTail(log_path)
         try:
             wait_for('the backlog to be filed', lambda: len(entries(self.spool)) >= backlog)
             wait_for('the acknowledgements and reminders to leave',
                      lambda: outbox_empty(self.spool))
-            self.live(started)
+            log.show()
+            self.live(started, log)
             p.send_signal(signal.SIGTERM)
             rc = p.wait(timeout=30)
         finally:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        with open(log_path) as f:
-            say(log_lines(f.read()))
+        log.show()
         if rc != 0:
             raise RuntimeError(f'demo: intaked --foreground exited {rc} on SIGTERM, want 0')
-        say(f'  intaked exited {rc} on SIGTERM (log: {log_path})')
+        say(f'  intaked exited {rc} on SIGTERM (its log: {log_path})')
 
-    def live(self, started):
-        say('  ... the daemon has filed the backlog and sent acknowledgements and '
-            'reminders; it now waits in IMAP IDLE (poll_interval is 10m)')
+    def live(self, started, log):
+        say('\n  ... the backlog is filed, acknowledgements and the reminders due (1 day '
+            'before the deadline) are sent;\n  ... intaked now waits in IMAP IDLE '
+            '(poll_interval is 10m). Bangladesh sends a revised version:')
         clock = MORNING + timedelta(seconds=int(time.monotonic() - started) + 1)
         t0 = time.monotonic()
         self.append('live', clock)
         v2 = os.path.join(self.spool, 'calls', CALL, 'bangladesh', 'v2', 'metadata.json')
         wait_for('the live message to be filed', lambda: os.path.exists(v2), timeout=60)
-        say(f'  ... filed as calls/{CALL}/bangladesh/v2 {time.monotonic() - t0:.1f}s after it '
-            f'arrived; sending SIGTERM once its acknowledgement has left')
+        took = time.monotonic() - t0
         wait_for('the v2 acknowledgement to leave', lambda: outbox_empty(self.spool))
+        log.show()
+        say(f'\n  ... filed as calls/{CALL}/bangladesh/v2 {took:.1f}s after it arrived, and '
+            f'acknowledged; now SIGTERM:')
 
     def next_morning(self):
         say('\n== Overnight mail (after the daemon stopped)')
         self.append('overnight')
-        say(f'\n== The next morning: intaked -c {self.h.conf} --once --now {iso(NEXT_MORNING)}')
+        say(f'\n== The next morning ({NEXT_MORNING:%Y-%m-%d %H:%M}Z, 08:05 EDT; digest_at = 08:00): '
+            f'intaked -c {self.h.conf} --once --now {iso(NEXT_MORNING)}')
         p = run(self.build, 'intaked', '-c', self.h.conf, '--once', '--now', iso(NEXT_MORNING))
         say(log_lines(p.stderr))
 
@@ -453,7 +469,7 @@ class Demo:
   publication page   {page}
   spool              {self.spool}
   config             {conf}
-  mail as received   {os.path.join(self.dir, 'mail')}/
+  mail (raw)         {os.path.join(self.dir, 'mail')}/  (the acks, reminder and digest above)
   generated inputs   {os.path.join(self.dir, 'inputs')}/
   daemon log         {os.path.join(self.dir, 'intaked.log')}
   servers            {self.bed.run_dir} (still running: IMAPS 127.0.0.1:{self.bed.imaps_port}, \
@@ -467,7 +483,8 @@ submission 127.0.0.1:{self.bed.submission_port}, CA {os.path.join(self.dir, 'ca.
   {ctl} -c {conf} missing {CALL}
   {ctl} -c {conf} export {CALL} --format csv
   {os.path.join(self.build, 'intaked')} -c {conf} --foreground   (Ctrl-C to stop)
-  make demo-stop      stops the servers{self.stop_hint()}''')
+  make demo-stop{self.stop_hint()}      stops the servers
+  (the bed's mail users are in tests/testbed/users, password secret-LOCALPART)''')
 
     def v2_id(self):
         with open(os.path.join(self.spool, 'calls', CALL, 'bangladesh', 'v2',
@@ -475,11 +492,12 @@ submission 127.0.0.1:{self.bed.submission_port}, CA {os.path.join(self.dir, 'ca.
             return json.load(f)['id']
 
     def stop_hint(self):
-        default = os.path.join(os.path.abspath(self.build), 'demo')
-        extra = [] if self.dir == default else [f'DEMO_DIR={self.dir}']
-        if self.port_base != DEFAULT_PORT_BASE:
-            extra.append(f'TESTBED_PORT_BASE={self.port_base}')
-        return f' (with {" ".join(extra)})' if extra else ''
+        """The make arguments that name this demo's directory, if any."""
+        if self.dir != os.path.join(self.build, 'demo'):
+            return f' DEMO_DIR={self.dir}'
+        if self.build != os.path.join(TOP, 'build'):
+            return f' O={self.build}'
+        return ''
 
     def run(self):
         self.setup()
