@@ -197,8 +197,16 @@ def stop_bed(demo_dir):
     return bool(was)
 
 
+MARKER = '.intaked-demo'
+
+
 def fresh_demo_dir(demo_dir):
-    """Stop an earlier demo in demo_dir and empty it (a bed in /tmp too)."""
+    """Stop an earlier demo in demo_dir and empty it (a bed in /tmp too).
+    A directory that holds something other than a demo is left alone."""
+    if os.path.isdir(demo_dir) and os.listdir(demo_dir) and \
+            not os.path.exists(os.path.join(demo_dir, MARKER)):
+        sys.exit(f'demo: {demo_dir} is not empty and holds no demo: not touching it '
+                 f'(set DEMO_DIR to a new or empty directory)')
     if stop_bed(demo_dir):
         say(f'== Stopped the servers of the previous demo in {demo_dir}')
     link = os.path.join(demo_dir, 'bed')
@@ -206,6 +214,8 @@ def fresh_demo_dir(demo_dir):
         shutil.rmtree(os.path.realpath(link), ignore_errors=True)
     shutil.rmtree(demo_dir, ignore_errors=True)
     os.makedirs(demo_dir)
+    with open(os.path.join(demo_dir, MARKER), 'w') as f:
+        f.write('made by contrib/demo.py: make demo empties this directory\n')
 
 
 def start_bed(demo_dir, port_base):
@@ -231,7 +241,8 @@ def start_bed(demo_dir, port_base):
 def entries(spool):
     out = []
     for md in sorted(glob.glob(os.path.join(spool, '**', 'metadata.json'), recursive=True)):
-        if os.sep + 'tmp' + os.sep in md[len(spool):]:
+        rel = md[len(spool):]
+        if os.sep + 'tmp' + os.sep in rel or os.sep + 'files' + os.sep in rel:
             continue
         with open(md, encoding='utf-8') as f:
             out.append((os.path.relpath(os.path.dirname(md), spool), json.load(f)))
