@@ -1,10 +1,13 @@
 """make demo, end to end: contrib/demo.py with its own test bed, left
 running, then make demo-stop.
 
-The demo's bed cannot share the runner's ports: it runs on the runner's
-base + 1000, whose offsets (24..993) all fall in [base+1000, base+1999],
-the range a test may use for extra servers. It lives in the test's
-directory (--dir), never in BUILD/demo, so a user's demo is not touched."""
+The demo starts a bed of its own next to the runner's, on the runner's
+base + 2: its ports (base+26, 27, 82, 145, 146, 467, 589, 995) are none of
+the runner's bed (base+24, 25, 80, 143, 144, 465, 587, 993) nor of the
+other tests' extra servers (base+800, 801), and stay inside the runner's
+block of 1000 (base+1000 would not: an ASan run, on base+2000, would take
+base+3000..3993, a block its runner was not given). The demo lives in the
+test's directory (--dir), never in BUILD/demo: a user's demo is not touched."""
 import importlib.util
 import os
 import re
@@ -16,6 +19,7 @@ from testbed import Testbed
 
 TOP = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 DEMO = os.path.join(TOP, 'contrib', 'demo.py')
+DEMO_PORT_OFFSET = 2
 
 
 def demo_module():
@@ -26,7 +30,7 @@ def demo_module():
 
 
 def run_demo(h, demo_dir):
-    env = dict(os.environ, TESTBED_PORT_BASE=str(h.bed.port_base + 1000))
+    env = dict(os.environ, TESTBED_PORT_BASE=str(h.bed.port_base + DEMO_PORT_OFFSET))
     p = subprocess.run([sys.executable, DEMO, '--dir', demo_dir, h.build], env=env,
                        capture_output=True, text=True, timeout=300)
     h.logs.append(('(make demo)', p.stdout, p.stderr))
