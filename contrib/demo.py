@@ -203,8 +203,8 @@ MARKER = '.intaked-demo'
 def fresh_demo_dir(demo_dir):
     """Stop an earlier demo in demo_dir and empty it (a bed in /tmp too).
     A directory that holds something other than a demo is left alone."""
-    if os.path.isdir(demo_dir) and os.listdir(demo_dir) and \
-            not os.path.exists(os.path.join(demo_dir, MARKER)):
+    ours = [os.path.join(demo_dir, n) for n in (MARKER, os.path.join('bed', 'testbed.env'))]
+    if os.path.isdir(demo_dir) and os.listdir(demo_dir) and not any(map(os.path.exists, ours)):
         sys.exit(f'demo: {demo_dir} is not empty and holds no demo: not touching it '
                  f'(set DEMO_DIR to a new or empty directory)')
     if stop_bed(demo_dir):
