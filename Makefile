@@ -51,7 +51,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all tools check check-all unit integration install-check anywhere-check check-asan \
-	demo deps install clean bench pkgs
+	demo demo-stop deps install clean bench pkgs
 
 all: $(BINS)
 
@@ -120,6 +120,10 @@ demo:
 	$(INSTALL_DEPS)
 	$(MAKE) all tools
 	sh contrib/demo.sh $(O)
+
+# Stop the servers make demo left running (its directory: DEMO_DIR, else $(O)/demo).
+demo-stop:
+	DEMO_DIR="$(DEMO_DIR)" sh contrib/demo.sh stop $(O)
 
 bench:
 	$(INSTALL_DEPS) build test bench

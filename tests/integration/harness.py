@@ -65,11 +65,15 @@ USERS_TO_CLEAR = ['intake@example.org', 'coord@example.org', 'ops@example.org',
 
 
 class Harness:
-    def __init__(self, bed, build, keep=False):
+    def __init__(self, bed, build, keep=False, workdir=None):
+        """workdir: where config, secrets and spool go (default: a new
+        /tmp/it.XXXX)."""
         self.bed = bed
         self.build = build
         self.keep = keep
-        self.dir = tempfile.mkdtemp(prefix='it.', dir='/tmp')
+        if workdir:
+            os.makedirs(workdir, exist_ok=True)
+        self.dir = workdir or tempfile.mkdtemp(prefix='it.', dir='/tmp')
         self.spool = os.path.join(self.dir, 'spool')
         self.conf = os.path.join(self.dir, 'intaked.conf')
         self.logs = []

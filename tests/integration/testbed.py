@@ -148,6 +148,40 @@ class Testbed:
         if self._own_dir and not os.environ.get('TESTBED_KEEP'):
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
+    @classmethod
+    def attach(cls, run_dir):
+        """The bed that `start` made in run_dir, running or not, on the
+        ports its testbed.env records: to stop, or use, a bed that outlived
+        the process that started it (make demo, make demo-stop). stop()
+        leaves run_dir in place."""
+        env = {}
+        with open(os.path.join(run_dir, 'testbed.env')) as f:
+            for line in f:
+                k, _, v = line.strip().partition('=')
+                env[k] = v
+        bed = cls(run_dir=run_dir, port_base=env['TESTBED_PORT_BASE'])
+        bed.running = bool(bed.master_pids())
+        return bed
+
+    def master_pids(self):
+        """{'dovecot': pid, 'postfix': pid} of the masters whose pid files
+        the bed holds and that are alive (not checked to be this bed's:
+        testbed.sh stop does that)."""
+        files = {'dovecot': ('dovecot', 'run', 'master.pid'),
+                 'postfix': ('postfix', 'queue', 'pid', 'master.pid')}
+        pids = {}
+        for name, path in files.items():
+            try:
+                with open(os.path.join(self.run_dir, *path)) as f:
+                    pid = int(f.read().strip())
+                with open(f'/proc/{pid}/stat') as f:
+                    if f.read().rpartition(') ')[2].startswith('Z'):
+                        continue
+            except (OSError, ValueError):
+                continue
+            pids[name] = pid
+        return pids
+
     def __enter__(self):
         return self.start()
 
