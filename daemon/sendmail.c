@@ -231,7 +231,9 @@ static void output_text(const struct run *r, char *out, size_t n)
 static void report(struct sendmail_session *s, const struct run *r, int status, bool timed_out,
 		   struct err *err)
 {
-	char said[SENDMAIL_OUTPUT_MAX * 2 + 8];
+	/* Room for the status line in err->msg (512): the output is cut to
+	 * fit, with "..." when it was longer. */
+	char said[SENDMAIL_OUTPUT_MAX + 40];
 	output_text(r, said, sizeof(said));
 	const char *sep = said[0] ? ": " : "";
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

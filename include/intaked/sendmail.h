@@ -35,6 +35,6 @@ int sendmail_send(struct sendmail_session *s, const char *from, const char *rcpt
 bool sendmail_failed_transport(const struct sendmail_session *s);
 void sendmail_close(struct sendmail_session **s);
 
-#define SENDMAIL_OUTPUT_MAX 512
+#define SENDMAIL_OUTPUT_MAX 400
 
 #endif
