@@ -237,7 +237,9 @@ static void report(struct sendmail_session *s, const struct run *r, int status, 
 	output_text(r, said, sizeof(said));
 	const char *sep = said[0] ? ": " : "";
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	s->transport_failed = !(code == EX_DATAERR || code == EX_NOUSER);
+	/* Only these two are about this message; anything else would fail
+	 * the next one too. */
+	s->transport_failed = timed_out || !(code == EX_DATAERR || code == EX_NOUSER);
 	if (timed_out)
 		err_set(err, ERR_TEMP, "sendmail: timed out after %lds (killed)%s%s", s->timeout,
 			sep, said);
