@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "intaked/config_impl.h"
 #include "intaked/confval.h"
@@ -80,11 +81,78 @@ static void finish_mailbox(struct config_load *ld, struct config_section *sec)
 			    "'%s' is a watched folder: filed mail would be read again", mc->move_to);
 }
 
+/* The first of keys given in sec is refused: "not used with WHY". */
+static void refuse_keys(struct config_load *ld, struct config_section *sec,
+			const char *const *keys, size_t n, const char *why)
+{
+	for (size_t i = 0; i < n; i++)
+		if (given(sec, keys[i])) {
+			config_fail(ld, config_key_line(sec, keys[i]), sec, keys[i],
+				    "not used with %s", why);
+			return;
+		}
+}
+
+static const char *const smtp_credential_keys[] = {
+	"user", "password_file", "auth", "token_url", "client_id", "client_secret_file",
+	"refresh_token_file", "token_ca_file",
+};
+#define N_CREDENTIAL_KEYS (sizeof(smtp_credential_keys) / sizeof(smtp_credential_keys[0]))
+
+/* url = sendmail: hands mail to the local MTA's sendmail(8): none of the
+ * network keys apply, and the program must be there. */
+static void check_sendmail(struct config_load *ld, struct config_section *sec)
+{
+	static const char *const other[] = { "ca_file", "tls" };
+	struct smtp_config *sc = &ld->cfg->smtp;
+	refuse_keys(ld, sec, smtp_credential_keys, N_CREDENTIAL_KEYS, "url = sendmail:");
+	refuse_keys(ld, sec, other, 2, "url = sendmail:");
+	if (!ld->failed && !given(sec, "sendmail") && access(sc->sendmail, X_OK) < 0)
+		config_fail(ld, config_key_line(sec, "url"), sec, "url",
+			    "%s is not an executable file (set sendmail = PATH)", sc->sendmail);
+}
+
+/* tls = none: plain text, so only to this host (nothing crosses a network)
+ * and never with credentials, which would travel in clear. */
+static void check_plaintext(struct config_load *ld, struct config_section *sec)
+{
+	struct smtp_config *sc = &ld->cfg->smtp;
+	int line = config_key_line(sec, "tls");
+	if (sc->implicit_tls) {
+		config_fail(ld, line, sec, "tls", "'none' is not possible with smtps://");
+		return;
+	}
+	if (!confval_loopback_host(sc->host)) {
+		config_fail(ld, line, sec, "tls", "'none' (no TLS) is only for a loopback server "
+			    "(127.0.0.0/8, ::1, localhost), not %s", sc->host);
+		return;
+	}
+	refuse_keys(ld, sec, smtp_credential_keys, N_CREDENTIAL_KEYS,
+		    "tls = none (the credentials would travel in clear)");
+	static const char *const ca[] = { "ca_file" };
+	refuse_keys(ld, sec, ca, 1, "tls = none");
+}
+
 static void finish_smtp(struct config_load *ld, struct config_section *sec)
 {
 	struct smtp_config *sc = &ld->cfg->smtp;
 	need(ld, sec, "url");
 	need(ld, sec, "from");
+	if (ld->failed)
+		return;
+	if (sc->sendmail != NULL && strcmp(sc->url, "sendmail:") != 0) {
+		config_fail(ld, config_key_line(sec, "sendmail"), sec, "sendmail",
+			    "only used with url = sendmail:");
+		return;
+	}
+	if (sc->sendmail != NULL) {
+		check_sendmail(ld, sec);
+		return;
+	}
+	if (sc->plaintext) {
+		check_plaintext(ld, sec);
+		return;
+	}
 	/* No user: a relay that takes mail without AUTH. */
 	if (given(sec, "user") || auth_is_oauth(sc->auth)) {
 		need(ld, sec, "user");
@@ -266,8 +334,12 @@ void config_print_summary(const struct config *cfg, FILE *out)
 	print_list(out, &mc->folders, ", ");
 	fprintf(out, ", then %s%s\n", mc->after_filing == AFTER_MOVE ? "move to " : "flag",
 		mc->after_filing == AFTER_MOVE ? mc->move_to : "");
-	fprintf(out, "smtp:    %s from %s%s%s\n", sc->url, sc->from,
-		sc->user ? " user " : " (no auth)", sc->user ? sc->user : "");
+	if (sc->sendmail != NULL)
+		fprintf(out, "smtp:    sendmail: %s from %s\n", sc->sendmail, sc->from);
+	else
+		fprintf(out, "smtp:    %s%s from %s%s%s\n", sc->url,
+			sc->plaintext ? " (no TLS)" : "", sc->from,
+			sc->user ? " user " : " (no auth)", sc->user ? sc->user : "");
 	fprintf(out, "spool:   %s\n", cfg->spool_dir);
 	for (size_t i = 0; i < cfg->ncalls; i++)
 		print_call(&cfg->calls[i], out);

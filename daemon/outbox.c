@@ -18,7 +18,7 @@
 #include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/outbox.h"
-#include "intaked/smtp.h"
+#include "intaked/mailer.h"
 #include "intaked/spool.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
@@ -476,7 +476,7 @@ struct flush {
 	const struct outbox_dirs *d;
 	const struct smtp_config *sc;
 	const char *token;
-	struct smtp_session *s;
+	struct mailer *m;
 	time_t now;
 	outbox_event_fn fn;
 	void *arg;
@@ -514,11 +514,11 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	free(path);
 	if (rc < 0)
 		return fail_item(f, q, e.msg, err);
-	if (f->s == NULL && smtp_open(f->sc, f->token, &f->s, err) < 0) {
+	if (f->m == NULL && mailer_open(f->sc, f->token, &f->m, err) < 0) {
 		free(msg);
 		return -1;
 	}
-	rc = smtp_send(f->s, q->it.from, q->it.rcpt, msg, len, &e);
+	rc = mailer_send(f->m, q->it.from, q->it.rcpt, msg, len, &e);
 	free(msg);
 	q->it.attempts++;
 	if (rc == 0) {
@@ -541,9 +541,9 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 		return -1;
 	f->st->deferred++;
 	event(f, q, "deferred", e.msg);
-	if (smtp_failed_connection(f->s)) {
-		/* The server is down or refuses us: the others would fail the
-		 * same way. They keep their schedule. */
+	if (mailer_failed_transport(f->m)) {
+		/* The server is down or refuses us (or sendmail fails): the
+		 * others would fail the same way. They keep their schedule. */
 		*err = e;
 		if (err->cls != ERR_AUTH)
 			err->cls = ERR_TEMP;
@@ -618,7 +618,7 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 			rc = deliver(&f, q, err);
 		}
 	}
-	smtp_close(&f.s);
+	mailer_close(&f.m);
 	count_left(st, items, n, now);
 	close(lock);
 out:

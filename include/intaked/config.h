@@ -57,13 +57,18 @@ struct mailbox_config {
 	long timeout;             /* per read/write, seconds (default 60) */
 };
 
+#define SMTP_SENDMAIL_DEFAULT "/usr/sbin/sendmail"
+
 struct smtp_config {
 	char *url;                /* normalised, port spelled out (libcurl would
 				   * take 25 for smtp://): "smtp://host:587",
-				   * "smtps://[::1]:465" */
-	char *host;
+				   * "smtps://[::1]:465"; or "sendmail:" */
+	char *host;               /* NULL for sendmail: */
 	int port;                 /* default 587 (smtp), 465 (smtps) */
 	bool implicit_tls;        /* smtps:// ; smtp:// means STARTTLS required */
+	bool plaintext;           /* tls = none: smtp:// to loopback, no TLS, no AUTH */
+	char *sendmail;           /* url = sendmail: the program (absolute path,
+				   * default /usr/sbin/sendmail); else NULL */
 	char *user;
 	char *password;           /* secret */
 	enum auth_method auth;

@@ -63,7 +63,8 @@ int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct er
  * acknowledges could not be filed). Nothing to do if it is gone. */
 int outbox_cancel(const struct spool *sp, const char *id, struct err *err);
 /* Deliver every item due at now, oldest first, over one SMTP connection
- * (opened only if something is due): 4xx and connection errors back off
+ * (opened only if something is due), or one sendmail(8) run per item
+ * (url = sendmail:, see mailer.h): 4xx and connection errors back off
  * exponentially with jitter (1 min .. 1 h, ±20 %), 5xx fail at once,
  * items created 3 days ago or more fail ("undelivered for 3 days").
  * Only one process flushes at a time: when another one is flushing this

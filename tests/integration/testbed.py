@@ -104,6 +104,7 @@ class Testbed:
         self.imaps_port = b + 993        # also on BAD_TLS_HOSTS
         self.lmtp_port = b + 24
         self.smtp_port = b + 25          # as the outside world would send
+        self.smtp_plain_port = b + 26    # no TLS at all (no STARTTLS), no AUTH
         self.submission_port = b + 587   # STARTTLS + AUTH required
         self.smtps_port = b + 465        # implicit TLS + AUTH required
         # Dovecot checks XOAUTH2/OAUTHBEARER tokens by POSTing them to
@@ -113,6 +114,8 @@ class Testbed:
         ca = os.path.join(self.run_dir, 'ca')
         self.ca_path = os.path.join(ca, 'ca.pem')             # trust this one
         self.other_ca_path = os.path.join(ca, 'other-ca.pem')  # unrelated CA
+        # MAIL_CONFIG for Postfix's sendmail(1), to submit through this bed.
+        self.postfix_config = os.path.join(self.run_dir, 'postfix', 'etc')
         self.users = dict(USERS)
         self.catchall = CATCHALL
         self.running = False

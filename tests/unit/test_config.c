@@ -53,6 +53,8 @@ static int setup(void **state)
 	write_file("ack.txt", "Subject: Thanks\n\nReceived.\n", 0644);
 	write_roster();
 	write_file("bad-roster.csv", "name,addresses\nA,a@x.org\nB,oops\n", 0644);
+	write_file("sendmail.sh", "#!/bin/sh\nexit 0\n", 0755);
+	write_file("notexec.sh", "#!/bin/sh\nexit 0\n", 0644);
 	return 0;
 }
 
@@ -61,7 +63,7 @@ static int teardown(void **state)
 	(void)state;
 	static const char *const files[] = {
 		"imap.secret", "smtp.secret", "open.secret", "token.secret", "ack.txt",
-		"roster.csv", "bad-roster.csv", "intaked.conf",
+		"roster.csv", "bad-roster.csv", "intaked.conf", "sendmail.sh", "notexec.sh",
 	};
 	char path[256];
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -316,6 +318,16 @@ static void test_defaults(void **state)
 	"deadline = 2022-03-29 18:00 America/New_York\n"  \
 	"roster = roster.csv\n"
 
+/* BASE with another [smtp] url (line 6); keys added from line 8. */
+#define SMTP_URL(u)                                       \
+	"[mailbox]\n"                                     \
+	"url = imaps://127.0.0.1:10993/INBOX\n"           \
+	"user = intake@example.org\n"                     \
+	"password_file = imap.secret\n"                   \
+	"[smtp]\n"                                        \
+	"url = " u "\n"                                   \
+	"from = Inputs <inputs@example.org>\n"
+
 /* CONF and DIR in want stand for the paths of this run. */
 struct bad_row {
 	const char *text, *want;
@@ -405,6 +417,36 @@ static const struct bad_row bad_rows[] = {
 	{ BASE "password_file = smtp.secret\n" CALL, "CONF:8: [smtp] password_file: given without "
 	  "'user'" },
 	{ BASE "user = intake@example.org\n" CALL, "CONF:5: [smtp]: password_file is required" },
+	/* [smtp] local submission: plain text only to loopback, never with
+	 * credentials; sendmail: takes none of the SMTP keys. */
+	{ SMTP_URL("smtp://192.0.2.7:25") "tls = none\n" CALL, "CONF:8: [smtp] tls: 'none' "
+	  "(no TLS) is only for a loopback server (127.0.0.0/8, ::1, localhost), not 192.0.2.7" },
+	{ SMTP_URL("smtp://127.0.0.1.example.org:25") "tls = none\n" CALL, "CONF:8: [smtp] tls: "
+	  "'none' (no TLS) is only for a loopback server (127.0.0.0/8, ::1, localhost), "
+	  "not 127.0.0.1.example.org" },
+	{ SMTP_URL("smtp://[2001:db8::1]:25") "tls = none\n" CALL, "CONF:8: [smtp] tls: 'none' "
+	  "(no TLS) is only for a loopback server" },
+	{ SMTP_URL("smtps://127.0.0.1") "tls = none\n" CALL, "CONF:8: [smtp] tls: 'none' is "
+	  "not possible with smtps://" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "tls = none\nuser = intake@example.org\n"
+	  "password_file = smtp.secret\n" CALL, "CONF:9: [smtp] user: not used with tls = none "
+	  "(the credentials would travel in clear)" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "tls = none\nca_file = ack.txt\n" CALL,
+	  "CONF:9: [smtp] ca_file: not used with tls = none" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "tls = maybe\n" CALL, "CONF:8: [smtp] tls: 'maybe' is "
+	  "not one of: required, none" },
+	{ SMTP_URL("sendmail:") "user = intake@example.org\npassword_file = smtp.secret\n" CALL,
+	  "CONF:8: [smtp] user: not used with url = sendmail:" },
+	{ SMTP_URL("sendmail:") "tls = none\n" CALL, "CONF:8: [smtp] tls: not used with "
+	  "url = sendmail:" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "sendmail = sendmail.sh\n" CALL, "CONF:8: [smtp] "
+	  "sendmail: only used with url = sendmail:" },
+	{ SMTP_URL("sendmail:") "sendmail = notexec.sh\n" CALL, "CONF:8: [smtp] sendmail: "
+	  "DIR/notexec.sh is not an executable file" },
+	{ SMTP_URL("sendmail:") "sendmail = missing.sh\n" CALL, "CONF:8: [smtp] sendmail: "
+	  "DIR/missing.sh is not an executable file" },
+	{ SMTP_URL("sendmail:/usr/lib/sendmail") CALL, "CONF:6: [smtp] url: "
+	  "'sendmail:/usr/lib/sendmail': write url = sendmail: and sendmail = PATH" },
 	/* [limits], [log] */
 	{ "[limits]\nmax_message_size = lots\n", "CONF:2: [limits] max_message_size: 'lots' is not "
 	  "a size (like 512K, 64M, 1G)" },
@@ -495,6 +537,49 @@ static void test_errors(void **state)
 			fail_msg("row %zu:\n got  %s\n want %s...", i, e.msg, want);
 		free(want);
 	}
+}
+
+/* Local submission: sendmail(8), or smtp:// without TLS to loopback with
+ * an explicit tls = none; without it smtp:// still means STARTTLS. */
+static void test_local_submission(void **state)
+{
+	(void)state;
+	struct config *cfg = load_ok(SMTP_URL("sendmail:") CALL);
+	assert_string_equal(cfg->smtp.url, "sendmail:");
+	assert_string_equal(cfg->smtp.sendmail, "/usr/sbin/sendmail");
+	assert_false(cfg->smtp.plaintext);
+	config_free(&cfg);
+
+	cfg = load_ok(SMTP_URL("SendMail:") "sendmail = sendmail.sh\ntimeout = 20s\n" CALL);
+	char *want = expand("DIR/sendmail.sh");
+	assert_string_equal(cfg->smtp.sendmail, want);
+	assert_int_equal(cfg->smtp.timeout, 20);
+	free(want);
+	config_free(&cfg);
+
+	static const char *const loopback[] = {
+		"smtp://127.0.0.1:25", "smtp://127.8.9.10", "smtp://[::1]:25", "smtp://LocalHost:25",
+	};
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		char *text = xasprintf("[mailbox]\nurl = imaps://127.0.0.1:10993/INBOX\n"
+				 "user = intake@example.org\npassword_file = imap.secret\n"
+				 "[smtp]\nurl = %s\nfrom = a@example.org\ntls = none\n" CALL,
+				 loopback[i]);
+		cfg = load_ok(text);
+		assert_true(cfg->smtp.plaintext);
+		assert_null(cfg->smtp.sendmail);
+		assert_null(cfg->smtp.user);
+		config_free(&cfg);
+		free(text);
+	}
+
+	cfg = load_ok(SMTP_URL("smtp://127.0.0.1:25") "tls = required\n" CALL);
+	assert_false(cfg->smtp.plaintext); /* STARTTLS, as without the key */
+	config_free(&cfg);
+	cfg = load_ok(SMTP_URL("smtp://127.0.0.1:25") CALL);
+	assert_false(cfg->smtp.plaintext);
+	assert_null(cfg->smtp.sendmail);
+	config_free(&cfg);
 }
 
 static void test_long_line(void **state)
@@ -684,7 +769,7 @@ int main(void)
 		cmocka_unit_test(test_errors),       cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_read_secret),  cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_contrib_sample),
+		cmocka_unit_test(test_contrib_sample), cmocka_unit_test(test_local_submission),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
