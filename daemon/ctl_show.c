@@ -143,8 +143,8 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 					    "STATUS", "WORDS", "ACK" };
 	struct ctl_table *t = ctl_table_new(head, 7);
 	ctl_table_cap(t, 1, 19);
-	ctl_table_cap(t, 5, 12);
-	ctl_table_cap(t, 6, 10);
+	ctl_table_cap(t, 5, 14);
+	ctl_table_cap(t, 6, 8);
 	size_t superseded = 0, unreadable = 0, strangers = 0;
 	for (size_t i = 0; i < subs->n; i++) {
 		const struct metadata *md = subs->v[i].md;
