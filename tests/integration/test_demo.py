@@ -2,8 +2,8 @@
 running, then make demo-stop.
 
 The demo starts a bed of its own next to the runner's, on the runner's
-base + 2: its ports (base+26, 27, 82, 145, 146, 467, 589, 995) are none of
-the runner's bed (base+24, 25, 80, 143, 144, 465, 587, 993) nor of the
+base + 3: its ports (base+27, 28, 29, 83, 146, 147, 468, 590, 996) are none of
+the runner's bed (base+24, 25, 26, 80, 143, 144, 465, 587, 993) nor of the
 other tests' extra servers (base+800, 801), and stay inside the runner's
 block of 1000 (base+1000 would not: an ASan run, on base+2000, would take
 base+3000..3993, a block its runner was not given). The demo lives in the
@@ -19,7 +19,7 @@ from testbed import Testbed
 
 TOP = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 DEMO = os.path.join(TOP, 'contrib', 'demo.py')
-DEMO_PORT_OFFSET = 2
+DEMO_PORT_OFFSET = 3
 
 
 def demo_module():
