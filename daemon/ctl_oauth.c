@@ -22,6 +22,7 @@
 #define SLOW_DOWN_STEP 5          /* RFC 8628 §3.5 */
 #define HTTP_TIMEOUT 60
 #define TEXT_MAX 200
+#define POLL_AGAIN (-1)          /* not an exit code */
 
 struct device {
 	char *device_code, *user_code, *uri, *uri_complete;
@@ -152,7 +153,7 @@ static int save_token(struct ctl *c, const struct oauth_config *oc, const char *
 	return CTL_OK;
 }
 
-/* One answer of the token endpoint: 1 go on polling, or an exit code. */
+/* One answer of the token endpoint: POLL_AGAIN, or an exit code. */
 static int poll_answer(struct ctl *c, const struct oauth_config *oc, json_t *o, long status,
 		       struct device *d)
 {
@@ -168,10 +169,10 @@ static int poll_answer(struct ctl *c, const struct oauth_config *oc, json_t *o, 
 		return CTL_FAIL;
 	}
 	if (error != NULL && strcmp(error, "authorization_pending") == 0)
-		return 1;
+		return POLL_AGAIN;
 	if (error != NULL && strcmp(error, "slow_down") == 0) {
 		d->interval += SLOW_DOWN_STEP;
-		return 1;
+		return POLL_AGAIN;
 	}
 	char *e = printable_dup(error ? error : "no error code");
 	char *ed = printable_dup(jstr(o, "error_description"));
@@ -186,8 +187,8 @@ static int device_poll(struct ctl *c, const struct oauth_config *oc, struct devi
 {
 	char *form = poll_form(oc, d);
 	time_t deadline = time(NULL) + d->expires_in;
-	int rc = 1;
-	while (rc == 1) {
+	int rc = POLL_AGAIN;
+	while (rc == POLL_AGAIN) {
 		sleep((unsigned)d->interval);
 		if (time(NULL) >= deadline) {
 			fprintf(c->err, "intakectl: sign-in failed: expired_token (the code was "

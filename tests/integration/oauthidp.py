@@ -43,6 +43,7 @@ class IdP:
         self.requests = []              # (listener, path) of every HTTP request
         self.token_port = port
         self.refresh_tokens = set()
+        self.public_tokens = set()      # refresh tokens usable without a secret
         self.access_tokens = {}         # token -> user
         self.expiry = {}                # token -> time it stops working
         self.grants = []                # (refresh token used, status) per request
@@ -88,10 +89,13 @@ class IdP:
             return self._client_credentials(form)
         if kind == 'urn:ietf:params:oauth:grant-type:device_code':
             return self._device_poll(form)
-        if (form.get('client_id') != CLIENT_ID or
-                form.get('client_secret') != CLIENT_SECRET):
-            return 401, {'error': 'invalid_client'}
         rt = form.get('refresh_token', '')
+        # A refresh token of a device sign-in belongs to a public client
+        # (no secret), as with Microsoft's "allow public client flows".
+        public = rt in self.public_tokens and 'client_secret' not in form
+        if (form.get('client_id') != CLIENT_ID or
+                (not public and form.get('client_secret') != CLIENT_SECRET)):
+            return 401, {'error': 'invalid_client'}
         with self.lock:
             if form.get('grant_type') != 'refresh_token' or rt not in self.refresh_tokens:
                 self.grants.append((rt, 400))
@@ -102,6 +106,8 @@ class IdP:
                 self.refresh_tokens.discard(rt)
                 fresh = 'rt-' + secrets.token_urlsafe(24)
                 self.refresh_tokens.add(fresh)
+                if public:
+                    self.public_tokens.add(fresh)
                 body['refresh_token'] = fresh
             self.grants.append((rt, 200))
         return 200, body
@@ -194,6 +200,7 @@ class IdP:
             body = self._access_token()
             rt = 'rt-' + secrets.token_urlsafe(24)
             self.refresh_tokens.add(rt)
+            self.public_tokens.add(rt)
             body['refresh_token'] = rt
             self.grants.append(('device_code', 200))
         return 200, body
