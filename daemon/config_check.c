@@ -41,6 +41,7 @@ const char *oauth_grant_name(enum oauth_grant_type g)
 static const char *const oauth_keys[] = {
 	"token_url", "client_id", "client_secret_file", "refresh_token_file", "token_ca_file",
 	"grant", "device_auth_url", "scope", "client_certificate_file", "client_key_file",
+	"auth_url",
 };
 #define NOAUTH_KEYS (sizeof(oauth_keys) / sizeof(oauth_keys[0]))
 
@@ -67,6 +68,7 @@ static void check_grant(struct config_load *ld, struct config_section *sec,
 	}
 	refuse(ld, sec, "refresh_token_file", "not used with grant = client_credentials");
 	refuse(ld, sec, "device_auth_url", "not used with grant = client_credentials");
+	refuse(ld, sec, "auth_url", "not used with grant = client_credentials");
 	if (!given(sec, "client_secret_file") && !given(sec, "client_certificate_file"))
 		config_fail(ld, sec->line, sec, NULL, "grant = client_credentials needs "
 			    "client_secret_file or client_certificate_file and client_key_file");
@@ -112,6 +114,7 @@ static bool share_mailbox_oauth(struct config_load *ld, struct config_section *s
 	sc->oauth = (struct oauth_config){
 		.grant = m->grant, .token_url = xstrdup(m->token_url),
 		.device_auth_url = xstrdup(m->device_auth_url), .scope = xstrdup(m->scope),
+		.auth_url = xstrdup(m->auth_url),
 		.client_id = xstrdup(m->client_id), .client_secret = dup_secret(m->client_secret),
 		.client_cert_file = xstrdup(m->client_cert_file),
 		.client_key_file = xstrdup(m->client_key_file),

@@ -332,6 +332,7 @@ static const struct config_key mailbox_keys[] = {
 	K("token_ca_file", V_FILE, struct mailbox_config, oauth.token_ca_file, 0, 0),
 	KF("grant", struct mailbox_config, oauth.grant, set_grant),
 	KF("device_auth_url", struct mailbox_config, oauth.device_auth_url, set_token_url),
+	KF("auth_url", struct mailbox_config, oauth.auth_url, set_token_url),
 	K("scope", V_STR, struct mailbox_config, oauth.scope, 0, 0),
 	K("client_certificate_file", V_FILE, struct mailbox_config, oauth.client_cert_file, 0, 0),
 	K("client_key_file", V_FILE, struct mailbox_config, oauth.client_key_file, 0, 0),
@@ -356,6 +357,7 @@ static const struct config_key smtp_keys[] = {
 	K("token_ca_file", V_FILE, struct smtp_config, oauth.token_ca_file, 0, 0),
 	KF("grant", struct smtp_config, oauth.grant, set_grant),
 	KF("device_auth_url", struct smtp_config, oauth.device_auth_url, set_token_url),
+	KF("auth_url", struct smtp_config, oauth.auth_url, set_token_url),
 	K("scope", V_STR, struct smtp_config, oauth.scope, 0, 0),
 	K("client_certificate_file", V_FILE, struct smtp_config, oauth.client_cert_file, 0, 0),
 	K("client_key_file", V_FILE, struct smtp_config, oauth.client_key_file, 0, 0),
@@ -590,6 +592,7 @@ static void oauth_free(struct oauth_config *o)
 	free(o->refresh_token_file);
 	free(o->token_ca_file);
 	free(o->device_auth_url);
+	free(o->auth_url);
 	free(o->scope);
 	free(o->client_cert_file);
 	free(o->client_key_file);

@@ -63,8 +63,8 @@ static long jlong(json_t *o, const char *key, long dflt)
 
 /* POST form to url; the JSON object answered (caller decrefs), or NULL
  * after printing why. */
-static json_t *post_json(struct ctl *c, const struct oauth_config *oc, const char *url,
-			 const char *form, long *status_r)
+json_t *ctl_oauth_post_json(struct ctl *c, const struct oauth_config *oc, const char *url,
+			    const char *form, long *status_r)
 {
 	struct oauth_response resp;
 	struct err err = { 0 };
@@ -91,7 +91,7 @@ static int device_start(struct ctl *c, const struct oauth_config *oc, struct dev
 	oauth_form_add(&b, "scope", oc->scope);
 	char *form = buf_steal(&b);
 	/* Past the '&' oauth_form_add put before the first field. */
-	json_t *o = post_json(c, oc, oc->device_auth_url, form + 1, &status);
+	json_t *o = ctl_oauth_post_json(c, oc, oc->device_auth_url, form + 1, &status);
 	free(form);
 	if (o == NULL)
 		return CTL_FAIL;
@@ -132,7 +132,7 @@ static char *poll_form(const struct oauth_config *oc, const struct device *d)
 	return buf_steal(&b);
 }
 
-static int save_token(struct ctl *c, const struct oauth_config *oc, const char *rt)
+int ctl_oauth_save_token(struct ctl *c, const struct oauth_config *oc, const char *rt)
 {
 	struct err err = { 0 };
 	size_t n = strlen(rt);
@@ -159,7 +159,7 @@ static int poll_answer(struct ctl *c, const struct oauth_config *oc, json_t *o, 
 {
 	const char *error = jstr(o, "error"), *rt = jstr(o, "refresh_token");
 	if (status == 200 && rt != NULL && rt[0] != '\0') {
-		int rc = save_token(c, oc, rt);
+		int rc = ctl_oauth_save_token(c, oc, rt);
 		explicit_bzero((char *)rt, strlen(rt));
 		return rc;
 	}
@@ -197,7 +197,7 @@ static int device_poll(struct ctl *c, const struct oauth_config *oc, struct devi
 			break;
 		}
 		long status = 0;
-		json_t *o = post_json(c, oc, oc->token_url, form, &status);
+		json_t *o = ctl_oauth_post_json(c, oc, oc->token_url, form, &status);
 		rc = o ? poll_answer(c, oc, o, status, d) : CTL_FAIL;
 		json_decref(o);
 	}
@@ -219,18 +219,21 @@ static const struct oauth_config *login_config(struct ctl *c, const char **secti
 	return NULL;
 }
 
-static int oauth_login(struct ctl *c)
+static int oauth_login(struct ctl *c, bool loopback)
 {
 	const char *section;
 	const struct oauth_config *oc = login_config(c, &section);
 	const char *missing = oc == NULL ? "auth = xoauth2 or oauthbearer"
 			      : oc->grant != GRANT_REFRESH_TOKEN ? "grant = refresh_token"
-			      : oc->device_auth_url == NULL ? "device_auth_url" : NULL;
+			      : loopback && oc->auth_url == NULL ? "auth_url"
+			      : !loopback && oc->device_auth_url == NULL ? "device_auth_url" : NULL;
 	if (missing != NULL) {
 		fprintf(c->err, "intakectl: %s: [%s] %s is required for oauth login\n",
 			c->cfg->path, section, missing);
 		return CTL_CONFIG;
 	}
+	if (loopback)
+		return ctl_oauth_loopback(c, oc);
 	struct device d = { 0 };
 	int rc = device_start(c, oc, &d);
 	if (rc == CTL_OK) {
@@ -253,5 +256,5 @@ int ctl_cmd_oauth(struct ctl *c, const struct ctl_args *a)
 		fprintf(c->err, "intakectl: oauth login is the only oauth command\n");
 		return CTL_USAGE;
 	}
-	return oauth_login(c);
+	return oauth_login(c, a->loopback);
 }

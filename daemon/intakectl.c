@@ -21,6 +21,7 @@ enum {
 	F_DRY_RUN = 1 << 3,
 	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --no-unverified */
 	F_OPTARG = 1 << 5,        /* one more positional argument may follow */
+	F_LOOPBACK = 1 << 6,      /* --loopback */
 };
 
 struct command {
@@ -104,14 +105,18 @@ static const struct command commands[] = {
 	  "Safe while intaked runs: a change waits for a flush under way.\n"
 	  "Run it as the user intaked runs as.\n",
 	  1, F_OPTARG, ctl_cmd_outbox },
-	{ "oauth", "oauth login",
+	{ "oauth", "oauth login [--loopback]",
 	  "Sign in once with the provider's device authorization grant (RFC 8628):\n"
 	  "prints a URL and a code to enter there from any browser, waits for the\n"
 	  "sign-in, and saves the refresh token to refresh_token_file (mode 0600).\n"
 	  "Uses [mailbox]'s token settings (or [smtp]'s when only SMTP uses OAuth):\n"
 	  "token_url, device_auth_url, client_id, scope. Run it as the user intaked\n"
-	  "runs as.\n",
-	  1, 0, ctl_cmd_oauth },
+	  "runs as.\n"
+	  "  --loopback   the authorization-code flow instead (auth_url): open the\n"
+	  "               URL printed in a browser that can reach this host's\n"
+	  "               loopback (ssh -L PORT:127.0.0.1:PORT), for providers\n"
+	  "               whose device flow refuses mail scopes (Gmail)\n",
+	  1, F_LOOPBACK, ctl_cmd_oauth },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -200,6 +205,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--no-late", F_PUBLISH, &a->no_late },
 		{ "--no-rejected", F_PUBLISH, &a->no_rejected },
 		{ "--no-unverified", F_PUBLISH, &a->no_unverified },
+		{ "--loopback", F_LOOPBACK, &a->loopback },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {

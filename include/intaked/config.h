@@ -40,6 +40,7 @@ struct oauth_config {
 	enum oauth_grant_type grant;
 	char *token_url;
 	char *device_auth_url;    /* RFC 8628 endpoint, for intakectl oauth login */
+	char *auth_url;           /* authorization endpoint, for oauth login --loopback */
 	char *scope;              /* space-separated; NULL: not sent */
 	char *client_id;
 	char *client_secret;      /* read from client_secret_file */

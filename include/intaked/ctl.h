@@ -38,6 +38,7 @@ struct ctl_args {
 	size_t npos;
 	bool json, send, dry_run;
 	bool no_late, no_rejected, no_unverified;
+	bool loopback;            /* oauth login --loopback */
 	const char *format;       /* "csv" | "json" for export */
 };
 

@@ -48,6 +48,19 @@ char *oauth_grant_form(const struct oauth_config *oc, const char *refresh_token,
  * aud iss sub jti nbf iat exp. *jwt_r: caller frees. */
 int oauth_jwt_assertion(const struct oauth_config *oc, time_t now, char **jwt_r,
 			struct err *err);
+/* intakectl oauth login: store a refresh token at oc->refresh_token_file
+ * (atomic, 0600) and say so; the exit code. (ctl_oauth.c) */
+struct ctl;
+int ctl_oauth_save_token(struct ctl *c, const struct oauth_config *oc, const char *rt);
+/* POST form to url and read a JSON object (NULL after printing why). */
+struct json_t;
+struct json_t *ctl_oauth_post_json(struct ctl *c, const struct oauth_config *oc,
+				   const char *url, const char *form, long *status_r);
+/* The authorization-code flow with a loopback redirect and PKCE (RFC 8252,
+ * RFC 7636), for providers whose device flow refuses mail scopes (Gmail):
+ * an exit code. (ctl_oauth_loopback.c) */
+int ctl_oauth_loopback(struct ctl *c, const struct oauth_config *oc);
+
 /* base64url without padding. Caller frees. */
 char *oauth_b64url(const unsigned char *data, size_t len);
 

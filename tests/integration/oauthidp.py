@@ -59,6 +59,7 @@ class IdP:
         self.device_interval = device_interval
         self.slow_down_once = slow_down_once
         self.devices = {}               # device_code -> dict(user_code, state, polls)
+        self.codes = {}                 # authorization code -> (challenge, redirect_uri)
 
     # ------------------------------------------------------------ tokens
     def issue_refresh_token(self):
@@ -89,6 +90,8 @@ class IdP:
             return self._client_credentials(form)
         if kind == 'urn:ietf:params:oauth:grant-type:device_code':
             return self._device_poll(form)
+        if kind == 'authorization_code':
+            return self._code_grant(form)
         rt = form.get('refresh_token', '')
         # A refresh token of a device sign-in belongs to a public client
         # (no secret), as with Microsoft's "allow public client flows".
@@ -217,6 +220,39 @@ class IdP:
         with self.lock:
             return [list(d['polls']) for d in self.devices.values()]
 
+    # ---------------- authorization code with a loopback redirect and PKCE
+    def _authorize(self, query):
+        """GET /authorize: the user signs in at once; redirect with a code."""
+        redirect = query.get('redirect_uri', '')
+        if (query.get('client_id') != CLIENT_ID or query.get('response_type') != 'code' or
+                not redirect.startswith('http://127.0.0.1:') or
+                query.get('code_challenge_method') != 'S256'):
+            return 400, None
+        code = 'ac-' + secrets.token_urlsafe(16)
+        with self.lock:
+            self.scopes.append(query.get('scope'))
+            self.codes[code] = (query.get('code_challenge'), redirect)
+        sep = '&' if '?' in redirect else '?'
+        return 302, redirect + sep + urllib.parse.urlencode(
+            {'code': code, 'state': query.get('state', '')})
+
+    def _code_grant(self, form):
+        if form.get('client_id') != CLIENT_ID or form.get('client_secret') != CLIENT_SECRET:
+            return 401, {'error': 'invalid_client'}
+        with self.lock:
+            challenge, redirect = self.codes.pop(form.get('code', ''), (None, None))
+            verifier = form.get('code_verifier', '').encode()
+            if (challenge is None or redirect != form.get('redirect_uri') or
+                    b64e(hashlib.sha256(verifier).digest()) != challenge):
+                self.grants.append(('authorization_code', 400))
+                return 400, {'error': 'invalid_grant'}
+            body = self._access_token()
+            rt = 'rt-' + secrets.token_urlsafe(24)
+            self.refresh_tokens.add(rt)
+            body['refresh_token'] = rt
+            self.grants.append(('authorization_code', 200))
+        return 200, body
+
     def _introspect(self, form):
         token = form.get('token', '')
         with self.lock:
@@ -256,6 +292,20 @@ class IdP:
                 self.send_header('Content-Length', str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self):
+                with idp.lock:
+                    idp.requests.append((listener, self.path))
+                url = urllib.parse.urlsplit(self.path)
+                query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+                status, location = 404, None
+                if url.path == '/authorize' and listener in ('token', 'both'):
+                    status, location = idp._authorize(query)
+                self.send_response(status)
+                if location:
+                    self.send_header('Location', location)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
 
             def log_message(self, *args):  # quiet
                 pass

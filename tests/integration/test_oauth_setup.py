@@ -133,6 +133,47 @@ def test_oauth_login_needs_the_device_endpoint(h):
         assert p.returncode == 64
 
 
+def test_oauth_login_loopback_for_gmail(h):
+    # Google refuses the Gmail scope in its device flow: the
+    # authorization-code flow with a loopback redirect and PKCE instead.
+    import urllib.request
+    with IdP(h.bed.oauth_port, INBOX_USER, tls=h.bed.server_cert()) as idp:
+        rt_path = os.path.join(h.dir, 'gmail.token')
+        write_config(h, {'token_url': idp.token_url, 'auth_url': idp.base_url + '/authorize',
+                         'client_id': CLIENT_ID,
+                         'client_secret_file': h.secret('cs', CLIENT_SECRET),
+                         'scope': 'https://mail.google.com/', 'refresh_token_file': rt_path,
+                         'token_ca_file': h.bed.ca_path})
+        p = subprocess.Popen([os.path.join(h.build, 'intakectl'), '-c', h.conf, 'oauth',
+                              'login', '--loopback'],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        url = None
+        for _ in range(10):
+            line = p.stdout.readline()
+            if line.startswith('https://'):
+                url = line.strip()
+                break
+        assert url and 'code_challenge_method=S256' in url and 'state=' in url, url
+        port = int(re.search(r'redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)', url).group(1))
+        # A stray request (no state) is answered and ignored.
+        with urllib.request.urlopen(f'http://127.0.0.1:{port}/favicon.ico') as r:
+            assert b'Not the sign-in' in r.read()
+        # The browser: sign in at the IdP, which redirects to intakectl.
+        ctx = __import__('ssl').create_default_context(cafile=h.bed.ca_path)
+        with urllib.request.urlopen(url, context=ctx) as r:
+            assert b'Signed in' in r.read()
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, (out, err)
+        assert idp.grants == [('authorization_code', 200)], idp.grants
+        assert idp.scopes == ['https://mail.google.com/']
+        with open(rt_path) as f:
+            assert f.read().strip() in idp.refresh_tokens
+        assert stat.S_IMODE(os.stat(rt_path).st_mode) == 0o600
+        h.append(INBOX_USER, submission('gm'), utc(2022, 3, 20, 9))
+        h.once()
+        assert len(h.submissions()) == 1
+
+
 def app_keys(h, idp, **extra):
     keys = {'grant': 'client_credentials', 'token_url': idp.token_url, 'client_id': CLIENT_ID,
             'scope': APP_SCOPE, 'token_ca_file': h.bed.ca_path}
