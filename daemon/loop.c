@@ -304,7 +304,8 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 	time_t flushed = time(NULL);
 	for (size_t done = 0; done < n && rc == 0 && !got_term;) {
 		size_t k = n - done < BATCH ? n - done : BATCH;
-		health_progress(lp->health, folder, done, n);
+		if (n >= BATCH) /* a big sync: its progress shows in intakectl status */
+			health_progress(lp->health, folder, done, n);
 		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, err);
 		done += k;
 		/* index.json reads every entry of a call: during a long first

@@ -171,3 +171,47 @@ def test_outbox_retry_while_the_daemon_runs(h):
         if mta_down:
             h.bed.start_mta()
         assert d.stop() == 0
+
+
+def test_status_shows_the_progress_of_a_first_sync(h):
+    # 1100 messages waiting (mail for no call: filed as unmatched, no
+    # acknowledgement): the first sync runs in batches of 500, and the
+    # health file (so intakectl status) says how far it is.
+    import imaplib
+    n = 1100
+    h.config(mailbox={'poll_interval': '60s'})
+    with h.bed.imap(INBOX_USER) as c:
+        for i in range(n):
+            raw = message('Someone <someone@elsewhere.test>', 'intake+nothing@example.org',
+                          f'Note {i}', 'Nothing for a call.\n', utc(2022, 3, 20, 9),
+                          f'<sync{i}.{os.getpid()}@health.test>')
+            c.append('INBOX', '', imaplib.Time2Internaldate(utc(2022, 3, 20, 9)),
+                     raw.replace('\r\n', '\n').replace('\n', '\r\n').encode())
+    health = os.path.join(h.spool, 'state', 'health.json')
+    seen, shown = set(), []
+    d = Daemon(h)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                with open(health) as f:
+                    inbox = json.load(f)['folders'][0]
+            except (OSError, ValueError, IndexError):
+                inbox = {}
+            if inbox.get('sync_total'):
+                seen.add((inbox['sync_done'], inbox['sync_total']))
+                if not shown:
+                    shown.append(ctl(h, 'status').stdout)
+            if inbox.get('state') == 'idle' and inbox.get('last_fetch'):
+                break
+            time.sleep(0.02)
+        assert inbox.get('state') == 'idle', inbox
+    finally:
+        assert d.stop() == 0
+    assert (0, n) in seen, seen
+    assert all(total == n and done % 500 == 0 for done, total in seen), seen
+    sync = [l for l in shown[0].splitlines() if 'sync:' in l]
+    assert sync and re.search(rf'sync: (0|500|1000) of {n}', sync[0]), shown[0]
+    # Done: the progress is gone, the fetch recorded.
+    st = ctl(h, 'status').stdout
+    assert 'sync:' not in st and 'last fetch 20' in folder_line(st, 'INBOX')
