@@ -146,6 +146,10 @@ int ctl_oauth_save_token(struct ctl *c, const struct oauth_config *oc, const cha
 	}
 	log_info("event=oauth-login client=%s file=%s", log_q(oc->client_id),
 		 log_q(oc->refresh_token_file));
+	if (geteuid() == 0)
+		fprintf(c->err, "intakectl: note: %s belongs to root; a daemon running as "
+			"another user cannot read it (chown it, or run sudo -u intaked intakectl "
+			"oauth login)\n", oc->refresh_token_file);
 	fprintf(c->out, "Signed in. The refresh token is saved in %s (mode 0600).\n"
 		"Check it: intaked -c %s --check-config, then intakectl -c %s status\n"
 		"(a running intaked uses it at its next connection).\n",
