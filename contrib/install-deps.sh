@@ -12,11 +12,12 @@ PACKAGES="
   libsystemd-dev
   poppler-utils catdoc tzdata ca-certificates openssl
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
-  python3 valgrind mandoc systemd procps
+  python3 python3-cryptography valgrind mandoc systemd procps
   chromium fonts-liberation
 "
 # chromium (about 300 MB installed) renders the publication page in the
-# integration tests (tests/integration/test_publish.py).
+# integration tests (tests/integration/test_publish.py). python3-cryptography:
+# the test identity provider checks signed client assertions (oauthidp.py).
 BENCH_PACKAGES="pandoc isync time"
 
 [ "${1:-}" = bench ] && PACKAGES="$PACKAGES $BENCH_PACKAGES"
