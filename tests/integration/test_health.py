@@ -174,11 +174,11 @@ def test_outbox_retry_while_the_daemon_runs(h):
 
 
 def test_status_shows_the_progress_of_a_first_sync(h):
-    # 1100 messages waiting (mail for no call: filed as unmatched, no
+    # 700 messages waiting (mail for no call: filed as unmatched, no
     # acknowledgement): the first sync runs in batches of 500, and the
     # health file (so intakectl status) says how far it is.
     import imaplib
-    n = 1100
+    n = 700
     h.config(mailbox={'poll_interval': '60s'})
     with h.bed.imap(INBOX_USER) as c:
         for i in range(n):
@@ -191,7 +191,7 @@ def test_status_shows_the_progress_of_a_first_sync(h):
     seen, shown = set(), []
     d = Daemon(h)
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             try:
                 with open(health) as f:
@@ -211,7 +211,7 @@ def test_status_shows_the_progress_of_a_first_sync(h):
     assert (0, n) in seen, seen
     assert all(total == n and done % 500 == 0 for done, total in seen), seen
     sync = [l for l in shown[0].splitlines() if 'sync:' in l]
-    assert sync and re.search(rf'sync: (0|500|1000) of {n}', sync[0]), shown[0]
+    assert sync and re.search(rf'sync: (0|500) of {n}', sync[0]), shown[0]
     # Done: the progress is gone, the fetch recorded.
     st = ctl(h, 'status').stdout
     assert 'sync:' not in st and 'last fetch 20' in folder_line(st, 'INBOX')
