@@ -42,8 +42,10 @@ TEST="
   openssl python3 procps systemd mandoc valgrind
   clang libclang-rt-14-dev
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
-  chromium fonts-liberation
+  chromium fonts-liberation python3-cryptography
 "
+# python3-cryptography: the test identity provider checks signed client
+# assertions (tests/integration/oauthidp.py).
 
 BENCH="pandoc isync time"
 

@@ -34,29 +34,99 @@ const char *auth_method_name(enum auth_method a)
 	return a == AUTH_XOAUTH2 ? "xoauth2" : a == AUTH_OAUTHBEARER ? "oauthbearer" : "password";
 }
 
+const char *oauth_grant_name(enum oauth_grant_type g)
+{
+	return g == GRANT_CLIENT_CREDENTIALS ? "client_credentials" : "refresh_token";
+}
+
+static const char *const oauth_keys[] = {
+	"token_url", "client_id", "client_secret_file", "refresh_token_file", "token_ca_file",
+	"grant", "device_auth_url", "scope", "client_certificate_file", "client_key_file",
+	"auth_url",
+};
+#define NOAUTH_KEYS (sizeof(oauth_keys) / sizeof(oauth_keys[0]))
+
+static void refuse(struct config_load *ld, struct config_section *sec, const char *key,
+		   const char *why)
+{
+	if (given(sec, key))
+		config_fail(ld, config_key_line(sec, key), sec, key, "%s", why);
+}
+
+/* The OAuth keys a grant needs: a refresh token, or the client's own
+ * credentials (a secret, or a certificate and its key). */
+static void check_grant(struct config_load *ld, struct config_section *sec,
+			const struct oauth_config *oc)
+{
+	need(ld, sec, "token_url");
+	need(ld, sec, "client_id");
+	if (given(sec, "client_certificate_file") != given(sec, "client_key_file"))
+		config_fail(ld, sec->line, sec, NULL,
+			    "client_certificate_file and client_key_file go together");
+	if (oc->grant == GRANT_REFRESH_TOKEN) {
+		need(ld, sec, "refresh_token_file");
+		return;
+	}
+	refuse(ld, sec, "refresh_token_file", "not used with grant = client_credentials");
+	refuse(ld, sec, "device_auth_url", "not used with grant = client_credentials");
+	refuse(ld, sec, "auth_url", "not used with grant = client_credentials");
+	if (!given(sec, "client_secret_file") && !given(sec, "client_certificate_file"))
+		config_fail(ld, sec->line, sec, NULL, "grant = client_credentials needs "
+			    "client_secret_file or client_certificate_file and client_key_file");
+}
+
 /* password or OAuth (xoauth2, oauthbearer), with exactly the keys each
  * one uses. */
 static void check_auth(struct config_load *ld, struct config_section *sec,
-		       enum auth_method auth)
+		       enum auth_method auth, const struct oauth_config *oc)
 {
-	static const char *const oauth_keys[] = {
-		"token_url", "client_id", "client_secret_file", "refresh_token_file",
-		"token_ca_file",
-	};
 	if (auth == AUTH_PASSWORD) {
 		need(ld, sec, "password_file");
-		for (size_t i = 0; i < sizeof(oauth_keys) / sizeof(oauth_keys[0]); i++)
-			if (given(sec, oauth_keys[i]))
-				config_fail(ld, config_key_line(sec, oauth_keys[i]), sec, oauth_keys[i],
-					    "only used with auth = xoauth2 or oauthbearer");
+		for (size_t i = 0; i < NOAUTH_KEYS; i++)
+			refuse(ld, sec, oauth_keys[i], "only used with auth = xoauth2 or oauthbearer");
 		return;
 	}
 	if (given(sec, "password_file"))
 		config_fail(ld, config_key_line(sec, "password_file"), sec, "password_file",
 			    "not used with auth = %s", auth_method_name(auth));
-	need(ld, sec, "token_url");
-	need(ld, sec, "client_id");
-	need(ld, sec, "refresh_token_file");
+	check_grant(ld, sec, oc);
+}
+
+static char *dup_secret(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* [smtp] auth = xoauth2 or oauthbearer without any token key: the
+ * mailbox's token settings, so that one sign-in serves IMAP and SMTP. */
+static bool share_mailbox_oauth(struct config_load *ld, struct config_section *sec)
+{
+	struct smtp_config *sc = &ld->cfg->smtp;
+	const struct mailbox_config *mc = &ld->cfg->mailbox;
+	for (size_t i = 0; i < NOAUTH_KEYS; i++)
+		if (given(sec, oauth_keys[i]))
+			return false;
+	if (!auth_is_oauth(mc->auth)) {
+		config_fail(ld, config_key_line(sec, "auth"), sec, "auth", "token_url is required "
+			    "(or [mailbox] auth = xoauth2 or oauthbearer, whose settings are used)");
+		return true;
+	}
+	const struct oauth_config *m = &mc->oauth;
+	sc->oauth = (struct oauth_config){
+		.grant = m->grant, .token_url = xstrdup(m->token_url),
+		.device_auth_url = xstrdup(m->device_auth_url), .scope = xstrdup(m->scope),
+		.auth_url = xstrdup(m->auth_url),
+		.client_id = xstrdup(m->client_id), .client_secret = dup_secret(m->client_secret),
+		.client_cert_file = xstrdup(m->client_cert_file),
+		.client_key_file = xstrdup(m->client_key_file),
+		.refresh_token_file = xstrdup(m->refresh_token_file),
+		.token_ca_file = xstrdup(m->token_ca_file),
+	};
+	sc->oauth_shared = true;
+	if (sc->user == NULL)
+		sc->user = xstrdup(mc->user);
+	refuse(ld, sec, "password_file", "not used with auth = xoauth2 or oauthbearer");
+	return true;
 }
 
 static void finish_mailbox(struct config_load *ld, struct config_section *sec)
@@ -64,7 +134,7 @@ static void finish_mailbox(struct config_load *ld, struct config_section *sec)
 	struct mailbox_config *mc = &ld->cfg->mailbox;
 	need(ld, sec, "url");
 	need(ld, sec, "user");
-	check_auth(ld, sec, mc->auth);
+	check_auth(ld, sec, mc->auth, &mc->oauth);
 	if (ld->url_folder != NULL) { /* the URL's folder first, then "folders =" */
 		struct strlist all = { 0 };
 		strlist_push(&all, ld->url_folder);
@@ -154,9 +224,11 @@ static void finish_smtp(struct config_load *ld, struct config_section *sec)
 		return;
 	}
 	/* No user: a relay that takes mail without AUTH. */
+	if (auth_is_oauth(sc->auth) && share_mailbox_oauth(ld, sec))
+		return;
 	if (given(sec, "user") || auth_is_oauth(sc->auth)) {
 		need(ld, sec, "user");
-		check_auth(ld, sec, sc->auth);
+		check_auth(ld, sec, sc->auth, &sc->oauth);
 	} else if (given(sec, "password_file")) {
 		config_fail(ld, config_key_line(sec, "password_file"), sec, "password_file",
 			    "given without 'user'");

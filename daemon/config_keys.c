@@ -57,6 +57,7 @@ CHOICE_SETTER(set_auth, enum auth_method, "password", "xoauth2", "oauthbearer")
 CHOICE_SETTER(set_late, enum late_policy, "accept", "flag", "reject")
 CHOICE_SETTER(set_remind, enum remind_mode, "missing", "all")
 CHOICE_SETTER(set_require_auth, enum require_auth, "none", "dmarc")
+CHOICE_SETTER(set_grant, enum oauth_grant_type, "refresh_token", "client_credentials")
 
 static int set_string_choice(void *base, const struct config_key *key, const char *v,
 			     const char *const *names, size_t n, struct err *err)
@@ -369,6 +370,12 @@ static const struct config_key mailbox_keys[] = {
 	K("refresh_token_file", V_SECRET_PATH, struct mailbox_config,
 	  oauth.refresh_token_file, 0, 0),
 	K("token_ca_file", V_FILE, struct mailbox_config, oauth.token_ca_file, 0, 0),
+	KF("grant", struct mailbox_config, oauth.grant, set_grant),
+	KF("device_auth_url", struct mailbox_config, oauth.device_auth_url, set_token_url),
+	KF("auth_url", struct mailbox_config, oauth.auth_url, set_token_url),
+	K("scope", V_STR, struct mailbox_config, oauth.scope, 0, 0),
+	K("client_certificate_file", V_FILE, struct mailbox_config, oauth.client_cert_file, 0, 0),
+	K("client_key_file", V_FILE, struct mailbox_config, oauth.client_key_file, 0, 0),
 	K("ca_file", V_FILE, struct mailbox_config, ca_file, 0, 0),
 	K("idle", V_BOOL, struct mailbox_config, idle, 0, 0),
 	K("poll_interval", V_DURATION, struct mailbox_config, poll_interval, 1, DAY),
@@ -390,6 +397,12 @@ static const struct config_key smtp_keys[] = {
 	K("client_secret_file", V_SECRET, struct smtp_config, oauth.client_secret, 0, 0),
 	K("refresh_token_file", V_SECRET_PATH, struct smtp_config, oauth.refresh_token_file, 0, 0),
 	K("token_ca_file", V_FILE, struct smtp_config, oauth.token_ca_file, 0, 0),
+	KF("grant", struct smtp_config, oauth.grant, set_grant),
+	KF("device_auth_url", struct smtp_config, oauth.device_auth_url, set_token_url),
+	KF("auth_url", struct smtp_config, oauth.auth_url, set_token_url),
+	K("scope", V_STR, struct smtp_config, oauth.scope, 0, 0),
+	K("client_certificate_file", V_FILE, struct smtp_config, oauth.client_cert_file, 0, 0),
+	K("client_key_file", V_FILE, struct smtp_config, oauth.client_key_file, 0, 0),
 	K("ca_file", V_FILE, struct smtp_config, ca_file, 0, 0),
 	KF("from", struct smtp_config, from, set_from),
 	K("operators", V_ADDRS, struct smtp_config, operators, 0, 0),
@@ -489,12 +502,22 @@ static int check_readable_file(const char *path, struct err *err)
 	return 0;
 }
 
+static bool missing_token_file_ok;
+
+void config_allow_missing_token_file(bool allow)
+{
+	missing_token_file_ok = allow;
+}
+
 static int set_path_value(struct config_load *ld, void *field_base, size_t off,
 			  enum config_vtype type, const char *v, struct err *err)
 {
 	char *path = config_resolve_path(ld, v), *secret = NULL;
 	int rc = 0;
-	if (type == V_FILE)
+	if (type == V_SECRET_PATH && missing_token_file_ok && access(path, F_OK) < 0 &&
+	    errno == ENOENT)
+		; /* intakectl oauth login is about to write it */
+	else if (type == V_FILE)
 		rc = check_readable_file(path, err);
 	else if (type == V_SECRET || type == V_SECRET_PATH)
 		rc = config_read_secret(path, &secret, err);
@@ -610,6 +633,11 @@ static void oauth_free(struct oauth_config *o)
 	config_wipe_secret(&o->client_secret);
 	free(o->refresh_token_file);
 	free(o->token_ca_file);
+	free(o->device_auth_url);
+	free(o->auth_url);
+	free(o->scope);
+	free(o->client_cert_file);
+	free(o->client_key_file);
 }
 
 static void call_free(struct call_config *c)

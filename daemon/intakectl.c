@@ -21,13 +21,15 @@ enum {
 	F_DRY_RUN = 1 << 3,
 	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --no-unverified */
 	F_FILTER = 1 << 5,        /* --current --late --over-limit --unverified --unreadable --since */
+	F_OPTARG = 1 << 6,        /* one more positional argument may follow */
+	F_LOOPBACK = 1 << 7,      /* --loopback */
 };
 
 struct command {
 	const char *name;
 	const char *synopsis;
 	const char *help;
-	size_t npos;              /* positional arguments, exactly */
+	size_t npos;              /* positional arguments (F_OPTARG: one more may follow) */
 	unsigned flags;
 	int (*run)(struct ctl *c, const struct ctl_args *a);
 };
@@ -102,6 +104,29 @@ static const struct command commands[] = {
 	  "Rebuild every calls/CALL/index.json from the spool entries alone.\n"
 	  "Rebuilding an intact spool gives identical files.\n",
 	  0, 0, ctl_cmd_reindex },
+	{ "outbox", "outbox list | outbox retry ID | outbox drop ID",
+	  "The outgoing mail waiting or failed, and an operator's hands on it.\n"
+	  "  list       every queued, deferred and failed item: id, state, kind,\n"
+	  "             recipient, attempts, age, next attempt, last error\n"
+	  "  retry ID   make a queued or deferred item due now; a failed one goes\n"
+	  "             back to the queue, due now\n"
+	  "  drop ID    move a queued item to failed/ (\"dropped by operator\");\n"
+	  "             nothing is deleted\n"
+	  "Safe while intaked runs: a change waits for a flush under way.\n"
+	  "Run it as the user intaked runs as.\n",
+	  1, F_OPTARG, ctl_cmd_outbox },
+	{ "oauth", "oauth login [--loopback]",
+	  "Sign in once with the provider's device authorization grant (RFC 8628):\n"
+	  "prints a URL and a code to enter there from any browser, waits for the\n"
+	  "sign-in, and saves the refresh token to refresh_token_file (mode 0600).\n"
+	  "Uses [mailbox]'s token settings (or [smtp]'s when only SMTP uses OAuth):\n"
+	  "token_url, device_auth_url, client_id, scope. Run it as the user intaked\n"
+	  "runs as.\n"
+	  "  --loopback   the authorization-code flow instead (auth_url): open the\n"
+	  "               URL printed in a browser that can reach this host's\n"
+	  "               loopback (ssh -L PORT:127.0.0.1:PORT), for providers\n"
+	  "               whose device flow refuses mail scopes (Gmail)\n",
+	  1, F_LOOPBACK, ctl_cmd_oauth },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -195,6 +220,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--over-limit", F_FILTER, &a->over_limit },
 		{ "--unverified", F_FILTER, &a->unverified },
 		{ "--unreadable", F_FILTER, &a->unreadable },
+		{ "--loopback", F_LOOPBACK, &a->loopback },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
@@ -248,7 +274,7 @@ static int parse_command_args(const struct command *cmd, int argc, char **argv, 
 				return rc;
 			continue;
 		}
-		if (a->npos == cmd->npos)
+		if (a->npos == cmd->npos + ((cmd->flags & F_OPTARG) ? 1 : 0))
 			return usage_error(cmd, "unexpected argument \"%s\"", arg);
 		a->pos[a->npos++] = arg;
 	}
@@ -271,6 +297,8 @@ static int run(const struct command *cmd, const struct options *o, const struct 
 {
 	struct config *cfg = NULL;
 	struct err err = { 0 };
+	/* oauth login writes the refresh token file: it need not exist yet. */
+	config_allow_missing_token_file(cmd->run == ctl_cmd_oauth);
 	if (config_load(o->config, &cfg, &err) < 0) {
 		fprintf(stderr, "intakectl: %s\n", err.msg);
 		return CTL_CONFIG;

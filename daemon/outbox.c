@@ -19,6 +19,7 @@
 #include "intaked/log.h"
 #include "intaked/outbox.h"
 #include "intaked/mailer.h"
+#include "intaked/outbox_impl.h"
 #include "intaked/spool.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
@@ -31,9 +32,6 @@
 #define BACKOFF_MAX    3600
 #define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
 
-struct outbox_dirs {
-	char *root, *queue, *sent, *failed, *tmp;
-};
 
 static void dirs_free(struct outbox_dirs *d)
 {
@@ -662,4 +660,37 @@ int outbox_stat(const struct spool *sp, struct outbox_stats *st, struct err *err
 	st->failed = count_entries(d.failed);
 	dirs_free(&d);
 	return 0;
+}
+
+/* --- for outbox_admin.c (outbox_impl.h) ----------------------------------- */
+
+int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err)
+{
+	return dirs_open(sp, d, err);
+}
+
+void outbox_dirs_free(struct outbox_dirs *d)
+{
+	dirs_free(d);
+}
+
+int outbox_take_lock(const struct outbox_dirs *d, struct err *err)
+{
+	return take_lock(d, err);
+}
+
+int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r,
+			 struct err *err)
+{
+	return envelope_load(dir, it, state_r, err);
+}
+
+char *outbox_envelope_json(const struct outbox_item *it, const char *state, time_t done_at)
+{
+	return envelope_json(it, state, done_at);
+}
+
+void outbox_item_free(struct outbox_item *it)
+{
+	item_free(it);
 }

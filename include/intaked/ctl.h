@@ -38,6 +38,7 @@ struct ctl_args {
 	size_t npos;
 	bool json, send, dry_run;
 	bool no_late, no_rejected, no_unverified;
+	bool loopback;            /* oauth login --loopback */
 	const char *format;       /* "csv" | "json" for export */
 	/* list: only the versions that are all of these (none: every version) */
 	bool current, late, over_limit, unverified, unreadable;
@@ -124,5 +125,10 @@ int ctl_cmd_remind(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_resend_ack(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_reindex(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_outbox(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_oauth(struct ctl *c, const struct ctl_args *a);
+
+/* "42s", "17m", "5h", "3d": how long before now t was. */
+void ctl_format_age(time_t now, time_t t, char *out, size_t n);
 
 #endif

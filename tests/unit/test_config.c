@@ -403,6 +403,28 @@ static const struct bad_row bad_rows[] = {
 	  "CONF:2: [mailbox] token_url: 'http://auth.example.org/token' must be an https:// URL" },
 	{ "[mailbox]\nrefresh_token_file = open.secret\n", "CONF:2: [mailbox] refresh_token_file: "
 	  "DIR/open.secret is readable by group or others" },
+	/* grants (issue 13) */
+	{ "[mailbox]\ngrant = password\n", "CONF:2: [mailbox] grant: 'password' is not one of: "
+	  "refresh_token, client_credentials" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+	  "grant = client_credentials\ntoken_url = https://idp.example.org/token\n"
+	  "client_id = intaked\n[smtp]\n" CALL,
+	  "CONF:1: [mailbox]: grant = client_credentials needs client_secret_file or "
+	  "client_certificate_file and client_key_file" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+	  "grant = client_credentials\ntoken_url = https://idp.example.org/token\n"
+	  "client_id = intaked\nclient_secret_file = imap.secret\n"
+	  "refresh_token_file = token.secret\n[smtp]\n" CALL,
+	  "CONF:9: [mailbox] refresh_token_file: not used with grant = client_credentials" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+	  "token_url = https://idp.example.org/token\nclient_id = intaked\n"
+	  "refresh_token_file = token.secret\nclient_key_file = imap.secret\n[smtp]\n" CALL,
+	  "CONF:1: [mailbox]: client_certificate_file and client_key_file go together" },
+	{ "[mailbox]\ndevice_auth_url = http://idp.example.org/devicecode\n",
+	  "CONF:2: [mailbox] device_auth_url: 'http://idp.example.org/devicecode' must be an "
+	  "https:// URL" },
+	{ BASE "auth = xoauth2\n" CALL, "CONF:8: [smtp] auth: token_url is required (or "
+	  "[mailbox] auth = xoauth2 or oauthbearer, whose settings are used)" },
 	/* [smtp] */
 	{ BASE "url = smtp://a.org\n", "CONF:8: [smtp] url: given twice (first on line 6)" },
 	{ "[smtp]\nurl = http://x.org\n", "CONF:2: [smtp] url: 'http://x.org' is not an smtp:// "
@@ -762,9 +784,58 @@ static void test_contrib_sample(void **state)
 	write_roster(); /* the usual one back */
 }
 
+/* [smtp] auth = xoauth2 with no token keys of its own: the mailbox's
+ * token settings, and its user. */
+static void test_smtp_shares_mailbox_oauth(void **state)
+{
+	(void)state;
+	struct config *cfg = load_ok(
+		"[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+		"token_url = https://idp.example.org/token\nclient_id = intaked\n"
+		"scope = https://outlook.office365.com/.default\ngrant = client_credentials\n"
+		"client_secret_file = imap.secret\n"
+		"[smtp]\nurl = smtp://x.org\nfrom = a@x.org\nauth = oauthbearer\n" CALL);
+	const struct smtp_config *sc = &cfg->smtp;
+	assert_true(sc->oauth_shared);
+	assert_int_equal(sc->oauth.grant, GRANT_CLIENT_CREDENTIALS);
+	assert_string_equal(sc->oauth.token_url, "https://idp.example.org/token");
+	assert_string_equal(sc->oauth.scope, "https://outlook.office365.com/.default");
+	assert_string_equal(sc->oauth.client_secret, "secret-intake");
+	assert_string_equal(sc->user, "a@x.org");
+	assert_null(sc->oauth.refresh_token_file);
+	config_free(&cfg);
+}
+
+/* intakectl oauth login loads a configuration whose refresh token file
+ * it is about to write; nothing else does. */
+static void test_missing_token_file_for_login(void **state)
+{
+	(void)state;
+	const char *text = "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+			   "token_url = https://idp.example.org/token\nclient_id = intaked\n"
+			   "device_auth_url = https://idp.example.org/devicecode\n"
+			   "refresh_token_file = not-yet.token\n"
+			   "[smtp]\nurl = smtp://x.org\nfrom = a@x.org\n" CALL;
+	write_file("intaked.conf", text, 0644);
+	struct config *cfg = NULL;
+	struct err e = { 0 };
+	assert_int_equal(config_load(conf, &cfg, &e), -1);
+	assert_non_null(strstr(e.msg, "not-yet.token"));
+	config_allow_missing_token_file(true);
+	int rc = config_load(conf, &cfg, &e);
+	config_allow_missing_token_file(false);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(cfg->mailbox.oauth.refresh_token_file, "/not-yet.token"));
+	assert_string_equal(cfg->mailbox.oauth.device_auth_url,
+			    "https://idp.example.org/devicecode");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_smtp_shares_mailbox_oauth),
+		cmocka_unit_test(test_missing_token_file_for_login),
 		cmocka_unit_test(test_full),         cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),       cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_bom_and_crlf),
