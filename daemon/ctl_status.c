@@ -217,10 +217,13 @@ static void folder_status(struct ctl *c, const struct health_folder *f, const ch
 	if (f->last_fetch)
 		tztime_format_utc(f->last_fetch, fetch, sizeof(fetch));
 	char *name = ctl_clean(f->name);
-	fprintf(c->out, "folder %s: %*s%s since %s, last fetch %s%s\n", name,
+	fprintf(c->out, "folder %s: %*s%s since %s\n", name,
 		(int)(strlen(name) < 6 ? 6 - strlen(name) : 0), "", health_state_name(f->state),
-		since, fetch, stale);
+		since);
 	free(name);
+	fprintf(c->out, "              last fetch %s\n", fetch);
+	if (*stale)
+		fprintf(c->out, "              %s\n", stale);
 	if (f->sync_total > 0)
 		fprintf(c->out, "              sync: %zu of %zu\n", f->sync_done, f->sync_total);
 	if (f->last_error != NULL) {
@@ -246,7 +249,7 @@ static void status_folders(struct ctl *c)
 	char stale[80] = "", updated[32];
 	if (daemon_pid(c->cfg->spool_dir) != h->pid) {
 		tztime_format_utc(h->updated, updated, sizeof(updated));
-		snprintf(stale, sizeof(stale), " (as of %s; intaked not running)", updated);
+		snprintf(stale, sizeof(stale), "(as of %s; intaked not running)", updated);
 	}
 	for (size_t i = 0; i < h->nfolders; i++)
 		folder_status(c, &h->folders[i], stale);

@@ -23,9 +23,16 @@ def ctl(h, *args, expect=0):
 
 
 def folder_line(out, folder):
-    lines = [l for l in out.splitlines() if l.startswith(f'folder {folder}:')]
-    assert lines, out
-    return lines[0]
+    """The folder's line and the indented lines under it, as one string."""
+    lines = out.splitlines()
+    starts = [i for i, l in enumerate(lines) if l.startswith(f'folder {folder}:')]
+    assert starts, out
+    block = [lines[starts[0]]]
+    for l in lines[starts[0] + 1:]:
+        if not l.startswith('              '):
+            break
+        block.append(l.strip())
+    return ' '.join(block)
 
 
 def submission(tag, day=20):
