@@ -17,7 +17,7 @@ DESTDIR    ?=
 CC   ?= cc
 O    ?= build
 SAN  ?=
-PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd
+PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd libidn2
 
 # System headers of the libraries come in as -isystem: their warnings are
 # not ours to fix, ours are errors.

@@ -9,7 +9,7 @@ PACKAGES="
   build-essential pkg-config clang libclang-rt-14-dev
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
-  libsystemd-dev
+  libsystemd-dev libidn2-dev
   poppler-utils catdoc tzdata ca-certificates openssl
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
   python3 valgrind mandoc systemd procps
