@@ -563,6 +563,33 @@ static void test_unmatched(void **state)
 	metadata_free(&md);
 }
 
+static void test_stranger_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct metadata *md = submission();
+	f->calls[0].ack_unknown_per_hour = 3;
+	f->calls[1].ack_unknown_per_hour = 2;
+	/* A verified member is never capped. */
+	assert_null(ack_stranger_cap(&f->cfg, &f->calls[0], md, 100));
+	md->submitter.verified = false;
+	assert_null(ack_stranger_cap(&f->cfg, &f->calls[0], md, 2));
+	assert_string_equal(ack_stranger_cap(&f->cfg, &f->calls[0], md, 3), "stranger-cap");
+	/* The "which consultation?" reply: the smallest cap of all calls. */
+	assert_null(ack_stranger_cap(&f->cfg, NULL, md, 1));
+	assert_string_equal(ack_stranger_cap(&f->cfg, NULL, md, 2), "stranger-cap");
+	f->calls[0].ack_unknown_per_hour = 0;
+	assert_string_equal(ack_stranger_cap(&f->cfg, &f->calls[0], md, 0), "stranger-cap");
+	/* One count per call and UTC hour, never an address. */
+	char *k = ack_stranger_key(&f->calls[0], md->received_at);
+	assert_string_equal(k, "strangers:imrf-2022:2022-03-29T21");
+	assert_null(strchr(k, '@'));
+	free(k);
+	k = ack_stranger_key(NULL, md->received_at);
+	assert_string_equal(k, "strangers:-unmatched:2022-03-29T21");
+	free(k);
+	metadata_free(&md);
+}
+
 int main(void)
 {
 	g_mime_init();
@@ -575,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_languages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmatched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stranger_cap, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	g_mime_shutdown();
