@@ -234,8 +234,9 @@ def test_address_catching_another_calls_plus_address_warns(h):
 
 def test_directories_writable_by_others_are_refused(h):
     h.config()
-    os.makedirs(h.spool)
-    for path, mode in ((h.spool, 0o777), (h.spool, 0o770), (h.dir, 0o757)):
+    state = os.path.join(h.spool, 'state')
+    os.makedirs(state)
+    for path, mode in ((h.spool, 0o777), (h.spool, 0o770), (h.dir, 0o757), (state, 0o707)):
         os.chmod(path, mode)
         for args in (('--check-config',), ('--once',)):
             p = h.intaked(*args, expect=78)
