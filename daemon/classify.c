@@ -204,8 +204,9 @@ static bool check_list(const struct analysis *a, struct classify_result *r)
 	return false;
 }
 
-/* A candidate must name its sender: with no address, it cannot be told
- * apart from other senders' mail (SPEC §5), so it is malformed. */
+/* A candidate must name its sender: without an address its unknown-HASH
+ * slug (SPEC §6) would be the one of every other such message, and their
+ * inputs would become versions of one another. So it is malformed. */
 static void check_sender(const struct analysis *a, struct classify_result *r)
 {
 	const char *v;
