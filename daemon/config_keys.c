@@ -571,7 +571,9 @@ void config_call_defaults(struct call_config *c, const char *name)
 	c->require_auth = REQUIRE_AUTH_NONE;
 	c->ack_unknown = true;
 	c->ack_per_sender_per_day = 5;
-	c->ack_unknown_per_hour = 30;
+	/* Every UN member state answering in the deadline's last hour, with
+	 * no roster at all; a flood of strangers gets no more than that. */
+	c->ack_unknown_per_hour = 200;
 	c->remind = REMIND_MISSING;
 	c->digest_minute = -1;
 	c->language = xstrdup("en");
