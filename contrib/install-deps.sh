@@ -16,7 +16,7 @@ set -eu
 # What an installed intaked loads or runs, and why.
 RUNTIME="
   libetpan20 libcurl3-gnutls libjansson4 libssl3 libinih1 libgmime-3.0-0
-  libunistring2 libzip4 libxml2 libsystemd0
+  libunistring2 libzip4 libxml2 libsystemd0 libidn2-0
   poppler-utils catdoc
   tzdata ca-certificates
 "
@@ -24,6 +24,7 @@ RUNTIME="
 # libjansson4: metadata.json. libssl3: TLS and hashes. libinih1: the
 # configuration. libgmime-3.0-0: MIME. libunistring2: the word rule.
 # libzip4, libxml2: .docx and .odt. libsystemd0: sd_notify and the watchdog.
+# libidn2-0: international domains in one canonical (A-label) form.
 # poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
 # IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
 
@@ -31,7 +32,7 @@ BUILD="
   build-essential pkg-config
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
-  libsystemd-dev
+  libsystemd-dev libidn2-dev
 "
 
 # The test bed (a private Dovecot and Postfix on loopback with a throwaway

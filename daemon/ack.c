@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "intaked/ack.h"
+#include "intaked/address.h"
 #include "intaked/classify.h"
 #include "intaked/compose.h"
 #include "intaked/route.h"
@@ -42,13 +43,14 @@ static bool address_usable(const char *a)
  * to the Return-Path. That is what a mission expects of a receipt: the
  * Return-Path is often a bounce-handling address of its mail system
  * (SRS, VERP) that no one reads, and a diplomat sending from a personal
- * account sets Reply-To to the mission's desk. md->reply_to is the
- * Reply-To the daemon recorded; a Reply-To that is a no-reply address
- * falls back to From. Mail to a third party named in a forged Reply-To is
- * bounded like any other by the per-recipient daily limit. */
+ * account sets Reply-To to the mission's desk. But only a sender the
+ * roster verifies may redirect its receipt: anyone else could name a
+ * victim in Reply-To and have the secretariat write to it (a reflector),
+ * so a stranger's receipt goes to its From address only. A Reply-To that
+ * is a no-reply address falls back to From. */
 const char *ack_recipient(const struct metadata *md)
 {
-	if (md->reply_to != NULL && *md->reply_to != '\0' &&
+	if (md->submitter.verified && md->reply_to != NULL && *md->reply_to != '\0' &&
 	    !classify_is_noreply_address(md->reply_to) && address_usable(md->reply_to))
 		return md->reply_to;
 	if (md->from != NULL && *md->from != '\0')
@@ -114,6 +116,29 @@ const char *ack_suppression(const struct config *cfg, const struct call_config *
 	if (sent_today >= limit)
 		return "rate-limit";
 	return NULL;
+}
+
+char *ack_stranger_key(const struct call_config *call, time_t now)
+{
+	struct tm tm;
+	char hour[16];
+	gmtime_r(&now, &tm);
+	strftime(hour, sizeof(hour), "%Y-%m-%dT%H", &tm);
+	return xasprintf("strangers:%s:%s", call != NULL ? call->name : "-unmatched", hour);
+}
+
+const char *ack_stranger_cap(const struct config *cfg, const struct call_config *call,
+			     const struct metadata *md, int strangers_this_hour)
+{
+	int cap = -1;
+	if (md->submitter.verified)
+		return NULL;
+	if (call != NULL)
+		cap = call->ack_unknown_per_hour;
+	for (size_t i = 0; call == NULL && i < cfg->ncalls; i++)
+		if (cap < 0 || cfg->calls[i].ack_unknown_per_hour < cap)
+			cap = cfg->calls[i].ack_unknown_per_hour;
+	return strangers_this_hour >= (cap < 0 ? 0 : cap) ? "stranger-cap" : NULL;
 }
 
 /* --- text ----------------------------------------------------------------- */
@@ -220,7 +245,9 @@ static char *documents_list(struct ack_text *t, const struct metadata *md, bool 
 		if (d->error == NULL && d->words < 0)
 			continue; /* not a document (an image, a signature...) */
 		struct ack_text line = { .lang = t->lang };
-		var_take(&line, "name", one_line(d->name && *d->name ? d->name : d->file, VALUE_MAX));
+		/* Attachment names are the sender's text: a stranger gets numbers. */
+		var_take(&line, "name", !md->submitter.verified ? xasprintf("#%zu", i + 1)
+					: one_line(d->name && *d->name ? d->name : d->file, VALUE_MAX));
 		if (d->error != NULL) {
 			var_take(&line, "reason", reason_text(t, d->error));
 			*unreadable_r = true;
@@ -283,12 +310,18 @@ static char *outcome_text(const struct ack_text *t, const struct metadata *md, b
 	return buf_steal(&b);
 }
 
+/* A stranger's receipt names only its address (in Unicode): a display
+ * name is the stranger's text and would travel signed as ours. */
 static char *submitter_text(const struct metadata *md)
 {
 	if (md->submitter.verified && md->submitter.name && *md->submitter.name)
 		return one_line(md->submitter.name, VALUE_MAX);
+	char *shown = address_display(md->from);
+	char *from = one_line(shown, VALUE_MAX);
+	free(shown);
+	if (!md->submitter.verified)
+		return from;
 	char *name = one_line(md->from_name, VALUE_MAX);
-	char *from = one_line(md->from, VALUE_MAX);
 	char *s = *name ? xasprintf("%s (%s)", name, from) : xstrdup(from);
 	free(name);
 	free(from);
@@ -309,7 +342,9 @@ static void common_vars(struct ack_text *t, const struct call_config *call,
 			const struct metadata *md)
 {
 	const char *zone = md->zone ? md->zone : call && call->zone ? call->zone : "UTC";
-	char *subject = one_line(md->subject, SUBJECT_MAX);
+	/* A stranger's subject is not repeated: the reference is our id. */
+	char *subject = md->submitter.verified ? one_line(md->subject, SUBJECT_MAX)
+					       : one_line(md->id, SUBJECT_MAX);
 	if (*subject == '\0' && call != NULL) {
 		free(subject);
 		subject = one_line(call->title, SUBJECT_MAX);

@@ -235,6 +235,18 @@ static void finish_smtp(struct config_load *ld, struct config_section *sec)
 	}
 }
 
+/* "a, b": every call that names roster path (one error, all its users). */
+static char *calls_using_roster(const struct config *cfg, const char *path)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	for (size_t i = 0; i < cfg->ncalls; i++)
+		if (cfg->calls[i].roster_path && strcmp(cfg->calls[i].roster_path, path) == 0)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", cfg->calls[i].name);
+	buf_append(&b, "", 0);
+	return buf_steal(&b);
+}
+
 static void load_roster(struct config_load *ld, struct config_section *sec,
 			struct call_config *c)
 {
@@ -242,7 +254,10 @@ static void load_roster(struct config_load *ld, struct config_section *sec,
 	if (c->roster_path == NULL) {
 		c->roster = roster_new_empty();
 	} else if (roster_load(c->roster_path, &c->roster, &e) < 0) {
-		config_fail(ld, config_key_line(sec, "roster"), sec, "roster", "%s", e.msg);
+		char *users = calls_using_roster(ld->cfg, c->roster_path);
+		config_fail(ld, config_key_line(sec, "roster"), sec, "roster", "%s (the roster "
+			    "of: %s)", e.msg, users);
+		free(users);
 		c->roster = roster_new_empty();
 	}
 }
@@ -319,6 +334,8 @@ void config_finish(struct config_load *ld)
 	for (size_t i = 0; i < ld->nsections && !ld->failed; i++)
 		if (ld->sections[i].kind == SEC_CALL)
 			finish_call(ld, &ld->sections[i]);
+	if (!ld->failed)
+		config_check_sanity(ld);
 }
 
 /* ---- summary ------------------------------------------------------------ */

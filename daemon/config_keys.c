@@ -443,6 +443,7 @@ static const struct config_key call_keys[] = {
 	KF("require_auth", struct call_config, require_auth, set_require_auth),
 	K("ack_unknown", V_BOOL, struct call_config, ack_unknown, 0, 0),
 	K("ack_per_sender_per_day", V_INT, struct call_config, ack_per_sender_per_day, 0, 1000),
+	K("ack_unknown_per_hour", V_INT, struct call_config, ack_unknown_per_hour, 0, 100000),
 	K("roster", V_PATH, struct call_config, roster_path, 0, 0),
 	K("coordinators", V_ADDRS, struct call_config, coordinators, 0, 0),
 	KF("reminders", struct call_config, reminders, set_reminders),
@@ -509,6 +510,19 @@ void config_allow_missing_token_file(bool allow)
 	missing_token_file_ok = allow;
 }
 
+/* Whoever may write to a secret's directory may swap the file. */
+static int secret_dir_secure(const char *path, struct err *err)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc;
+	if (slash != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	rc = config_dir_secure(slash != NULL ? dir : ".", err);
+	free(dir);
+	return rc;
+}
+
 static int set_path_value(struct config_load *ld, void *field_base, size_t off,
 			  enum config_vtype type, const char *v, struct err *err)
 {
@@ -520,7 +534,8 @@ static int set_path_value(struct config_load *ld, void *field_base, size_t off,
 	else if (type == V_FILE)
 		rc = check_readable_file(path, err);
 	else if (type == V_SECRET || type == V_SECRET_PATH)
-		rc = config_read_secret(path, &secret, err);
+		rc = secret_dir_secure(path, err) < 0 ? -1
+						       : config_read_secret(path, &secret, err);
 	if (rc < 0) {
 		free(path);
 		return -1;
@@ -621,6 +636,9 @@ void config_call_defaults(struct call_config *c, const char *name)
 	c->require_auth = REQUIRE_AUTH_NONE;
 	c->ack_unknown = true;
 	c->ack_per_sender_per_day = 5;
+	/* Every UN member state answering in the deadline's last hour, with
+	 * no roster at all; a flood of strangers gets no more than that. */
+	c->ack_unknown_per_hour = 200;
 	c->remind = REMIND_MISSING;
 	c->digest_minute = -1;
 	c->language = xstrdup("en");

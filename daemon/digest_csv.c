@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intaked/address.h"
 #include "intaked/digest.h"
 #include "intaked/digest_impl.h"
 #include "intaked/log.h"
@@ -111,10 +112,14 @@ char *digest_row_submitter(const struct digest_row *r)
 {
 	if (r->verified && r->name != NULL && *r->name)
 		return xstrdup(r->name);
-	const char *from = r->from ? r->from : "";
-	if (r->from_name != NULL && *r->from_name)
-		return xasprintf("%s (%s)", r->from_name, from);
-	return xstrdup(from);
+	/* The address as people read it: an international domain in Unicode. */
+	char *from = address_display(r->from ? r->from : "");
+	if (r->from_name != NULL && *r->from_name) {
+		char *s = xasprintf("%s (%s)", r->from_name, from);
+		free(from);
+		return s;
+	}
+	return from;
 }
 
 /* ---- CSV ---- */

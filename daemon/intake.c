@@ -256,7 +256,7 @@ static void job_base_metadata(struct job *job)
 	md->ack.state = xstrdup("suppressed");
 	if (job->a) {
 		const struct analysis *a = job->a;
-		md->from = xstrdup(a->from_addr);
+		md->from = a->from_addr && *a->from_addr ? xstrdup(a->from_addr) : NULL;
 		md->from_name = xstrdup(a->from_name);
 		md->subject = xstrdup(a->subject);
 		md->message_id = xstrdup(a->message_id);
@@ -363,6 +363,17 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	identity_clear(&who);
 }
 
+/* How many acknowledgements strangers got from job's call this hour (the
+ * call-wide cap, ack.c); -1 when unknown. *key_r: the count's key. */
+static int strangers_this_hour(struct job *job, char **key_r)
+{
+	*key_r = NULL;
+	if (job->md->submitter.verified)
+		return 0;
+	*key_r = ack_stranger_key(job->call, job->now);
+	return ratelimit_count(job->in->rl, *key_r, job->now);
+}
+
 /* Decide on the acknowledgement; if one goes out, build it and stage it in
  * the outbox (queued by intake_commit, before the ledger record). */
 static int job_queue_ack(struct job *job, struct err *err)
@@ -371,15 +382,19 @@ static int job_queue_ack(struct job *job, struct err *err)
 	struct metadata *md = job->md;
 	const char *to = ack_recipient(md);
 	int sent_today = to ? ratelimit_count(in->rl, to, job->now) : 0;
-	char *msgid = NULL, *outbox_id = NULL;
+	char *msgid = NULL, *outbox_id = NULL, *cap_key = NULL;
+	int strangers = strangers_this_hour(job, &cap_key);
 	struct err aerr = { 0 };
 
-	if (sent_today < 0) {
+	if (sent_today < 0 || strangers < 0) {
 		/* Unknown count: answering could turn us into a reflector. */
 		err_set(err, ERR_TEMP, "acknowledgement rate state unreadable");
+		free(cap_key);
 		return -1;
 	}
 	const char *why = ack_suppression(in->cfg, job->call, md, sent_today);
+	if (why == NULL)
+		why = ack_stranger_cap(in->cfg, job->call, md, strangers);
 
 	free(md->ack.to);
 	md->ack.to = xstrdup(to);
@@ -388,6 +403,7 @@ static int job_queue_ack(struct job *job, struct err *err)
 		md->ack.state = xstrdup("suppressed");
 		free(md->ack.suppressed);
 		md->ack.suppressed = xstrdup(why);
+		free(cap_key);
 		return 0;
 	}
 	job->ack_msg = ack_build(in->cfg, job->call, md, &msgid, &job->ack_len, &aerr);
@@ -395,11 +411,15 @@ static int job_queue_ack(struct job *job, struct err *err)
 		log_warnx("event=ack-build-failed id=%s error=%s", job->id, log_q(aerr.msg));
 		xfree(&md->ack.state);
 		md->ack.state = xstrdup("failed");
+		free(cap_key);
 		return 0;
 	}
 	/* Auto-replies go out with a null envelope sender (RFC 3834 §3.3):
 	 * a bounce of an acknowledgement must never come back to us. */
-	if (ratelimit_add(in->rl, to, job->now, err) < 0 ||
+	int count_failed = ratelimit_add(in->rl, to, job->now, err) < 0 ||
+		      (cap_key != NULL && ratelimit_add(in->rl, cap_key, job->now, err) < 0);
+	free(cap_key);
+	if (count_failed ||
 	    outbox_stage(in->sp, "ack", job->relpath, "", to, msgid, job->ack_msg,
 			 job->ack_len, job->now, &outbox_id, err) < 0) {
 		free(msgid);
@@ -418,6 +438,11 @@ static void job_classify_and_route(struct job *job)
 	struct route_result rr;
 
 	classify_message(job->a, &job->in->own, &cr);
+	if (cr.kind == KIND_MALFORMED) {
+		/* No sender address: kept whole for an operator, never answered. */
+		job_quarantine(job, cr.reason);
+		return;
+	}
 	if (cr.kind != KIND_SUBMISSION) {
 		job_ignore(job, &cr);
 		return;

@@ -15,6 +15,7 @@
 #include <unictype.h>
 #include <unistr.h>
 
+#include "intaked/address.h"
 #include "intaked/extract.h"
 #include "intaked/log.h"
 #include "intaked/sanitize.h"
@@ -242,6 +243,48 @@ static char *parse_first_addr(GMimeParserOptions *opts, const char *value,
 	return addr;
 }
 
+/* Display name as written: RFC 2047 words decoded, one pair of quotes
+ * and their backslashes undone. */
+static char *display_name(GMimeParserOptions *opts, const char *raw)
+{
+	char *decoded = g_mime_utils_header_decode_phrase(opts, raw);
+	const char *s = decoded != NULL ? decoded : raw;
+	size_t n = strlen(s);
+	struct buf b;
+	char *out;
+
+	buf_init(&b, n + 1);
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		for (size_t i = 1; i + 1 < n; i++) {
+			if (s[i] == '\\' && i + 2 < n)
+				i++;
+			(void)buf_append(&b, s + i, 1);
+		}
+	} else {
+		(void)buf_puts(&b, s);
+	}
+	(void)buf_append(&b, "", 0);
+	out = display_text(b.data);
+	buf_free(&b);
+	g_free(decoded);
+	return out;
+}
+
+/* The sender of a From, Reply-To or Sender value as mail clients read it
+ * (address.c), canonical; "" when the header names no address. */
+static char *sender_addr(GMimeParserOptions *opts, const char *value, char **name_r)
+{
+	char *raw_name = NULL;
+	char *addr = address_from_header(value, &raw_name);
+	char *clean = display_text(addr != NULL ? addr : "");
+
+	if (name_r != NULL)
+		*name_r = display_name(opts, raw_name);
+	free(raw_name);
+	free(addr);
+	return clean;
+}
+
 static char *parse_return_path(GMimeParserOptions *opts, const char *value)
 {
 	const char *p = value;
@@ -324,7 +367,7 @@ static void header_interpret(struct analysis *a, GMimeParserOptions *opts,
 		*seen_from = true;
 		free(a->from_addr);
 		free(a->from_name);
-		a->from_addr = parse_first_addr(opts, value, &a->from_name);
+		a->from_addr = sender_addr(opts, value, &a->from_name);
 	} else if (g_ascii_strcasecmp(name, "Subject") == 0 && !*seen_subject) {
 		char *decoded = g_mime_utils_header_decode_text(opts, value);
 
@@ -333,9 +376,9 @@ static void header_interpret(struct analysis *a, GMimeParserOptions *opts,
 		a->subject = display_text(decoded != NULL ? decoded : value);
 		g_free(decoded);
 	} else if (g_ascii_strcasecmp(name, "Reply-To") == 0) {
-		set_once(&a->reply_to_addr, parse_first_addr(opts, value, NULL));
+		set_once(&a->reply_to_addr, sender_addr(opts, value, NULL));
 	} else if (g_ascii_strcasecmp(name, "Sender") == 0) {
-		set_once(&a->sender_addr, parse_first_addr(opts, value, NULL));
+		set_once(&a->sender_addr, sender_addr(opts, value, NULL));
 	} else if (g_ascii_strcasecmp(name, "Return-Path") == 0) {
 		a->has_return_path = true;
 		set_once(&a->return_path, parse_return_path(opts, value));

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intaked/address.h"
 #include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/ratelimit.h"
@@ -43,11 +44,14 @@ static void entries_clear(struct ratelimit *rl)
 	rl->n = 0;
 }
 
-/* The form an address is counted under: lower-case, and nothing that
- * could break the one-address-a-line file. */
+/* The form an address is counted under: the canonical address without
+ * its "+tag", lower-case (stranger+1@x and stranger+2@x are one mailbox),
+ * and nothing that could break the one-address-a-line file. */
 static char *normalize(const char *addr)
 {
-	char *s = xstrndup(addr, strnlen(addr, ADDR_MAX));
+	char *key = address_sender_key(addr);
+	char *s = xstrndup(key, strnlen(key, ADDR_MAX));
+	free(key);
 	for (char *p = s; *p; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7F)
 			*p = '_';

@@ -35,7 +35,7 @@ struct analysis {
 	struct header *headers;
 	size_t nheaders;
 
-	char *from_addr;      /* bare address, lower-case; "" if none */
+	char *from_addr;      /* canonical (address.h): domain an A-label; "" if none */
 	char *from_name;      /* decoded display name, UTF-8 */
 	char *reply_to_addr;  /* NULL if absent */
 	char *sender_addr;    /* Sender:, NULL if absent */

@@ -130,6 +130,7 @@ struct call_config {
 	enum require_auth require_auth;
 	bool ack_unknown;
 	int ack_per_sender_per_day; /* 0: acknowledge nobody */
+	int ack_unknown_per_hour;   /* call-wide, to senders the roster does not verify */
 	char *roster_path;
 	struct roster *roster;    /* loaded; never NULL (empty if no roster) */
 	struct strlist coordinators;

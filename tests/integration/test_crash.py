@@ -15,7 +15,7 @@ from mail import message, utc
 from reliability import (FAULT_POINTS, LONG, Daemon, check_consistency, run_once, sha,
                          submission, wait_until)
 
-CALL = dict(IMRF, ack_per_sender_per_day='1000', word_limit='0')
+CALL = dict(IMRF, ack_per_sender_per_day='1000', ack_unknown_per_hour='100000', word_limit='0')
 
 
 def append_batch(h, appended, start, n, tag):

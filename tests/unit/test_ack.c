@@ -142,6 +142,11 @@ static void test_recipient(void **state)
 	assert_string_equal(ack_recipient(md), "expert@mofa.gov.bd");
 	set(&md->reply_to, "");
 	assert_string_equal(ack_recipient(md), "expert@mofa.gov.bd");
+	/* A sender the roster does not verify never redirects its receipt. */
+	set(&md->reply_to, "victim@target.test");
+	md->submitter.verified = false;
+	assert_string_equal(ack_recipient(md), "expert@mofa.gov.bd");
+	md->submitter.verified = true;
 	xfree(&md->from);
 	xfree(&md->reply_to);
 	assert_null(ack_recipient(md));
@@ -429,10 +434,25 @@ static void test_injection_and_fallbacks(void **state)
 	assert_null(g_mime_object_get_header(o, "In-Reply-To"));
 	assert_null(g_mime_object_get_header(o, "References"));
 	assert_int_equal(internet_address_list_length(g_mime_message_get_to(p.g)), 1);
+	/* A stranger: nothing it wrote comes back, only our reference. */
+	assert_string_equal(g_mime_message_get_subject(p.g),
+			    "Receipt acknowledged: 20220329T215900Z-0123456789ab");
+	assert_has(&p, "- #1: 4213 words\n- Text of the message: 4213 words\n");
+	assert_has(&p, "Submitted by: expert@mofa.gov.bd\n");
+	assert_lacks(&p, "victim");
+	assert_lacks(&p, "evil");
+	assert_has(&p, "(word limit: none)");
+	parsed_free(&p);
+
+	/* A roster member's own text is echoed, made one clean line. */
+	md->submitter.verified = true;
+	xfree(&md->submitter.name);
+	build(f, &f->calls[0], md, &p);
+	o = GMIME_OBJECT(p.g);
+	assert_null(g_mime_object_get_header(o, "Bcc"));
 	assert_string_equal(g_mime_message_get_subject(p.g), "Receipt acknowledged: Hi Bcc: victim@x");
 	assert_has(&p, "- evil Bcc: x@y.docx: 4213 words\n- Text of the message: 4213 words\n");
 	assert_has(&p, "Submitted by: Somebody To: victim@x (expert@mofa.gov.bd)\n");
-	assert_has(&p, "(word limit: none)");
 	parsed_free(&p);
 
 	/* No subject: the call title stands in. */
@@ -528,15 +548,45 @@ static void test_unmatched(void **state)
 	assert_int_equal(tztime_parse_iso8601("2022-03-29T21:59:00Z", &md->received_at), 0);
 	struct parsed p;
 	build(f, NULL, md, &p);
+	/* Unmatched mail is from no one the roster verifies: no echo. */
 	assert_string_equal(g_mime_message_get_subject(p.g),
-			    "Consultation not identified: Our contribution");
+			    "Consultation not identified: 20220329T215900Z-feedfacecafe");
 	assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(p.g), "In-Reply-To"),
 			    "<u-1@gmail.test>");
-	assert_has(&p, "We received your message \"Our contribution\" on 2022-03-29T21:59:00Z");
+	assert_has(&p, "We received your message \"20220329T215900Z-feedfacecafe\" on "
+		       "2022-03-29T21:59:00Z");
+	assert_lacks(&p, "Our contribution");
 	assert_has(&p, "- Progress Declaration, IMRF 2022: write to inputs+imrf@example.org\n"
 		       "- Review of the Global Compact: put [GCM] in the subject line\n");
 	assert_lacks(&p, "{");
 	parsed_free(&p);
+	metadata_free(&md);
+}
+
+static void test_stranger_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct metadata *md = submission();
+	f->calls[0].ack_unknown_per_hour = 3;
+	f->calls[1].ack_unknown_per_hour = 2;
+	/* A verified member is never capped. */
+	assert_null(ack_stranger_cap(&f->cfg, &f->calls[0], md, 100));
+	md->submitter.verified = false;
+	assert_null(ack_stranger_cap(&f->cfg, &f->calls[0], md, 2));
+	assert_string_equal(ack_stranger_cap(&f->cfg, &f->calls[0], md, 3), "stranger-cap");
+	/* The "which consultation?" reply: the smallest cap of all calls. */
+	assert_null(ack_stranger_cap(&f->cfg, NULL, md, 1));
+	assert_string_equal(ack_stranger_cap(&f->cfg, NULL, md, 2), "stranger-cap");
+	f->calls[0].ack_unknown_per_hour = 0;
+	assert_string_equal(ack_stranger_cap(&f->cfg, &f->calls[0], md, 0), "stranger-cap");
+	/* One count per call and UTC hour, never an address. */
+	char *k = ack_stranger_key(&f->calls[0], md->received_at);
+	assert_string_equal(k, "strangers:imrf-2022:2022-03-29T21");
+	assert_null(strchr(k, '@'));
+	free(k);
+	k = ack_stranger_key(NULL, md->received_at);
+	assert_string_equal(k, "strangers:-unmatched:2022-03-29T21");
+	free(k);
 	metadata_free(&md);
 }
 
@@ -552,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_languages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmatched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stranger_cap, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	g_mime_shutdown();

@@ -136,9 +136,10 @@ static void test_headers_and_addresses(void **state)
 	struct fixture *f = *state;
 	struct analysis *a = run(f, msg_headers);
 
-	assert_string_equal(a->from_addr, "evil@attacker.example");
+	/* Local part as written, domain lower-case (address.c). */
+	assert_string_equal(a->from_addr, "Evil@attacker.example");
 	assert_string_equal(a->from_name, "boss@un.int");
-	assert_string_equal(a->sender_addr, "sec@mofa.gov.bd");
+	assert_string_equal(a->sender_addr, "Sec@mofa.gov.bd");
 	assert_string_equal(a->reply_to_addr, "team@mofa.gov.bd");
 	assert_true(a->has_return_path);
 	assert_string_equal(a->return_path, "");
@@ -187,6 +188,24 @@ static void test_subject_injection_and_controls(void **state)
 	assert_null(strstr(a->subject, "\xC2\x85"));
 	assert_non_null(strstr(a->subject, "Input"));
 	assert_non_null(strstr(a->subject, "Bcc: victim@x.org"));
+}
+
+/* Display names as several mail systems write them: unquoted specials. */
+static void test_from_with_specials(void **state)
+{
+	struct fixture *f = *state;
+	struct analysis *a = run(f, "From: Smith, John <j@x.org>\r\n\r\nx\r\n");
+
+	assert_string_equal(a->from_addr, "j@x.org");
+	assert_string_equal(a->from_name, "Smith, John");
+	a = run(f, "From: =?UTF-8?Q?Mission_de_la_C=C3=B4te?= [Gen\xC3\xA8ve] "
+		"<desk@xn--brgeramt-65a.test>\r\n\r\nx\r\n");
+	assert_string_equal(a->from_addr, "desk@xn--brgeramt-65a.test");
+	assert_string_equal(a->from_name, "Mission de la C\xC3\xB4te [Gen\xC3\xA8ve]");
+	a = run(f, "From: \"Desk \\\"A\\\"\" <d@x.org>\r\n\r\nx\r\n");
+	assert_string_equal(a->from_name, "Desk \"A\"");
+	a = run(f, "From: desk\r\n\r\nx\r\n");
+	assert_string_equal(a->from_addr, "");
 }
 
 static void test_no_from(void **state)
@@ -595,6 +614,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_headers_and_addresses),
 		T(test_subject_injection_and_controls),
+		T(test_from_with_specials),
 		T(test_no_from),
 		T(test_latin1_quoted_printable_body),
 		T(test_html_only_body),

@@ -62,12 +62,21 @@ static void test_counts_and_restart(void **state)
 	assert_int_equal(ratelimit_count(rl, "EXPERT@mofa.gov.bd", T0), 2);
 	assert_int_equal(ratelimit_count(rl, "other@un.int", T0), 1);
 	assert_int_equal(ratelimit_count(rl, "nobody@un.int", T0), 0);
+	/* A +tag is the same mailbox: it must not multiply the limit. */
+	assert_int_equal(ratelimit_add(rl, "stranger+1@gmail.test", T0, &e), 0);
+	assert_int_equal(ratelimit_add(rl, "Stranger+2@gmail.test", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, "stranger+3@gmail.test", T0), 2);
+	assert_int_equal(ratelimit_count(rl, "stranger@gmail.test", T0), 2);
+	/* One domain, written in Unicode or as its A-label. */
+	assert_int_equal(ratelimit_add(rl, "x@m\xC3\xBCnchen.test", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, "x@xn--mnchen-3ya.test", T0), 1);
 	/* A line per acknowledgement, lower-case. */
 	char *path = state_file(f, "2022-03-29");
 	char *data;
 	size_t len;
 	assert_int_equal(fsio_read_file(path, 4096, &data, &len, &e), 0);
-	assert_string_equal(data, "expert@mofa.gov.bd\nexpert@mofa.gov.bd\nother@un.int\n");
+	assert_string_equal(data, "expert@mofa.gov.bd\nexpert@mofa.gov.bd\nother@un.int\n"
+			    "stranger@gmail.test\nstranger@gmail.test\nx@xn--mnchen-3ya.test\n");
 	free(data);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
