@@ -16,6 +16,7 @@
 #include <unistr.h>
 
 #include "intaked/extract.h"
+#include "intaked/links.h"
 #include "intaked/log.h"
 #include "intaked/sanitize.h"
 #include "intaked/util.h"
@@ -26,9 +27,12 @@
 #define MAX_ADDRESSES 1000    /* per list (To, Cc, ...) */
 #define MAX_GROUP_DEPTH 4     /* groups cannot nest in RFC 5322; GMime may */
 #define WARNING_MAX 1024
+/* metadata.json stays small whatever the message: past this many entries
+ * the last one is an open range ("1.2.3-": that part and all after it). */
+#define UNEXAMINED_MAX 1000
 /* For limits left at 0: the defaults of config_keys.c. */
-#define DEFAULT_MIME_PARTS 500
-#define DEFAULT_MIME_DEPTH 50
+#define DEFAULT_MIME_PARTS 10000
+#define DEFAULT_MIME_DEPTH 100
 #define DEFAULT_ATTACHMENT_SIZE ((size_t)32 << 20)
 #define DEFAULT_TIMEOUT 60
 
@@ -39,8 +43,11 @@ struct walk {
 	struct analysis *a;
 	size_t docs_cap;
 	unsigned parts;
-	bool parts_exceeded;
-	bool depth_exceeded;
+	/* Once a limit on parts or time is reached, nothing more is examined:
+	 * "parts" or "time"; what is left is listed as unexamined. */
+	const char *stop;
+	GMimeObject *refused;     /* the object walk() stopped at, unentered */
+	bool unexamined_full;     /* UNEXAMINED_MAX reached */
 	bool gmime_nesting_overflow;
 	/* Body candidates in order of preference; borrowed from the tree. */
 	GMimePart *plain, *html, *nested_plain, *nested_html;
@@ -480,7 +487,32 @@ static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 	free(text);
 }
 
-static void attachment(struct walk *w, GMimePart *part, const char *ctype)
+/* One more unexamined part (or run of parts); past UNEXAMINED_MAX the
+ * last entry says "this and everything after". */
+static void unexamined_add(struct walk *w, const char *part, const char *name,
+			   const char *reason)
+{
+	char *clean = name != NULL ? display_text(name) : NULL;
+
+	if (w->unexamined_full) {
+		free(clean);
+		return;
+	}
+	if (w->a->nunexamined + 1 >= UNEXAMINED_MAX) {
+		char *open = part != NULL ? xasprintf("%s-", part) : NULL;
+
+		analysis_add_unexamined(w->a, open, NULL, reason);
+		free(open);
+		w->unexamined_full = true;
+	} else {
+		analysis_add_unexamined(w->a, part, clean != NULL && *clean ? clean : NULL,
+					reason);
+	}
+	free(clean);
+}
+
+static void attachment(struct walk *w, GMimePart *part, const char *ctype,
+		       const char *id)
 {
 	struct document *d = doc_push(w);
 	const char *filename = g_mime_part_get_filename(part);
@@ -498,10 +530,13 @@ static void attachment(struct walk *w, GMimePart *part, const char *ctype)
 	if (len > w->lim->max_attachment_size) {
 		/* Not saved: message.eml holds it anyway. */
 		d->error = xstrdup("too_large");
+		unexamined_add(w, id, d->name, "size");
 	} else {
 		doc_save(w, d, data, len);
 		if (!w->failed)
 			doc_count(w, d, part, data, len);
+		if (!w->failed && d->error != NULL && strcmp(d->error, "timeout") == 0)
+			unexamined_add(w, id, d->name, "time");
 	}
 	g_object_unref(mem);
 }
@@ -517,7 +552,7 @@ static bool is_contentless(const char *ctype)
 	       strcmp(ctype, "application/pgp-encrypted") == 0;
 }
 
-static void leaf(struct walk *w, GMimePart *part, bool nested)
+static void leaf(struct walk *w, GMimePart *part, bool nested, const char *id)
 {
 	char *ctype = mime_type_lower(GMIME_OBJECT(part));
 	const char *disposition = g_mime_object_get_disposition(GMIME_OBJECT(part));
@@ -529,7 +564,7 @@ static void leaf(struct walk *w, GMimePart *part, bool nested)
 
 	if (is_attachment) {
 		if (!is_contentless(ctype))
-			attachment(w, part, ctype);
+			attachment(w, part, ctype, id);
 	} else if (strcmp(ctype, "text/plain") == 0) {
 		GMimePart **slot = nested ? &w->nested_plain : &w->plain;
 		if (*slot == NULL)
@@ -542,35 +577,168 @@ static void leaf(struct walk *w, GMimePart *part, bool nested)
 	free(ctype);
 }
 
-static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool nested)
+/* IMAP section numbers (RFC 3501): the children of the top-level
+ * multipart are 1, 2...; of part 2, 2.1, 2.2...; the body of a forwarded
+ * message 2 is 2.1 (or its parts 2.1, 2.2... when it is a multipart). */
+static char *child_id(const char *parent, int i)
 {
-	if (w->failed || obj == NULL)
+	return *parent != '\0' ? xasprintf("%s.%d", parent, i + 1) : xasprintf("%d", i + 1);
+}
+
+static char *message_body_id(const char *id, GMimeObject *body)
+{
+	if (GMIME_IS_MULTIPART(body))
+		return xstrdup(id);
+	return *id != '\0' ? xasprintf("%s.1", id) : xstrdup("1");
+}
+
+static GMimeObject *message_body(GMimeObject *obj)
+{
+	GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+	return inner != NULL ? g_mime_message_get_mime_part(inner) : NULL;
+}
+
+static void skip_children(struct walk *w, GMimeMultipart *mp, int from, const char *id,
+			  const char *reason);
+
+/* List the subtree at obj as unexamined: each named part on its own,
+ * runs of unnamed leaves as ranges. Nothing is decoded. */
+static void skip(struct walk *w, GMimeObject *obj, const char *id, const char *reason)
+{
+	if (obj == NULL || w->unexamined_full)
 		return;
-	if (depth > w->lim->max_mime_depth) {
-		w->depth_exceeded = true;
-		return;
-	}
-	if (++w->parts > w->lim->max_mime_parts) {
-		w->parts_exceeded = true;
-		return;
-	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
-		/* A forwarded message: its attachments are documents too. */
-		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		GMimeObject *body = message_body(obj);
+		char *bid;
 
-		if (inner != NULL)
-			walk(w, g_mime_message_get_mime_part(inner), depth + 1, true);
+		if (body == NULL)
+			return;
+		bid = message_body_id(id, body);
+		skip(w, body, bid, reason);
+		free(bid);
 	} else if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		int n = g_mime_multipart_get_count(mp);
-
-		if (n == 0 && w->orphan_text == NULL)
-			w->orphan_text = g_mime_multipart_get_prologue(mp);
-		for (int i = 0; i < n && !w->failed && !w->parts_exceeded; i++)
-			walk(w, g_mime_multipart_get_part(mp, i), depth + 1, nested);
-	} else if (GMIME_IS_PART(obj)) {
-		leaf(w, GMIME_PART(obj), nested);
+		skip_children(w, GMIME_MULTIPART(obj), 0, id, reason);
+	} else {
+		unexamined_add(w, *id ? id : "1",
+			       GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) : NULL,
+			       reason);
 	}
+}
+
+static void flush_run(struct walk *w, char **first, char **last, const char *reason)
+{
+	char *range;
+
+	if (*first == NULL)
+		return;
+	range = *last != NULL ? xasprintf("%s-%s", *first, *last) : xstrdup(*first);
+	unexamined_add(w, range, NULL, reason);
+	free(range);
+	xfree(first);
+	xfree(last);
+}
+
+static void skip_children(struct walk *w, GMimeMultipart *mp, int from, const char *id,
+			  const char *reason)
+{
+	int n = g_mime_multipart_get_count(mp);
+	char *first = NULL, *last = NULL;
+
+	for (int i = from; i < n && !w->unexamined_full; i++) {
+		GMimeObject *c = g_mime_multipart_get_part(mp, i);
+		char *cid = child_id(id, i);
+
+		if (GMIME_IS_PART(c) && g_mime_part_get_filename(GMIME_PART(c)) == NULL) {
+			if (first == NULL) {
+				first = cid;
+			} else {
+				free(last);
+				last = cid;
+			}
+			continue;
+		}
+		flush_run(w, &first, &last, reason);
+		skip(w, c, cid, reason);
+		free(cid);
+	}
+	flush_run(w, &first, &last, reason);
+}
+
+/* Whether to enter obj; when not, why (w->stop), and obj is remembered
+ * so that the caller lists it with what follows it. */
+static bool may_enter(struct walk *w, GMimeObject *obj)
+{
+	if (w->stop == NULL && ++w->parts > w->lim->max_mime_parts)
+		w->stop = "parts";
+	if (w->stop == NULL && seconds_left(w) < 0)
+		w->stop = "time";
+	if (w->stop != NULL)
+		w->refused = obj;
+	return w->stop == NULL;
+}
+
+static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool nested,
+		 const char *id);
+
+static void walk_multipart(struct walk *w, GMimeMultipart *mp, unsigned depth, bool nested,
+			   const char *id)
+{
+	int n = g_mime_multipart_get_count(mp);
+
+	if (n == 0 && w->orphan_text == NULL)
+		w->orphan_text = g_mime_multipart_get_prologue(mp);
+	if (depth + 1 > w->lim->max_mime_depth) {
+		skip_children(w, mp, 0, id, "depth");
+		return;
+	}
+	for (int i = 0; i < n && !w->failed; i++) {
+		GMimeObject *c = g_mime_multipart_get_part(mp, i);
+		char *cid = child_id(id, i);
+
+		walk(w, c, depth + 1, nested, cid);
+		free(cid);
+		if (w->stop != NULL) {
+			skip_children(w, mp, w->refused == c ? i : i + 1, id, w->stop);
+			w->refused = NULL;
+			break;
+		}
+	}
+}
+
+static void walk_message(struct walk *w, GMimeObject *obj, unsigned depth, const char *id)
+{
+	GMimeObject *body = message_body(obj);
+	char *bid;
+
+	if (body == NULL)
+		return;
+	bid = message_body_id(id, body);
+	if (depth + 1 > w->lim->max_mime_depth) {
+		skip(w, body, bid, "depth");
+	} else {
+		/* A forwarded message: its attachments are documents too. */
+		walk(w, body, depth + 1, true, bid);
+		if (w->stop != NULL && w->refused == body) {
+			skip(w, body, bid, w->stop);
+			w->refused = NULL;
+		}
+	}
+	free(bid);
+}
+
+/* id: obj's section number ("" for a top-level multipart). */
+static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool nested,
+		 const char *id)
+{
+	if (w->failed || obj == NULL || !may_enter(w, obj))
+		return;
+	if (GMIME_IS_MESSAGE_PART(obj))
+		walk_message(w, obj, depth, id);
+	else if (GMIME_IS_MULTIPART(obj))
+		walk_multipart(w, GMIME_MULTIPART(obj), depth, nested, id);
+	else if (GMIME_IS_PART(obj))
+		leaf(w, GMIME_PART(obj), nested, id);
 }
 
 /* The preferred body part: plain over HTML, this message over forwarded
@@ -723,16 +891,41 @@ static GMimeMessage *parse(const unsigned char *raw, size_t len, GMimeParserOpti
 	return msg;
 }
 
+/* What the parser itself left out has no section number we could give. */
 static void note_limits(struct walk *w)
 {
-	if (w->depth_exceeded)
-		warning_add(w->a, "MIME parts nested deeper than max_mime_depth=%u not examined",
-			    w->lim->max_mime_depth);
-	if (w->parts_exceeded)
-		warning_add(w->a, "MIME parts beyond max_mime_parts=%u not examined",
-			    w->lim->max_mime_parts);
 	if (w->gmime_nesting_overflow)
-		warning_add(w->a, "MIME nesting beyond the parser's limit not examined");
+		unexamined_add(w, NULL, NULL, "depth");
+}
+
+static void on_link(const char *url, const char *service, void *arg)
+{
+	struct analysis *a = arg;
+
+	for (size_t i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].url, url) == 0)
+			return;
+	if (a->nlinks < LINKS_MAX)
+		analysis_add_link(a, url, service);
+}
+
+/* Links to documents in the text parts a mission writes its message in
+ * (plain and HTML source, so that an href counts too). */
+static void find_links(struct walk *w)
+{
+	GMimePart *parts[] = { w->plain, w->html, w->nested_plain, w->nested_html };
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const unsigned char *data;
+		size_t len;
+		GMimeStream *mem;
+
+		if (parts[i] == NULL)
+			continue;
+		mem = part_decode(parts[i], &data, &len);
+		(void)links_scan((const char *)data, len, on_link, w->a);
+		g_object_unref(mem);
+	}
 }
 
 int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
@@ -745,7 +938,7 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 	GMimeMessage *msg;
 	GMimeObject *body;
 	GByteArray *view = NULL;
-	const char *note;
+	const char *note, *top_id;
 
 	*a_r = NULL;
 	if (lim.max_mime_parts == 0)
@@ -772,9 +965,13 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 	read_headers(w.a, msg, opts);
 	body = g_mime_message_get_mime_part(msg);
 	w.a->content_type = body != NULL ? mime_type_lower(body) : xstrdup("text/plain");
-	walk(&w, body, 0, false);
+	top_id = body != NULL && GMIME_IS_MULTIPART(body) ? "" : "1";
+	walk(&w, body, 0, false, top_id);
+	if (w.stop != NULL && w.refused != NULL)
+		skip(&w, w.refused, top_id, w.stop); /* no time left for the top part */
 	if (!w.failed) {
 		read_body(&w);
+		find_links(&w);
 		w.a->body_words = wordcount_body(w.a->body_text);
 		note_limits(&w);
 		analysis_total_words(w.a);
