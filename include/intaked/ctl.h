@@ -37,7 +37,7 @@ struct ctl_args {
 	const char *pos[2];       /* CALL / ID / OUTDIR, in order */
 	size_t npos;
 	bool json, send, dry_run;
-	bool no_late, no_rejected, no_unverified;
+	bool no_late, no_rejected, no_unverified, include_unverified;
 	const char *format;       /* "csv" | "json" for export */
 };
 
