@@ -435,19 +435,20 @@ static void rd_documents(struct rd *rd, json_t *root, struct metadata *md)
 	}
 }
 
-static void rd_lists(struct rd *rd, json_t *root, struct metadata *md)
+static void *rd_list(struct rd *rd, json_t *root, const struct mdlist_desc *d, size_t *n_r)
 {
 	const char *bad = NULL;
 	void *recs;
 
-	if (mdlist_from_json(&unexamined_desc, json_object_get(root, "unexamined"), &recs,
-			     &md->nunexamined, &bad) < 0)
-		rd_fail(rd, "unexamined[].", bad, "is not a string");
-	md->unexamined = recs;
-	if (mdlist_from_json(&link_desc, json_object_get(root, "linked_documents"), &recs,
-			     &md->nlinked, &bad) < 0)
-		rd_fail(rd, "linked_documents[].", bad, "is not a string");
-	md->linked = recs;
+	if (mdlist_from_json(d, json_object_get(root, d->key), &recs, n_r, &bad) < 0) {
+		char *where = xasprintf("%s[].", d->key);
+		if (bad == d->key)
+			rd_fail(rd, "", d->key, "is not an array of objects");
+		else
+			rd_fail(rd, where, bad, "is not a string");
+		free(where);
+	}
+	return recs;
 }
 
 static void rd_route(struct rd *rd, json_t *route, struct metadata *md)
@@ -556,7 +557,8 @@ int metadata_from_json(const char *json, size_t len, struct metadata **md_r, str
 	rd_top(&rd, root, md);
 	rd_nested(&rd, root, md);
 	rd_documents(&rd, root, md);
-	rd_lists(&rd, root, md);
+	md->unexamined = rd_list(&rd, root, &unexamined_desc, &md->nunexamined);
+	md->linked = rd_list(&rd, root, &link_desc, &md->nlinked);
 	json_decref(root);
 	if (rd.failed) {
 		metadata_free(&md);
