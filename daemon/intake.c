@@ -437,6 +437,9 @@ static void job_classify_and_route(struct job *job)
 	struct classify_result cr;
 	struct route_result rr;
 
+	/* What the parser had to assume (no header block, too many headers). */
+	if (job->a->warning != NULL)
+		log_info("event=analysis-note id=%s note=%s", job->id, log_q(job->a->warning));
 	classify_message(job->a, &job->in->own, &cr);
 	if (cr.kind != KIND_SUBMISSION) {
 		job_ignore(job, &cr);
@@ -517,8 +520,11 @@ static char *job_log_line(const struct job *job)
 	const struct metadata *md = job->md;
 	if (strcmp(md->kind, "submission") == 0)
 		return xasprintf("event=filed id=%s call=%s submitter=%s version=%d words=%ld "
+				 "over_limit=%s unexamined=%zu links=%zu "
 				 "status=%s timeliness=%s ack=%s path=%s",
 				 md->id, md->call, md->submitter.slug, md->version, md->word_count,
+				 md->over_limit ? "true" : md->over_limit_unknown ? "unknown" : "false",
+				 md->nunexamined, md->nlinked,
 				 md->status, md->timeliness, md->ack.state, job->relpath);
 	return xasprintf("event=filed id=%s kind=%s reason=%s ack=%s path=%s", md->id, md->kind,
 			 log_q(md->reason), md->ack.state, job->relpath);

@@ -610,6 +610,27 @@ static void test_parts_limit_runs(void **state)
 	assert_true(analysis_words_unknown(a));
 }
 
+/* A document over max_attachment_size is kept in message.eml, marked
+ * too_large, and listed as unexamined ("size"). */
+static void test_too_large_is_unexamined(void **state)
+{
+	struct fixture *f = *state;
+	struct analysis *a;
+
+	f->lim.max_attachment_size = 4;
+	a = run(f, "From: a@b.c\r\n"
+		   "Content-Type: multipart/mixed; boundary=p\r\n\r\n"
+		   "--p\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+		   "--p\r\nContent-Type: text/plain; name=\"big.txt\"\r\n"
+		   "Content-Disposition: attachment\r\n\r\nmany words in here\r\n--p--\r\n");
+	assert_int_equal(a->ndocs, 1);
+	assert_string_equal(a->docs[0].error, "too_large");
+	assert_int_equal(a->nunexamined, 1);
+	assert_string_equal(a->unexamined[0].part, "2");
+	assert_string_equal(a->unexamined[0].name, "big.txt");
+	assert_string_equal(a->unexamined[0].reason, "size");
+}
+
 /* A link in the HTML alternative (an href) is found; none is fetched. */
 static void test_linked_document(void **state)
 {
@@ -694,6 +715,7 @@ int main(void)
 		T(test_parts_limit_runs),
 		T(test_too_deep_is_named),
 		T(test_linked_document),
+		T(test_too_large_is_unexamined),
 		T(test_headerless_input),
 		T(test_boundaryless_multipart_keeps_text),
 		T(test_write_failure_is_temporary),
