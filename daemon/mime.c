@@ -21,15 +21,13 @@
 #include "intaked/sanitize.h"
 #include "intaked/util.h"
 #include "intaked/wordcount.h"
+#include "mime_parts.h"
 
 #define MAX_HEADERS 1000
 #define MAX_HEADER_VALUE (64 * 1024)
 #define MAX_ADDRESSES 1000    /* per list (To, Cc, ...) */
 #define MAX_GROUP_DEPTH 4     /* groups cannot nest in RFC 5322; GMime may */
 #define WARNING_MAX 1024
-/* metadata.json stays small whatever the message: past this many entries
- * the last one is an open range ("1.2.3-": that part and all after it). */
-#define UNEXAMINED_MAX 1000
 /* For limits left at 0: the defaults of config_keys.c. */
 #define DEFAULT_MIME_PARTS 10000
 #define DEFAULT_MIME_DEPTH 100
@@ -47,7 +45,7 @@ struct walk {
 	 * "parts" or "time"; what is left is listed as unexamined. */
 	const char *stop;
 	GMimeObject *refused;     /* the object walk() stopped at, unentered */
-	bool unexamined_full;     /* UNEXAMINED_MAX reached */
+	struct mime_unexamined un; /* what is not examined goes here */
 	bool gmime_nesting_overflow;
 	/* Body candidates in order of preference; borrowed from the tree. */
 	GMimePart *plain, *html, *nested_plain, *nested_html;
@@ -487,30 +485,6 @@ static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 	free(text);
 }
 
-/* One more unexamined part (or run of parts); past UNEXAMINED_MAX the
- * last entry says "this and everything after". */
-static void unexamined_add(struct walk *w, const char *part, const char *name,
-			   const char *reason)
-{
-	char *clean = name != NULL ? display_text(name) : NULL;
-
-	if (w->unexamined_full) {
-		free(clean);
-		return;
-	}
-	if (w->a->nunexamined + 1 >= UNEXAMINED_MAX) {
-		char *open = part != NULL ? xasprintf("%s-", part) : NULL;
-
-		analysis_add_unexamined(w->a, open, NULL, reason);
-		free(open);
-		w->unexamined_full = true;
-	} else {
-		analysis_add_unexamined(w->a, part, clean != NULL && *clean ? clean : NULL,
-					reason);
-	}
-	free(clean);
-}
-
 static void attachment(struct walk *w, GMimePart *part, const char *ctype,
 		       const char *id)
 {
@@ -530,13 +504,13 @@ static void attachment(struct walk *w, GMimePart *part, const char *ctype,
 	if (len > w->lim->max_attachment_size) {
 		/* Not saved: message.eml holds it anyway. */
 		d->error = xstrdup("too_large");
-		unexamined_add(w, id, d->name, "size");
+		mime_parts_add(&w->un, id, d->name, "size");
 	} else {
 		doc_save(w, d, data, len);
 		if (!w->failed)
 			doc_count(w, d, part, data, len);
 		if (!w->failed && d->error != NULL && strcmp(d->error, "timeout") == 0)
-			unexamined_add(w, id, d->name, "time");
+			mime_parts_add(&w->un, id, d->name, "time");
 	}
 	g_object_unref(mem);
 }
@@ -577,94 +551,6 @@ static void leaf(struct walk *w, GMimePart *part, bool nested, const char *id)
 	free(ctype);
 }
 
-/* IMAP section numbers (RFC 3501): the children of the top-level
- * multipart are 1, 2...; of part 2, 2.1, 2.2...; the body of a forwarded
- * message 2 is 2.1 (or its parts 2.1, 2.2... when it is a multipart). */
-static char *child_id(const char *parent, int i)
-{
-	return *parent != '\0' ? xasprintf("%s.%d", parent, i + 1) : xasprintf("%d", i + 1);
-}
-
-static char *message_body_id(const char *id, GMimeObject *body)
-{
-	if (GMIME_IS_MULTIPART(body))
-		return xstrdup(id);
-	return *id != '\0' ? xasprintf("%s.1", id) : xstrdup("1");
-}
-
-static GMimeObject *message_body(GMimeObject *obj)
-{
-	GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-
-	return inner != NULL ? g_mime_message_get_mime_part(inner) : NULL;
-}
-
-static void skip_children(struct walk *w, GMimeMultipart *mp, int from, const char *id,
-			  const char *reason);
-
-/* List the subtree at obj as unexamined: each named part on its own,
- * runs of unnamed leaves as ranges. Nothing is decoded. */
-static void skip(struct walk *w, GMimeObject *obj, const char *id, const char *reason)
-{
-	if (obj == NULL || w->unexamined_full)
-		return;
-	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeObject *body = message_body(obj);
-		char *bid;
-
-		if (body == NULL)
-			return;
-		bid = message_body_id(id, body);
-		skip(w, body, bid, reason);
-		free(bid);
-	} else if (GMIME_IS_MULTIPART(obj)) {
-		skip_children(w, GMIME_MULTIPART(obj), 0, id, reason);
-	} else {
-		unexamined_add(w, *id ? id : "1",
-			       GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) : NULL,
-			       reason);
-	}
-}
-
-static void flush_run(struct walk *w, char **first, char **last, const char *reason)
-{
-	char *range;
-
-	if (*first == NULL)
-		return;
-	range = *last != NULL ? xasprintf("%s-%s", *first, *last) : xstrdup(*first);
-	unexamined_add(w, range, NULL, reason);
-	free(range);
-	xfree(first);
-	xfree(last);
-}
-
-static void skip_children(struct walk *w, GMimeMultipart *mp, int from, const char *id,
-			  const char *reason)
-{
-	int n = g_mime_multipart_get_count(mp);
-	char *first = NULL, *last = NULL;
-
-	for (int i = from; i < n && !w->unexamined_full; i++) {
-		GMimeObject *c = g_mime_multipart_get_part(mp, i);
-		char *cid = child_id(id, i);
-
-		if (GMIME_IS_PART(c) && g_mime_part_get_filename(GMIME_PART(c)) == NULL) {
-			if (first == NULL) {
-				first = cid;
-			} else {
-				free(last);
-				last = cid;
-			}
-			continue;
-		}
-		flush_run(w, &first, &last, reason);
-		skip(w, c, cid, reason);
-		free(cid);
-	}
-	flush_run(w, &first, &last, reason);
-}
-
 /* Whether to enter obj; when not, why (w->stop), and obj is remembered
  * so that the caller lists it with what follows it. */
 static bool may_enter(struct walk *w, GMimeObject *obj)
@@ -689,17 +575,17 @@ static void walk_multipart(struct walk *w, GMimeMultipart *mp, unsigned depth, b
 	if (n == 0 && w->orphan_text == NULL)
 		w->orphan_text = g_mime_multipart_get_prologue(mp);
 	if (depth + 1 > w->lim->max_mime_depth) {
-		skip_children(w, mp, 0, id, "depth");
+		mime_parts_skip_children(&w->un, mp, 0, id, "depth");
 		return;
 	}
 	for (int i = 0; i < n && !w->failed; i++) {
 		GMimeObject *c = g_mime_multipart_get_part(mp, i);
-		char *cid = child_id(id, i);
+		char *cid = mime_parts_child_id(id, i);
 
 		walk(w, c, depth + 1, nested, cid);
 		free(cid);
 		if (w->stop != NULL) {
-			skip_children(w, mp, w->refused == c ? i : i + 1, id, w->stop);
+			mime_parts_skip_children(&w->un, mp, w->refused == c ? i : i + 1, id, w->stop);
 			w->refused = NULL;
 			break;
 		}
@@ -708,19 +594,19 @@ static void walk_multipart(struct walk *w, GMimeMultipart *mp, unsigned depth, b
 
 static void walk_message(struct walk *w, GMimeObject *obj, unsigned depth, const char *id)
 {
-	GMimeObject *body = message_body(obj);
+	GMimeObject *body = mime_parts_message_body(obj);
 	char *bid;
 
 	if (body == NULL)
 		return;
-	bid = message_body_id(id, body);
+	bid = mime_parts_body_id(id, body);
 	if (depth + 1 > w->lim->max_mime_depth) {
-		skip(w, body, bid, "depth");
+		mime_parts_skip(&w->un, body, bid, "depth");
 	} else {
 		/* A forwarded message: its attachments are documents too. */
 		walk(w, body, depth + 1, true, bid);
 		if (w->stop != NULL && w->refused == body) {
-			skip(w, body, bid, w->stop);
+			mime_parts_skip(&w->un, body, bid, w->stop);
 			w->refused = NULL;
 		}
 	}
@@ -895,7 +781,7 @@ static GMimeMessage *parse(const unsigned char *raw, size_t len, GMimeParserOpti
 static void note_limits(struct walk *w)
 {
 	if (w->gmime_nesting_overflow)
-		unexamined_add(w, NULL, NULL, "depth");
+		mime_parts_add(&w->un, NULL, NULL, "depth");
 }
 
 static void on_link(const char *url, const char *service, void *arg)
@@ -960,6 +846,7 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 		return -1;
 	}
 	w.a = analysis_new();
+	w.un.a = w.a;
 	if (note != NULL)
 		warning_add(w.a, "%s", note);
 	read_headers(w.a, msg, opts);
@@ -968,7 +855,7 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 	top_id = body != NULL && GMIME_IS_MULTIPART(body) ? "" : "1";
 	walk(&w, body, 0, false, top_id);
 	if (w.stop != NULL && w.refused != NULL)
-		skip(&w, w.refused, top_id, w.stop); /* no time left for the top part */
+		mime_parts_skip(&w.un, w.refused, top_id, w.stop); /* no time left for the top part */
 	if (!w.failed) {
 		read_body(&w);
 		find_links(&w);
