@@ -18,6 +18,8 @@
 #define VALUE_MAX    300   /* one sender-controlled value, bytes */
 #define SUBJECT_MAX  150
 #define DOCS_MAX     (64 * 1024)
+#define URL_MAX      2100  /* links.h LINKS_URL_MAX and some */
+#define UNEXAMINED_SHOWN 20 /* parts named one by one; the rest counted */
 
 static bool str_is(const char *a, const char *b)
 {
@@ -233,6 +235,65 @@ static char *reason_text(const struct ack_text *t, const char *code)
 	return known ? xstrdup(known) : one_line(code, 60);
 }
 
+static void put_line(struct buf *b, char *s)
+{
+	if (b->len > 0)
+		buf_puts(b, "\n");
+	buf_puts(b, s);
+	free(s);
+}
+
+/* Too large and too slow documents already show as unreadable ones. */
+static bool ack_lists_unexamined(const struct md_unexamined *u)
+{
+	return !str_is(u->reason, "size") && !str_is(u->reason, "time");
+}
+
+static void unexamined_line(const struct ack_text *t, const struct md_unexamined *u,
+			    struct buf *b)
+{
+	struct ack_text line = { .lang = t->lang };
+	char *rname = xasprintf("skip_%s", u->reason ? u->reason : "");
+	const char *known = template_builtin(rname, t->lang);
+
+	free(rname);
+	var_take(&line, "reason", known ? xstrdup(known) : one_line(u->reason, 60));
+	var_take(&line, "part", one_line(u->part ? u->part : "?", VALUE_MAX));
+	if (u->name != NULL)
+		var_take(&line, "name", one_line(u->name, VALUE_MAX));
+	put_line(b, render_builtin(&line, u->name ? "unexamined_line" : "unexamined_part"));
+	text_free(&line);
+}
+
+/* "- NAME (part 1.2): not examined (REASON)" for the first parts, then
+ * how many more; "- Document shared as a link (SERVICE)...: URL". */
+static void hidden_lines(struct ack_text *t, const struct metadata *md, struct buf *b)
+{
+	size_t shown = 0, more = 0;
+
+	for (size_t i = 0; i < md->nunexamined; i++) {
+		if (!ack_lists_unexamined(&md->unexamined[i]))
+			continue;
+		if (shown++ < UNEXAMINED_SHOWN)
+			unexamined_line(t, &md->unexamined[i], b);
+		else
+			more++;
+	}
+	if (more > 0) {
+		struct ack_text line = { .lang = t->lang };
+		var_take(&line, "count", xasprintf("%zu", more));
+		put_line(b, render_builtin(&line, "unexamined_more"));
+		text_free(&line);
+	}
+	for (size_t i = 0; i < md->nlinked; i++) {
+		struct ack_text line = { .lang = t->lang };
+		var_take(&line, "service", one_line(md->linked[i].service, VALUE_MAX));
+		var_take(&line, "url", one_line(md->linked[i].url, URL_MAX));
+		put_line(b, render_builtin(&line, "link_line"));
+		text_free(&line);
+	}
+}
+
 /* "- NAME: N words" / "- NAME: could not be read (REASON)" per document,
  * and the message text when that is what was counted. */
 static char *documents_list(struct ack_text *t, const struct metadata *md, bool *unreadable_r)
@@ -271,6 +332,7 @@ static char *documents_list(struct ack_text *t, const struct metadata *md, bool 
 		free(s);
 		text_free(&line);
 	}
+	hidden_lines(t, md, &b);
 	return buf_steal(&b);
 }
 
@@ -289,11 +351,18 @@ static const char *timeliness_outcome(const struct metadata *md)
 
 static char *outcome_text(const struct ack_text *t, const struct metadata *md, bool unreadable)
 {
-	const char *parts[4];
+	const char *parts[6];
 	size_t n = 0;
 	parts[n++] = timeliness_outcome(md);
 	if (md->over_limit)
 		parts[n++] = "outcome_over_limit";
+	/* Never "within the limit" by silence when the words are not all known. */
+	if (md->over_limit_unknown && md->nunexamined > 0)
+		parts[n++] = "outcome_limit_unknown";
+	if (md->nlinked > 0 && md->over_limit_unknown && str_is(md->counted, "body"))
+		parts[n++] = "outcome_linked";
+	else if (md->nlinked > 0 && str_is(md->counted, "documents"))
+		parts[n++] = "outcome_linked_counted";
 	if (unreadable)
 		parts[n++] = "outcome_unreadable";
 	if (md->version > 1)
@@ -359,7 +428,14 @@ static void common_vars(struct ack_text *t, const struct call_config *call,
 	var_take(t, "call_title", one_line(call->title ? call->title : call->name, VALUE_MAX));
 	var_take(t, "call", one_line(call->name, VALUE_MAX));
 	var_take(t, "submitter", submitter_text(md));
-	var_take(t, "word_count", number_or_dash(md->word_count));
+	if (md->over_limit_unknown) {
+		struct ack_text w = { .lang = t->lang };
+		var_take(&w, "words", number_or_dash(md->word_count));
+		var_take(t, "word_count", render_builtin(&w, "word_count_unknown"));
+		text_free(&w);
+	} else {
+		var_take(t, "word_count", number_or_dash(md->word_count));
+	}
 	long limit = md->word_limit ? md->word_limit : call->word_limit;
 	var_take(t, "word_limit", limit > 0 ? xasprintf("%ld", limit)
 				       : xstrdup(template_builtin("no_limit", t->lang)));

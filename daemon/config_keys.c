@@ -620,8 +620,8 @@ struct config *config_new_defaults(const char *path)
 		.max_unpack_ratio = 100,
 		.max_zip_entries = 10000,
 		.max_xml_depth = 256,
-		.max_mime_parts = 500,
-		.max_mime_depth = 50,
+		.max_mime_parts = 10000,
+		.max_mime_depth = 100,
 		.extract_timeout = 60,
 		.worker_memory = 1 * GIB,
 	};

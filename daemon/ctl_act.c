@@ -217,7 +217,7 @@ int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a)
 	if (rc != CTL_OK)
 		return rc;
 	struct publish_options opt = { .no_late = a->no_late, .no_rejected = a->no_rejected,
-				       .no_unverified = a->no_unverified };
+				       .include_unverified = a->include_unverified };
 	struct err err = { 0 };
 	size_t n;
 	if (publish_call(c->sp, call, a->pos[1], &opt, c->now, &n, &err) < 0)

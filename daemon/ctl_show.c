@@ -113,15 +113,17 @@ static bool has_unreadable_document(const struct metadata *md)
 	return false;
 }
 
-/* "212/400", "412/400 over", "0/400 !" (a document could not be read). */
+/* "212/400", "412/400 over", "0/400 !" (a document could not be read),
+ * ">=5/400" (parts not examined: at least that many words). */
 static char *words_cell(const struct metadata *md)
 {
 	const char *mark = has_unreadable_document(md) ? " !" : md->over_limit ? " over" : "";
+	const char *atleast = md->over_limit_unknown ? ">=" : "";
 	if (md->word_count < 0)
 		return xasprintf("-%s", mark);
 	if (md->word_limit <= 0)
-		return xasprintf("%ld%s", md->word_count, mark);
-	return xasprintf("%ld/%ld%s", md->word_count, md->word_limit, mark);
+		return xasprintf("%s%ld%s", atleast, md->word_count, mark);
+	return xasprintf("%s%ld/%ld%s", atleast, md->word_count, md->word_limit, mark);
 }
 
 static char *ack_cell(const struct metadata *md)
@@ -204,7 +206,7 @@ static json_t *list_json_row(const struct call_config *call, const struct ctl_su
 						      "error", jstr(d->error)));
 	}
 	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:o, s:s, s:o, s:o, s:o, s:o, "
-			 "s:b, s:o, s:o, s:o, s:o}",
+			 "s:o, s:o, s:o, s:o, s:o}",
 			 "id", jstr(md->id), "path", s->relpath,
 			 "submitter", jstr(md->submitter.name), "slug", jstr(md->submitter.slug),
 			 "verified", md->submitter.verified, "version", md->version,
@@ -213,7 +215,9 @@ static json_t *list_json_row(const struct call_config *call, const struct ctl_su
 			 "status", jstr(md->status),
 			 "word_count", md->word_count < 0 ? json_null() : json_integer(md->word_count),
 			 "word_limit", md->word_limit > 0 ? json_integer(md->word_limit) : json_null(),
-			 "over_limit", md->over_limit, "documents", docs, "from", jstr(md->from),
+			 "over_limit", md->over_limit_unknown && !md->over_limit ? json_null()
+							: json_boolean(md->over_limit),
+			 "documents", docs, "from", jstr(md->from),
 			 "ack", jstr(md->ack.state), "ack_suppressed", jstr(md->ack.suppressed));
 }
 
@@ -397,7 +401,9 @@ static void show_submission(struct ctl *c, const struct metadata *md)
 		 md->submitter.verified ? "verified" : "not verified");
 	if (md->word_count >= 0 && md->word_limit > 0)
 		show_fmt(c, "words:", "%ld of %ld, counted in the %s%s", md->word_count,
-			 md->word_limit, or_dash(md->counted), md->over_limit ? ", OVER THE LIMIT" : "");
+			 md->word_limit, or_dash(md->counted),
+			 md->over_limit ? ", OVER THE LIMIT"
+			 : md->over_limit_unknown ? ", over the limit: unknown (not all read)" : "");
 	else if (md->word_count >= 0)
 		show_fmt(c, "words:", "%ld, counted in the %s", md->word_count, or_dash(md->counted));
 }
@@ -423,6 +429,31 @@ static void show_documents(struct ctl *c, const struct metadata *md, const char 
 		free(name);
 		free(file);
 		free(err);
+	}
+}
+
+/* What was not read: parts past a limit, documents shared as links. */
+static void show_hidden(struct ctl *c, const struct metadata *md)
+{
+	if (md->nunexamined > 0)
+		fprintf(c->out, "not examined:\n");
+	for (size_t i = 0; i < md->nunexamined; i++) {
+		const struct md_unexamined *u = &md->unexamined[i];
+		char *part = ctl_clean(or_dash(u->part)), *name = ctl_clean(or_dash(u->name));
+		char *why = ctl_clean(or_dash(u->reason));
+		fprintf(c->out, "  part %s: %s (%s)\n", part, name, why);
+		free(part);
+		free(name);
+		free(why);
+	}
+	if (md->nlinked > 0)
+		fprintf(c->out, "linked documents (not fetched, not counted):\n");
+	for (size_t i = 0; i < md->nlinked; i++) {
+		char *url = ctl_clean(or_dash(md->linked[i].url));
+		char *service = ctl_clean(or_dash(md->linked[i].service));
+		fprintf(c->out, "  %s: %s\n", service, url);
+		free(url);
+		free(service);
 	}
 }
 
@@ -466,6 +497,7 @@ int ctl_cmd_show(struct ctl *c, const struct ctl_args *a)
 	show_line(c, "date:", md->date_header);
 	show_times(c, md, zone);
 	show_documents(c, md, abs);
+	show_hidden(c, md);
 	show_ack(c, md);
 	show_line(c, "path:", abs);
 	show_fmt(c, "metadata:", "%s/metadata.json", abs);

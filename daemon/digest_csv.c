@@ -33,6 +33,29 @@ static void row_free(struct digest_row *r)
 	strlist_free(&r->documents);
 	strlist_free(&r->unreadable);
 	strlist_free(&r->reasons);
+	strlist_free(&r->unexamined_parts);
+	strlist_free(&r->unexamined_names);
+	strlist_free(&r->unexamined_reasons);
+	strlist_free(&r->links);
+	strlist_free(&r->link_services);
+}
+
+static void add_hidden(struct digest_row *r, const struct metadata *md)
+{
+	for (size_t i = 0; i < md->nunexamined; i++) {
+		const struct md_unexamined *u = &md->unexamined[i];
+		/* Too large and too slow documents are listed as unreadable. */
+		if (u->reason == NULL || strcmp(u->reason, "size") == 0 ||
+		    strcmp(u->reason, "time") == 0)
+			continue;
+		strlist_push(&r->unexamined_parts, u->part ? u->part : "?");
+		strlist_push(&r->unexamined_names, u->name ? u->name : "");
+		strlist_push(&r->unexamined_reasons, u->reason);
+	}
+	for (size_t i = 0; i < md->nlinked; i++) {
+		strlist_push(&r->links, md->linked[i].url ? md->linked[i].url : "");
+		strlist_push(&r->link_services, md->linked[i].service ? md->linked[i].service : "");
+	}
 }
 
 void digest_rows_free(struct digest_rows *rows)
@@ -64,6 +87,8 @@ static int add_row(const char *relpath, const struct metadata *md, void *arg)
 	r->zone = xstrdup(md->zone);
 	r->verified = md->submitter.verified;
 	r->over_limit = md->over_limit;
+	r->over_limit_unknown = md->over_limit_unknown && !md->over_limit;
+	add_hidden(r, md);
 	r->extended = md->extended;
 	r->version = md->version;
 	r->words = md->word_count;
@@ -174,7 +199,7 @@ static void put_row(struct buf *b, const struct digest_row *r, const char *zone)
 		{ submitter, true }, { r->slug, false }, { r->verified ? "true" : "false", false },
 		{ version, false }, { r->current ? "true" : "false", false }, { utc, false },
 		{ local, false }, { r->status, false }, { r->timeliness, false }, { words, false },
-		{ limit, false }, { r->over_limit ? "true" : "false", false }, { docs, true },
+		{ limit, false }, { r->over_limit ? "true" : r->over_limit_unknown ? "unknown" : "false", false }, { docs, true },
 		{ bad, true }, { r->ack_state, false }, { r->from, true }, { r->subject, true },
 		{ r->id, false }, { r->path, false },
 	};

@@ -268,6 +268,23 @@ static void job_base_metadata(struct job *job)
 	job->md = md;
 }
 
+static void job_copy_unexamined_and_links(struct metadata *md, const struct analysis *a)
+{
+	md->unexamined = xcalloc(a->nunexamined + 1, sizeof(*md->unexamined));
+	md->nunexamined = a->nunexamined;
+	for (size_t i = 0; i < a->nunexamined; i++) {
+		md->unexamined[i].part = xstrdup(a->unexamined[i].part);
+		md->unexamined[i].name = xstrdup(a->unexamined[i].name);
+		md->unexamined[i].reason = xstrdup(a->unexamined[i].reason);
+	}
+	md->linked = xcalloc(a->nlinks + 1, sizeof(*md->linked));
+	md->nlinked = a->nlinks;
+	for (size_t i = 0; i < a->nlinks; i++) {
+		md->linked[i].url = xstrdup(a->links[i].url);
+		md->linked[i].service = xstrdup(a->links[i].service);
+	}
+}
+
 static void job_copy_documents(struct job *job)
 {
 	const struct analysis *a = job->a;
@@ -288,6 +305,7 @@ static void job_copy_documents(struct job *job)
 	}
 	md->word_count = a->word_count;
 	md->counted = xstrdup(a->counted);
+	job_copy_unexamined_and_links(md, a);
 }
 
 static void job_quarantine(struct job *job, const char *reason)
@@ -354,6 +372,8 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	md->extended = v.extended;
 	md->word_limit = call->word_limit;
 	md->over_limit = v.over_limit;
+	/* Words not all known: "within the limit" cannot be said. */
+	md->over_limit_unknown = !v.over_limit && analysis_words_unknown(job->a);
 
 	int prev = latest_version(job->in, call->name, who.slug);
 	md->version = prev + 1;
@@ -437,6 +457,9 @@ static void job_classify_and_route(struct job *job)
 	struct classify_result cr;
 	struct route_result rr;
 
+	/* What the parser had to assume (no header block, too many headers). */
+	if (job->a->warning != NULL)
+		log_info("event=analysis-note id=%s note=%s", job->id, log_q(job->a->warning));
 	classify_message(job->a, &job->in->own, &cr);
 	if (cr.kind == KIND_MALFORMED) {
 		/* No sender address: kept whole for an operator, never answered. */
@@ -522,8 +545,11 @@ static char *job_log_line(const struct job *job)
 	const struct metadata *md = job->md;
 	if (strcmp(md->kind, "submission") == 0)
 		return xasprintf("event=filed id=%s call=%s submitter=%s version=%d words=%ld "
+				 "over_limit=%s unexamined=%zu links=%zu "
 				 "status=%s timeliness=%s ack=%s path=%s",
 				 md->id, md->call, md->submitter.slug, md->version, md->word_count,
+				 md->over_limit ? "true" : md->over_limit_unknown ? "unknown" : "false",
+				 md->nunexamined, md->nlinked,
 				 md->status, md->timeliness, md->ack.state, job->relpath);
 	return xasprintf("event=filed id=%s kind=%s reason=%s ack=%s path=%s", md->id, md->kind,
 			 log_q(md->reason), md->ack.state, job->relpath);

@@ -19,7 +19,7 @@ enum {
 	F_FORMAT = 1 << 1,
 	F_SEND = 1 << 2,
 	F_DRY_RUN = 1 << 3,
-	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --no-unverified */
+	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --include-unverified */
 	F_FILTER = 1 << 5,        /* --current --late --over-limit --unverified --unreadable --since */
 	F_OPTARG = 1 << 6,        /* one more positional argument may follow */
 	F_LOOPBACK = 1 << 7,      /* --loopback */
@@ -88,7 +88,7 @@ static const struct command commands[] = {
 	  "(for example after a delivery failure); the daemon sends it on its next\n"
 	  "pass and records the delivery in the entry's metadata.json.\n",
 	  1, 0, ctl_cmd_resend_ack },
-	{ "publish", "publish CALL OUTDIR [--no-late] [--no-rejected] [--no-unverified]",
+	{ "publish", "publish CALL OUTDIR [--no-late] [--no-rejected] [--include-unverified]",
 	  "Write a self-contained static site to OUTDIR: index.html listing the\n"
 	  "current version of each submitter (name, date received, subject,\n"
 	  "documents with links, word counts), copies of the documents under\n"
@@ -96,7 +96,10 @@ static const struct command commands[] = {
 	  "OUTDIR must be empty or one that publish wrote.\n"
 	  "  --no-late         leave out submissions received after the deadline\n"
 	  "  --no-rejected     leave out rejected submissions\n"
-	  "  --no-unverified   leave out senders not verified in the roster\n"
+	  "  --include-unverified  also list senders the roster does not verify,\n"
+	  "                    by address (never their display name), marked\n"
+	  "                    \"unverified sender\"; without it they are left out\n"
+	  "                    (--no-unverified, the old spelling of that, is accepted)\n"
 	  "A submitter whose latest version is left out is shown with the latest\n"
 	  "version that is not.\n",
 	  2, F_PUBLISH, ctl_cmd_publish },

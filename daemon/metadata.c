@@ -14,11 +14,28 @@
 #include "intaked/metadata.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
+#include "metadata_list.h"
 
 /* metadata.json never gets near this; it keeps a damaged file from eating
  * memory. */
 #define METADATA_MAX_BYTES (16u * 1024 * 1024)
 #define SIZE_LIMIT ((long long)(SIZE_MAX < INT64_MAX ? SIZE_MAX : INT64_MAX))
+
+static const struct mdlist_field unexamined_fields[] = {
+	{ "part", offsetof(struct md_unexamined, part), false },
+	{ "name", offsetof(struct md_unexamined, name), false },
+	{ "reason", offsetof(struct md_unexamined, reason), true },
+};
+static const struct mdlist_desc unexamined_desc = {
+	"unexamined", sizeof(struct md_unexamined), unexamined_fields, 3
+};
+static const struct mdlist_field link_fields[] = {
+	{ "url", offsetof(struct md_link, url), true },
+	{ "service", offsetof(struct md_link, service), true },
+};
+static const struct mdlist_desc link_desc = {
+	"linked_documents", sizeof(struct md_link), link_fields, 2
+};
 
 struct metadata *metadata_new(void)
 {
@@ -57,6 +74,8 @@ void metadata_free(struct metadata **mdp)
 	for (size_t i = 0; i < md->ndocuments; i++)
 		md_document_clear(&md->documents[i]);
 	free(md->documents);
+	mdlist_free(&unexamined_desc, md->unexamined, md->nunexamined);
+	mdlist_free(&link_desc, md->linked, md->nlinked);
 	strlist_free(&md->route.also);
 	free(md);
 	*mdp = NULL;
@@ -265,9 +284,13 @@ static json_t *metadata_to_object(const struct metadata *md)
 	set(o, "timeliness", j_str(md->timeliness));
 	set(o, "word_count", j_int_or_null(md->word_count, -1));
 	set(o, "word_limit", j_int_or_null(md->word_limit, 0));
-	set(o, "over_limit", json_boolean(md->over_limit));
+	set(o, "over_limit", md->over_limit_unknown && !md->over_limit
+				     ? json_null() : json_boolean(md->over_limit));
 	set(o, "counted", j_str(md->counted));
 	set(o, "documents", documents_to_json(md));
+	set(o, "unexamined", mdlist_to_json(&unexamined_desc, md->unexamined, md->nunexamined,
+					     j_str));
+	set(o, "linked_documents", mdlist_to_json(&link_desc, md->linked, md->nlinked, j_str));
 	set(o, "version", j_int_or_null(md->version, 0));
 	set(o, "supersedes", j_str(md->supersedes));
 	set(o, "raw_sha256", j_str(md->raw_sha256));
@@ -412,6 +435,22 @@ static void rd_documents(struct rd *rd, json_t *root, struct metadata *md)
 	}
 }
 
+static void *rd_list(struct rd *rd, json_t *root, const struct mdlist_desc *d, size_t *n_r)
+{
+	const char *bad = NULL;
+	void *recs;
+
+	if (mdlist_from_json(d, json_object_get(root, d->key), &recs, n_r, &bad) < 0) {
+		char *where = xasprintf("%s[].", d->key);
+		if (bad == d->key)
+			rd_fail(rd, "", d->key, "is not an array of objects");
+		else
+			rd_fail(rd, where, bad, "is not a string");
+		free(where);
+	}
+	return recs;
+}
+
 static void rd_route(struct rd *rd, json_t *route, struct metadata *md)
 {
 	md->route.matched_by = rd_str(rd, route, "route.", "matched_by");
@@ -489,6 +528,8 @@ static void rd_top(struct rd *rd, json_t *root, struct metadata *md)
 	md->word_count = (long)rd_int(rd, root, "", "word_count", 0, LONG_MAX, -1);
 	md->word_limit = (long)rd_int(rd, root, "", "word_limit", 0, LONG_MAX, 0);
 	md->over_limit = rd_bool(rd, root, "", "over_limit");
+	/* null: not all words known; absent only in entries older than the key. */
+	md->over_limit_unknown = json_is_null(json_object_get(root, "over_limit"));
 	md->counted = rd_str(rd, root, "", "counted");
 	md->version = (int)rd_int(rd, root, "", "version", 0, INT_MAX, 0);
 	md->supersedes = rd_str(rd, root, "", "supersedes");
@@ -516,6 +557,8 @@ int metadata_from_json(const char *json, size_t len, struct metadata **md_r, str
 	rd_top(&rd, root, md);
 	rd_nested(&rd, root, md);
 	rd_documents(&rd, root, md);
+	md->unexamined = rd_list(&rd, root, &unexamined_desc, &md->nunexamined);
+	md->linked = rd_list(&rd, root, &link_desc, &md->nlinked);
 	json_decref(root);
 	if (rd.failed) {
 		metadata_free(&md);

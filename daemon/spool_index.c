@@ -322,7 +322,7 @@ static void put_version(FILE *f, bool first, int version, const struct metadata 
 	else
 		fprintf(f, "%ld", md->word_count);
 	put_key(f, 5, false, "over_limit");
-	fputs(md->over_limit ? "true" : "false", f);
+	fputs(md->over_limit ? "true" : md->over_limit_unknown ? "null" : "false", f);
 	put_key(f, 5, false, "verified");
 	fputs(md->submitter.verified ? "true" : "false", f);
 	put_close(f, 4, '}');

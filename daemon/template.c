@@ -524,7 +524,7 @@ static const char *lookup(const char *name, const char *lang)
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
 		if (strcmp(builtins[i].name, name) == 0 && strcmp(builtins[i].lang, lang) == 0)
 			return builtins[i].text;
-	return NULL;
+	return template_hidden_lookup(name, lang);
 }
 
 const char *template_builtin(const char *name, const char *language)

@@ -37,7 +37,7 @@ struct ctl_args {
 	const char *pos[2];       /* CALL / ID / OUTDIR, in order */
 	size_t npos;
 	bool json, send, dry_run;
-	bool no_late, no_rejected, no_unverified;
+	bool no_late, no_rejected, no_unverified, include_unverified;
 	bool loopback;            /* oauth login --loopback */
 	const char *format;       /* "csv" | "json" for export */
 	/* list: only the versions that are all of these (none: every version) */

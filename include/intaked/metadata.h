@@ -19,6 +19,19 @@ struct md_document {
 	char *error;              /* NULL: null */
 };
 
+/* A part that was not examined (limits on parts, depth, size or time). */
+struct md_unexamined {
+	char *part;               /* "1.2.3", a range "1.4-1.9", "1.5-" (and all
+				   * after it), or NULL: not placeable */
+	char *name;               /* file name, or NULL */
+	char *reason;             /* parts depth size time */
+};
+
+/* A document shared as a link (never fetched). */
+struct md_link {
+	char *url, *service;
+};
+
 struct metadata {
 	char *id;
 	char *kind;               /* submission unmatched auto-reply bounce list loop malformed */
@@ -40,10 +53,17 @@ struct metadata {
 	bool extended;
 	long word_count;          /* -1: null */
 	long word_limit;          /* 0: null */
-	bool over_limit;
+	bool over_limit;          /* known to be over the limit */
+	bool over_limit_unknown;  /* JSON null: words not all known (unexamined
+				   * parts, a linked document); never with
+				   * over_limit */
 	char *counted;            /* documents | body */
 	struct md_document *documents;
 	size_t ndocuments;
+	struct md_unexamined *unexamined;
+	size_t nunexamined;
+	struct md_link *linked;   /* "linked_documents" */
+	size_t nlinked;
 	int version;              /* 0: null */
 	char *supersedes;         /* relative path "vN" of the previous, or NULL; a
 				   * filed entry is never rewritten when a newer

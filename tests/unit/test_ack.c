@@ -504,6 +504,53 @@ static void test_languages(void **state)
 	metadata_free(&md);
 }
 
+/* Words not all known: the parts are named, the count says unknown, and
+ * nothing reads as "within the limit", in every language. */
+static void test_hidden_parts_and_links(void **state)
+{
+	struct fixture *f = *state;
+	struct metadata *md = submission();
+	static const struct { const char *lang, *part, *count, *outcome, *link; } rows[] = {
+		{ "en", "- late.docx (part 1.502): not examined (the message has more parts",
+		  "Total word count: 4213 counted; the total is unknown (word limit: 5000)",
+		  "cannot be confirmed that your\ninput is within the limit of 5000 words",
+		  "- Document shared as a link (onedrive), not opened: https://1drv.ms/w/s!x" },
+		{ "fr", "- late.docx (partie 1.502) : non examiné (le message compte plus",
+		  "4213 mots comptés ; le total est inconnu",
+		  "Le nombre total de mots est donc inconnu",
+		  "- Document partagé par un lien (onedrive), non ouvert : https://1drv.ms/w/s!x" },
+		{ "es", "- late.docx (parte 1.502): no examinado (el mensaje tiene más partes",
+		  "4213 contadas; el total es desconocido",
+		  "el número total de palabras es desconocido",
+		  "- Documento compartido mediante un enlace (onedrive), no abierto: "
+		  "https://1drv.ms/w/s!x" },
+	};
+	md->over_limit_unknown = true;
+	md->unexamined = xcalloc(3, sizeof(*md->unexamined));
+	md->nunexamined = 3;
+	md->unexamined[0] = (struct md_unexamined){ xstrdup("1.3-1.501"), NULL, xstrdup("parts") };
+	md->unexamined[1] = (struct md_unexamined){ xstrdup("1.502"), xstrdup("late.docx"),
+						    xstrdup("parts") };
+	/* Listed among the documents already: not twice. */
+	md->unexamined[2] = (struct md_unexamined){ xstrdup("1.503"), xstrdup("big.pdf"),
+						    xstrdup("size") };
+	md->linked = xcalloc(1, sizeof(*md->linked));
+	md->nlinked = 1;
+	md->linked[0] = (struct md_link){ xstrdup("https://1drv.ms/w/s!x"), xstrdup("onedrive") };
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct parsed p;
+		set(&f->calls[0].language, rows[i].lang);
+		build(f, &f->calls[0], md, &p);
+		assert_has(&p, rows[i].part);
+		assert_has(&p, rows[i].count);
+		assert_has(&p, rows[i].outcome);
+		assert_has(&p, rows[i].link);
+		assert_lacks(&p, "big.pdf");
+		parsed_free(&p);
+	}
+	metadata_free(&md);
+}
+
 static void test_override_file(void **state)
 {
 	struct fixture *f = *state;
@@ -601,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_injection_and_fallbacks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_languages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hidden_parts_and_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmatched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stranger_cap, setup, teardown),
 	};

@@ -281,8 +281,8 @@ static void test_defaults(void **state)
 	assert_int_equal(l->max_unpack_ratio, 100);
 	assert_int_equal(l->max_zip_entries, 10000);
 	assert_int_equal(l->max_xml_depth, 256);
-	assert_int_equal(l->max_mime_parts, 500);
-	assert_int_equal(l->max_mime_depth, 50);
+	assert_int_equal(l->max_mime_parts, 10000);
+	assert_int_equal(l->max_mime_depth, 100);
 	assert_int_equal(l->extract_timeout, 60);
 	assert_int_equal(l->worker_memory, (size_t)1 << 30);
 	const struct call_config *c = &cfg->calls[0];
