@@ -48,7 +48,11 @@ static bool address_usable(const char *a)
  * bounded like any other by the per-recipient daily limit. */
 const char *ack_recipient(const struct metadata *md)
 {
-	if (md->reply_to != NULL && *md->reply_to != '\0' &&
+	/* A roster member's address that failed authentication: whoever
+	 * wrote it must not choose where the receipt goes, and the mission
+	 * must learn of it (issue 14). */
+	bool from_only = md->held || (md->submitter.name != NULL && !md->submitter.verified);
+	if (!from_only && md->reply_to != NULL && *md->reply_to != '\0' &&
 	    !classify_is_noreply_address(md->reply_to) && address_usable(md->reply_to))
 		return md->reply_to;
 	if (md->from != NULL && *md->from != '\0')

@@ -41,6 +41,7 @@ struct staged {
 	uint32_t uidvalidity, uid;
 	char *call, *slug;          /* submissions: the call and submitter, */
 	int version;                /* and the version number taken */
+	bool trusted;               /* verified (or accepted) and not held */
 	char *outbox_id;            /* the staged acknowledgement, or NULL */
 	char *log_line;             /* logged once committed */
 };
@@ -80,6 +81,7 @@ struct job {
 	const struct call_config *call;
 	char *ack_msg;
 	size_t ack_len;
+	char *staged_ack;           /* the outbox item this job staged, or NULL */
 };
 
 /* ---- the batch ---- */
@@ -193,7 +195,22 @@ static void job_free(struct job **jobp)
 	free(job->mailbox);
 	free(job->relpath);
 	free(job->ack_msg);
+	free(job->staged_ack);
 	xfree(jobp);
+}
+
+/* Acknowledgements a killed daemon staged but never queued: their
+ * messages were not filed (intake_commit queues before the ledger) and
+ * come back, to be answered again; left in tmp/ they would only spend
+ * the sender's budget. */
+static void withdraw_leftover_acks(struct intake *in)
+{
+	struct err err = { 0 };
+	size_t n = 0;
+	if (outbox_withdraw_staged(in->sp, "ack-", &n, &err) < 0)
+		log_warnx("event=ack-withdraw-failed error=%s", log_q(err.msg));
+	else if (n > 0)
+		log_info("event=acks-withdrawn count=%zu", n);
 }
 
 struct intake *intake_new(const struct config *cfg, struct spool *sp,
@@ -214,6 +231,7 @@ struct intake *intake_new(const struct config *cfg, struct spool *sp,
 			strlist_push(&in->own, cfg->calls[i].match_to.v[j]);
 	for (size_t i = 0; i < in->own.n; i++)
 		str_lower(in->own.v[i]);
+	withdraw_leftover_acks(in);
 	return in;
 }
 
@@ -316,6 +334,30 @@ static void job_unmatched(struct job *job)
 	job->relpath = spool_dated_path("unmatched", job->internaldate, job->id);
 }
 
+/* Whether a version of call/slug up to upto, staged in this batch or
+ * filed, is verified (or accepted) and not held itself. */
+static bool has_trusted_version(struct intake *in, const char *call, const char *slug, int upto)
+{
+	for (size_t i = 0; i < in->nstaged; i++) {
+		const struct staged *st = &in->staged[i];
+		if (st->call && st->trusted && strcmp(st->call, call) == 0 &&
+		    strcmp(st->slug, slug) == 0)
+			return true;
+	}
+	for (int v = upto; v > 0; v--) {
+		char *rel = spool_submission_path(call, slug, v);
+		struct metadata *md = NULL;
+		struct err err = { 0 };
+		bool trusted = spool_load_metadata(in->sp, rel, &md, &err) == 0 && !md->held &&
+			       (md->submitter.verified || md->accepted_at != 0);
+		metadata_free(&md);
+		free(rel);
+		if (trusted)
+			return true;
+	}
+	return false;
+}
+
 static void job_submission(struct job *job, const struct route_result *rr)
 {
 	const struct config *cfg = job->in->cfg;
@@ -336,7 +378,7 @@ static void job_submission(struct job *job, const struct route_result *rr)
 		strlist_push(&md->route.also, cfg->calls[rr->also[i]].name);
 	job_copy_documents(job);
 
-	identity_resolve(call, job->a, &who);
+	identity_resolve(call, &cfg->mailbox.authserv_id, job->a, &who);
 	md->submitter.name = xstrdup(who.member ? who.member->name : NULL);
 	md->submitter.slug = xstrdup(who.slug);
 	md->submitter.matched_by = xstrdup(roster_match_name(who.matched_by));
@@ -357,26 +399,79 @@ static void job_submission(struct job *job, const struct route_result *rr)
 
 	int prev = latest_version(job->in, call->name, who.slug);
 	md->version = prev + 1;
+	/* A member's message that failed authentication never supersedes a
+	 * verified version: filed, held for a decision (intakectl accept). */
+	md->held = call->require_auth == REQUIRE_AUTH_DMARC && who.member != NULL &&
+		   !who.verified && has_trusted_version(job->in, call->name, who.slug, prev);
 	if (prev > 0)
 		md->supersedes = xasprintf("v%d", prev);
 	job->relpath = spool_submission_path(call->name, who.slug, md->version);
 	identity_clear(&who);
 }
 
+/* A killed daemon may have queued (or even sent) this very message's
+ * acknowledgement before the message was filed: it is taken over, not
+ * decided and spent again. 1 taken over, 0 none, -1 unreadable. */
+static int job_adopt_ack(struct job *job, const char *outbox_id, struct err *err)
+{
+	struct metadata *md = job->md;
+	struct outbox_item it;
+	enum outbox_where w;
+	if (outbox_lookup(job->in->sp, outbox_id, &w, &it, err) < 0)
+		return -1;
+	if (w == OUTBOX_NOWHERE || w == OUTBOX_STAGED) {
+		outbox_item_clear(&it);
+		return 0;
+	}
+	if (w == OUTBOX_QUEUED && (it.ref == NULL || strcmp(it.ref, job->relpath) != 0) &&
+	    outbox_set_ref(job->in->sp, outbox_id, job->relpath, err) < 0) {
+		outbox_item_clear(&it);
+		return -1;
+	}
+	xfree(&md->ack.state);
+	md->ack.state = xstrdup(w == OUTBOX_QUEUED ? "queued" : w == OUTBOX_SENT ? "sent"
+									: "failed");
+	free(md->ack.to);
+	md->ack.to = xstrdup(it.rcpt);
+	md->ack.message_id = xstrdup(it.message_id);
+	md->ack.outbox_id = xstrdup(outbox_id);
+	if (w == OUTBOX_SENT)
+		md->ack.sent_at = job->now;
+	log_info("event=ack-recovered id=%s outbox=%s state=%s", job->id, outbox_id,
+		 md->ack.state);
+	outbox_item_clear(&it);
+	return 1;
+}
+
+static void set_suppressed(struct metadata *md, const char *why)
+{
+	xfree(&md->ack.state);
+	md->ack.state = xstrdup("suppressed");
+	free(md->ack.suppressed);
+	md->ack.suppressed = xstrdup(why);
+}
+
 /* Decide on the acknowledgement; if one goes out, build it and stage it in
- * the outbox (queued by intake_commit, before the ledger record). */
+ * the outbox as "ack-ID" (queued by intake_commit, before the ledger
+ * record). Its rate-limit line names that item, so it spends the
+ * sender's budget only once the item exists (ratelimit.c). */
 static int job_queue_ack(struct job *job, struct err *err)
 {
 	struct intake *in = job->in;
 	struct metadata *md = job->md;
 	const char *to = ack_recipient(md);
-	int sent_today = to ? ratelimit_count(in->rl, to, job->now) : 0;
-	char *msgid = NULL, *outbox_id = NULL;
+	char *msgid = NULL, *outbox_id = xasprintf("ack-%s", job->id);
 	struct err aerr = { 0 };
-
+	int rc = job_adopt_ack(job, outbox_id, err);
+	if (rc != 0) {
+		free(outbox_id);
+		return rc < 0 ? -1 : 0;
+	}
+	int sent_today = to ? ratelimit_count(in->rl, to, job->now) : 0;
 	if (sent_today < 0) {
 		/* Unknown count: answering could turn us into a reflector. */
 		err_set(err, ERR_TEMP, "acknowledgement rate state unreadable");
+		free(outbox_id);
 		return -1;
 	}
 	const char *why = ack_suppression(in->cfg, job->call, md, sent_today);
@@ -384,10 +479,8 @@ static int job_queue_ack(struct job *job, struct err *err)
 	free(md->ack.to);
 	md->ack.to = xstrdup(to);
 	if (why != NULL) {
-		xfree(&md->ack.state);
-		md->ack.state = xstrdup("suppressed");
-		free(md->ack.suppressed);
-		md->ack.suppressed = xstrdup(why);
+		set_suppressed(md, why);
+		free(outbox_id);
 		return 0;
 	}
 	job->ack_msg = ack_build(in->cfg, job->call, md, &msgid, &job->ack_len, &aerr);
@@ -395,20 +488,24 @@ static int job_queue_ack(struct job *job, struct err *err)
 		log_warnx("event=ack-build-failed id=%s error=%s", job->id, log_q(aerr.msg));
 		xfree(&md->ack.state);
 		md->ack.state = xstrdup("failed");
+		free(outbox_id);
 		return 0;
 	}
 	/* Auto-replies go out with a null envelope sender (RFC 3834 §3.3):
 	 * a bounce of an acknowledgement must never come back to us. */
-	if (ratelimit_add(in->rl, to, job->now, err) < 0 ||
-	    outbox_stage(in->sp, "ack", job->relpath, "", to, msgid, job->ack_msg,
-			 job->ack_len, job->now, &outbox_id, err) < 0) {
+	if (outbox_stage_as(in->sp, outbox_id, "ack", job->relpath, "", to, msgid,
+			    job->ack_msg, job->ack_len, job->now, err) < 0 ||
+	    ratelimit_add_for(in->rl, to, outbox_id, job->now, err) < 0) {
+		withdraw_ack(in, job->id, outbox_id);
+		free(outbox_id);
 		free(msgid);
 		return -1;
 	}
 	xfree(&md->ack.state);
 	md->ack.state = xstrdup("queued");
 	md->ack.message_id = msgid;
-	md->ack.outbox_id = outbox_id;
+	md->ack.outbox_id = xstrdup(outbox_id);
+	job->staged_ack = outbox_id;
 	return 0;
 }
 
@@ -536,8 +633,9 @@ static int job_stage(struct job *job, struct err *err)
 		st->call = xstrdup(md->call);
 		st->slug = xstrdup(md->submitter.slug);
 		st->version = md->version;
+		st->trusted = !md->held && (md->submitter.verified || md->accepted_at != 0);
 	}
-	st->outbox_id = xstrdup(md->ack.outbox_id);
+	st->outbox_id = xstrdup(job->staged_ack); /* not one taken over: it is queued */
 	st->log_line = job_log_line(job);
 	return 0;
 }
@@ -571,8 +669,7 @@ static int job_write_raw(struct job *job, const struct imap_message *m, struct e
 
 static void job_failed(struct job *job, const struct err *err)
 {
-	if (job->md)
-		withdraw_ack(job->in, job->id, job->md->ack.outbox_id);
+	withdraw_ack(job->in, job->id, job->staged_ack);
 	log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s", log_q(job->mailbox),
 		  job->uid, err_class_name(err->cls), log_q(err->msg));
 }
@@ -770,6 +867,14 @@ void intake_record_delivery(const struct outbox_item *item, const char *state,
 	if (spool_load_metadata(sp, item->ref, &md, &err) < 0) {
 		/* The entry was never committed (crash before rename): nothing to update. */
 		log_debug("event=ack-record-skipped ref=%s error=%s", item->ref, log_q(err.msg));
+		return;
+	}
+	/* The path may have been taken by another message since (a crash
+	 * before the rename, RELIABILITY F4): record only on the entry this
+	 * item answers; that message, filed again, takes the item over. */
+	if (md->ack.outbox_id == NULL || strcmp(md->ack.outbox_id, item->id) != 0) {
+		log_debug("event=ack-record-skipped ref=%s id=%s", item->ref, item->id);
+		metadata_free(&md);
 		return;
 	}
 	xfree(&md->ack.state);

@@ -270,6 +270,8 @@ static json_t *metadata_to_object(const struct metadata *md)
 	set(o, "documents", documents_to_json(md));
 	set(o, "version", j_int_or_null(md->version, 0));
 	set(o, "supersedes", j_str(md->supersedes));
+	set(o, "held", json_boolean(md->held));
+	set(o, "accepted_at", j_time(md->accepted_at));
 	set(o, "raw_sha256", j_str(md->raw_sha256));
 	set(o, "raw_size", json_integer((json_int_t)md->raw_size));
 	set(o, "imap", imap_to_json(md));
@@ -492,6 +494,8 @@ static void rd_top(struct rd *rd, json_t *root, struct metadata *md)
 	md->counted = rd_str(rd, root, "", "counted");
 	md->version = (int)rd_int(rd, root, "", "version", 0, INT_MAX, 0);
 	md->supersedes = rd_str(rd, root, "", "supersedes");
+	md->held = rd_bool(rd, root, "", "held");
+	md->accepted_at = rd_time(rd, root, "", "accepted_at");
 	md->raw_sha256 = rd_str(rd, root, "", "raw_sha256");
 	md->raw_size = (size_t)rd_int(rd, root, "", "raw_size", 0, SIZE_LIMIT, 0);
 	md->filed_at = rd_time(rd, root, "", "filed_at");

@@ -114,5 +114,6 @@ int ctl_cmd_remind(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_resend_ack(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_reindex(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_accept(struct ctl *c, const struct ctl_args *a);
 
 #endif

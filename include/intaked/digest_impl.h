@@ -21,6 +21,7 @@ struct digest_row {
 	struct strlist documents;          /* names of the counted documents */
 	struct strlist unreadable, reasons; /* names and error codes, parallel */
 	bool verified, current, over_limit, extended;
+	bool held;                /* unverified, waiting for intakectl accept */
 	int version;
 	long words;               /* -1: not counted */
 	long word_limit;          /* 0: none */
