@@ -325,8 +325,6 @@ static void put_version(FILE *f, bool first, int version, const struct metadata 
 	fputs(md->over_limit ? "true" : "false", f);
 	put_key(f, 5, false, "verified");
 	fputs(md->submitter.verified ? "true" : "false", f);
-	put_key(f, 5, false, "held");
-	fputs(md->held ? "true" : "false", f);
 	put_close(f, 4, '}');
 }
 
