@@ -140,7 +140,7 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 		char received[64], version[48];
 		ctl_format_time(md->received_at, call->zone, received, sizeof(received));
 		snprintf(version, sizeof(version), "v%d%s", md->version,
-			 subs->v[i].current ? "" : " superseded");
+			 md->held ? " held" : subs->v[i].current ? "" : " superseded");
 		superseded += !subs->v[i].current;
 		char *who = submitter_cell(md), *words = words_cell(md);
 		char *docs = documents_cell(md), *ack = ack_cell(md);
@@ -185,12 +185,13 @@ static json_t *list_json_row(const struct call_config *call, const struct ctl_su
 						      d->words < 0 ? json_null() : json_integer(d->words),
 						      "error", jstr(d->error)));
 	}
-	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:o, s:s, s:o, s:o, s:o, s:o, "
-			 "s:b, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:b, s:o, s:s, s:o, s:o, s:o, "
+			 "s:o, s:b, s:o, s:o, s:o, s:o}",
 			 "id", jstr(md->id), "path", s->relpath,
 			 "submitter", jstr(md->submitter.name), "slug", jstr(md->submitter.slug),
 			 "verified", md->submitter.verified, "version", md->version,
-			 "current", s->current, "received_at", jtime(md->received_at),
+			 "current", s->current, "held", md->held,
+			 "received_at", jtime(md->received_at),
 			 "received_local", local, "timeliness", jstr(md->timeliness),
 			 "status", jstr(md->status),
 			 "word_count", md->word_count < 0 ? json_null() : json_integer(md->word_count),

@@ -9,6 +9,7 @@ import glob
 import os
 import random
 import subprocess
+import time
 
 from harness import IMRF
 from mail import message, utc
@@ -115,6 +116,14 @@ def test_crash_repeating_senders_at_each_fault_point(h):
     print(f'  repeating senders, fault points: {len(FAULT_POINTS)} kills, {figures}')
 
 
+def staged_acks(h):
+    """The names in outbox/tmp/ (acknowledgements being staged)."""
+    try:
+        return set(os.listdir(os.path.join(h.spool, 'outbox', 'tmp')))
+    except FileNotFoundError:
+        return set()
+
+
 def test_crash_repeating_senders_random_kills(h):
     h.config(calls=[IMRF_DEFAULT_LIMIT], mailbox={'poll_interval': '5s', 'idle': 'yes'})
     if LONG:   # the run of the issue: 300 messages, 65 senders, 20 kills
@@ -135,11 +144,21 @@ def test_crash_repeating_senders_random_kills(h):
         part = plan[half + k * per:half + (k + 1) * per] if k < kills - 1 else \
             plan[half + k * per:]
         d = Daemon(h)
+        staged_before = staged_acks(h)
         append_plan(h, part, appended)
-        try:
-            d.p.wait(timeout=rng.uniform(0.2, 1.5))
-        except subprocess.TimeoutExpired:
-            pass
+        if k % 2:
+            # A random moment while it fetches, parses, files or sends.
+            try:
+                d.p.wait(timeout=rng.uniform(0.2, 1.5))
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            # While acknowledgements are staged (the group commit's
+            # window), or after 3 s if none is.
+            end = time.monotonic() + 3
+            while time.monotonic() < end and d.p.poll() is None and \
+                    not staged_acks(h) - staged_before:
+                time.sleep(0.003)
         assert d.p.poll() is None, ('intaked exited by itself', d.text()[-2000:])
         assert d.kill() == -9
     d = Daemon(h)
