@@ -311,6 +311,9 @@ static void show_submission(struct ctl *c, const struct metadata *md)
 	show_fmt(c, "submitter:", "%s (%s, matched by %s, %s)", ctl_submitter_name(md),
 		 or_dash(md->submitter.slug), or_dash(md->submitter.matched_by),
 		 md->submitter.verified ? "verified" : "not verified");
+	if (md->held)
+		show_fmt(c, "held:", "%s", "not authenticated while a verified version exists: "
+			 "not current until intakectl accept");
 	if (md->word_count >= 0 && md->word_limit > 0)
 		show_fmt(c, "words:", "%ld of %ld, counted in the %s%s", md->word_count,
 			 md->word_limit, or_dash(md->counted), md->over_limit ? ", OVER THE LIMIT" : "");

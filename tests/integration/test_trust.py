@@ -129,6 +129,7 @@ def test_forgery_never_supersedes_the_verified_input(h):
     # The digest names it as needing a decision.
     digest = ctl(h, 'digest', 'imrf-2022')
     assert 'decision' in digest and md2['id'] in digest, digest
+    assert 'held:' in ctl(h, 'show', md2['id'])
     # Its acknowledgement went to the From address, never the Reply-To.
     wait_until(lambda: '<forged@x>' in acks_to(h, 'bangladesh@mofa.gov.bd'), 30,
                'the acknowledgement of the forged message at its From address')
