@@ -24,12 +24,12 @@
 #include "intaked/identity.h"
 #include "intaked/imap.h"
 #include "intaked/intake.h"
+#include "intaked/intake_ack.h"
 #include "intaked/ledger.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
 #include "intaked/outbox.h"
 #include "intaked/policy.h"
-#include "intaked/ratelimit.h"
 #include "intaked/route.h"
 #include "intaked/spool.h"
 #include "intaked/worker.h"
@@ -79,8 +79,6 @@ struct job {
 	struct metadata *md;
 	char *relpath;
 	const struct call_config *call;
-	char *ack_msg;
-	size_t ack_len;
 	char *staged_ack;           /* the outbox item this job staged, or NULL */
 };
 
@@ -194,23 +192,8 @@ static void job_free(struct job **jobp)
 	metadata_free(&job->md);
 	free(job->mailbox);
 	free(job->relpath);
-	free(job->ack_msg);
 	free(job->staged_ack);
 	xfree(jobp);
-}
-
-/* Acknowledgements a killed daemon staged but never queued: their
- * messages were not filed (intake_commit queues before the ledger) and
- * come back, to be answered again; left in tmp/ they would only spend
- * the sender's budget. */
-static void withdraw_leftover_acks(struct intake *in)
-{
-	struct err err = { 0 };
-	size_t n = 0;
-	if (outbox_withdraw_staged(in->sp, "ack-", &n, &err) < 0)
-		log_warnx("event=ack-withdraw-failed error=%s", log_q(err.msg));
-	else if (n > 0)
-		log_info("event=acks-withdrawn count=%zu", n);
 }
 
 struct intake *intake_new(const struct config *cfg, struct spool *sp,
@@ -231,7 +214,7 @@ struct intake *intake_new(const struct config *cfg, struct spool *sp,
 			strlist_push(&in->own, cfg->calls[i].match_to.v[j]);
 	for (size_t i = 0; i < in->own.n; i++)
 		str_lower(in->own.v[i]);
-	withdraw_leftover_acks(in);
+	intake_ack_withdraw_leftovers(sp);
 	return in;
 }
 
@@ -409,104 +392,14 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	identity_clear(&who);
 }
 
-/* A killed daemon may have queued (or even sent) this very message's
- * acknowledgement before the message was filed: it is taken over, not
- * decided and spent again. 1 taken over, 0 none, -1 unreadable. */
-static int job_adopt_ack(struct job *job, const char *outbox_id, struct err *err)
-{
-	struct metadata *md = job->md;
-	struct outbox_item it;
-	enum outbox_where w;
-	if (outbox_lookup(job->in->sp, outbox_id, &w, &it, err) < 0)
-		return -1;
-	if (w == OUTBOX_NOWHERE || w == OUTBOX_STAGED) {
-		outbox_item_clear(&it);
-		return 0;
-	}
-	if (w == OUTBOX_QUEUED && (it.ref == NULL || strcmp(it.ref, job->relpath) != 0) &&
-	    outbox_set_ref(job->in->sp, outbox_id, job->relpath, err) < 0) {
-		outbox_item_clear(&it);
-		return -1;
-	}
-	xfree(&md->ack.state);
-	md->ack.state = xstrdup(w == OUTBOX_QUEUED ? "queued" : w == OUTBOX_SENT ? "sent"
-									: "failed");
-	free(md->ack.to);
-	md->ack.to = xstrdup(it.rcpt);
-	md->ack.message_id = xstrdup(it.message_id);
-	md->ack.outbox_id = xstrdup(outbox_id);
-	if (w == OUTBOX_SENT)
-		md->ack.sent_at = job->now;
-	log_info("event=ack-recovered id=%s outbox=%s state=%s", job->id, outbox_id,
-		 md->ack.state);
-	outbox_item_clear(&it);
-	return 1;
-}
-
-static void set_suppressed(struct metadata *md, const char *why)
-{
-	xfree(&md->ack.state);
-	md->ack.state = xstrdup("suppressed");
-	free(md->ack.suppressed);
-	md->ack.suppressed = xstrdup(why);
-}
-
-/* Decide on the acknowledgement; if one goes out, build it and stage it in
- * the outbox as "ack-ID" (queued by intake_commit, before the ledger
- * record). Its rate-limit line names that item, so it spends the
- * sender's budget only once the item exists (ratelimit.c). */
+/* Decide on the acknowledgement and stage it (intake_ack.c), queued by
+ * intake_commit before the ledger record. */
 static int job_queue_ack(struct job *job, struct err *err)
 {
-	struct intake *in = job->in;
-	struct metadata *md = job->md;
-	const char *to = ack_recipient(md);
-	char *msgid = NULL, *outbox_id = xasprintf("ack-%s", job->id);
-	struct err aerr = { 0 };
-	int rc = job_adopt_ack(job, outbox_id, err);
-	if (rc != 0) {
-		free(outbox_id);
-		return rc < 0 ? -1 : 0;
-	}
-	int sent_today = to ? ratelimit_count(in->rl, to, job->now) : 0;
-	if (sent_today < 0) {
-		/* Unknown count: answering could turn us into a reflector. */
-		err_set(err, ERR_TEMP, "acknowledgement rate state unreadable");
-		free(outbox_id);
-		return -1;
-	}
-	const char *why = ack_suppression(in->cfg, job->call, md, sent_today);
-
-	free(md->ack.to);
-	md->ack.to = xstrdup(to);
-	if (why != NULL) {
-		set_suppressed(md, why);
-		free(outbox_id);
-		return 0;
-	}
-	job->ack_msg = ack_build(in->cfg, job->call, md, &msgid, &job->ack_len, &aerr);
-	if (job->ack_msg == NULL) {
-		log_warnx("event=ack-build-failed id=%s error=%s", job->id, log_q(aerr.msg));
-		xfree(&md->ack.state);
-		md->ack.state = xstrdup("failed");
-		free(outbox_id);
-		return 0;
-	}
-	/* Auto-replies go out with a null envelope sender (RFC 3834 §3.3):
-	 * a bounce of an acknowledgement must never come back to us. */
-	if (outbox_stage_as(in->sp, outbox_id, "ack", job->relpath, "", to, msgid,
-			    job->ack_msg, job->ack_len, job->now, err) < 0 ||
-	    ratelimit_add_for(in->rl, to, outbox_id, job->now, err) < 0) {
-		withdraw_ack(in, job->id, outbox_id);
-		free(outbox_id);
-		free(msgid);
-		return -1;
-	}
-	xfree(&md->ack.state);
-	md->ack.state = xstrdup("queued");
-	md->ack.message_id = msgid;
-	md->ack.outbox_id = xstrdup(outbox_id);
-	job->staged_ack = outbox_id;
-	return 0;
+	const struct intake_ack_job x = { .cfg = job->in->cfg, .call = job->call,
+					  .sp = job->in->sp, .rl = job->in->rl, .id = job->id,
+					  .relpath = job->relpath, .now = job->now };
+	return intake_ack_decide(&x, job->md, &job->staged_ack, err);
 }
 
 static void job_classify_and_route(struct job *job)
