@@ -772,6 +772,9 @@ void intake_record_delivery(const struct outbox_item *item, const char *state,
 	}
 	xfree(&md->ack.state);
 	md->ack.state = xstrdup(state);
+	xfree(&md->ack.error);
+	if (strcmp(state, "failed") == 0)
+		md->ack.error = xstrdup(detail);
 	if (strcmp(state, "sent") == 0)
 		md->ack.sent_at = time(NULL);
 	if (spool_save_metadata(sp, item->ref, md, &err) < 0)

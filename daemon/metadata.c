@@ -49,7 +49,7 @@ void metadata_free(struct metadata **mdp)
 		&md->in_reply_to, &md->references, &md->reply_to, &md->zone, &md->timeliness,
 		&md->counted, &md->supersedes, &md->raw_sha256,
 		&md->imap.mailbox, &md->ack.state, &md->ack.to, &md->ack.message_id,
-		&md->ack.suppressed, &md->ack.outbox_id, &md->route.matched_by,
+		&md->ack.suppressed, &md->ack.outbox_id, &md->ack.error, &md->route.matched_by,
 		&md->auth.raw, &md->auth.spf, &md->auth.dkim, &md->auth.dmarc,
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -215,6 +215,7 @@ static json_t *ack_to_json(const struct metadata *md)
 	set(o, "suppressed", j_str(md->ack.suppressed));
 	set(o, "outbox_id", j_str(md->ack.outbox_id));
 	set(o, "sent_at", j_time(md->ack.sent_at));
+	set(o, "error", j_str(md->ack.error));
 	return o;
 }
 
@@ -455,6 +456,7 @@ static void rd_nested(struct rd *rd, json_t *root, struct metadata *md)
 	md->ack.message_id = rd_str(rd, o, "ack.", "message_id");
 	md->ack.suppressed = rd_str(rd, o, "ack.", "suppressed");
 	md->ack.outbox_id = rd_str(rd, o, "ack.", "outbox_id");
+	md->ack.error = rd_str(rd, o, "ack.", "error");
 	md->ack.sent_at = rd_time(rd, o, "ack.", "sent_at");
 
 	rd_route(rd, rd_obj(rd, root, "route", empty), md);

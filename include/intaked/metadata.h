@@ -62,6 +62,7 @@ struct metadata {
 		char *state;      /* queued sent failed suppressed */
 		char *to, *message_id, *suppressed, *outbox_id;
 		time_t sent_at;   /* 0: null */
+		char *error;      /* why it failed (the server's refusal), or NULL */
 	} ack;
 	struct {
 		char *matched_by;
