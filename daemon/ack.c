@@ -52,7 +52,11 @@ static bool address_usable(const char *a)
  * is a no-reply address falls back to From. */
 const char *ack_recipient(const struct metadata *md)
 {
-	if (md->submitter.verified && md->reply_to != NULL && *md->reply_to != '\0' &&
+	/* Only a sender the roster verifies chooses where the receipt goes: a
+	 * stranger, or a member's address that failed authentication (a held
+	 * version), is answered at its From (issue 14). */
+	bool from_only = md->held || !md->submitter.verified;
+	if (!from_only && md->reply_to != NULL && *md->reply_to != '\0' &&
 	    !classify_is_noreply_address(md->reply_to) && address_usable(md->reply_to))
 		return md->reply_to;
 	if (md->from != NULL && *md->from != '\0')

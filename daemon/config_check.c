@@ -311,6 +311,12 @@ static void finish_call(struct config_load *ld, struct config_section *sec)
 			    "not before the deadline");
 	if (c->title == NULL)
 		c->title = xstrdup(c->name);
+	/* Without the name of our own receiving server any sender could
+	 * write the header that verifies him (RFC 8601 §5). */
+	if (c->require_auth == REQUIRE_AUTH_DMARC && ld->cfg->mailbox.authserv_id.n == 0)
+		config_fail(ld, config_key_line(sec, "require_auth"), sec, "require_auth",
+			    "dmarc needs [mailbox] authserv_id, the receiving servers whose "
+			    "Authentication-Results count");
 	load_roster(ld, sec, c);
 	const struct config_extends *x = &ld->extends[sec->call];
 	for (size_t i = 0; i < x->values.n && !ld->failed; i++)

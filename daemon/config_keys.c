@@ -230,6 +230,29 @@ static int set_folders(struct config_load *ld, struct config_section *sec, void 
 	return 0;
 }
 
+/* "mx1.example.org, mx2.example.org": compared case-insensitively. */
+static int set_authserv_id(struct config_load *ld, struct config_section *sec, void *base,
+			   const struct config_key *key, const char *v, struct err *err)
+{
+	struct mailbox_config *mc = base;
+	(void)ld;
+	(void)sec;
+	(void)key;
+	strlist_split(&mc->authserv_id, v, ',');
+	for (size_t i = 0; i < mc->authserv_id.n; i++) {
+		str_lower(mc->authserv_id.v[i]);
+		if (strpbrk(mc->authserv_id.v[i], " \t;()\"") != NULL) {
+			err_set(err, ERR_CONFIG, "'%s' is not a server name", mc->authserv_id.v[i]);
+			return -1;
+		}
+	}
+	if (mc->authserv_id.n == 0) {
+		err_set(err, ERR_CONFIG, "no server name given");
+		return -1;
+	}
+	return 0;
+}
+
 static int set_after_filing(struct config_load *ld, struct config_section *sec, void *base,
 			    const struct config_key *key, const char *v, struct err *err)
 {
@@ -383,6 +406,7 @@ static const struct config_key mailbox_keys[] = {
 	K("alarm_after", V_DURATION, struct mailbox_config, alarm_after, 1, 30 * DAY),
 	K("ack_unmatched", V_BOOL, struct mailbox_config, ack_unmatched, 0, 0),
 	K("timeout", V_DURATION, struct mailbox_config, timeout, 1, 3600),
+	KF("authserv_id", struct mailbox_config, authserv_id, set_authserv_id),
 };
 
 static const struct config_key smtp_keys[] = {
@@ -687,6 +711,7 @@ void config_free(struct config **cfgp)
 	free(mc->url);
 	free(mc->host);
 	strlist_free(&mc->folders);
+	strlist_free(&mc->authserv_id);
 	free(mc->user);
 	config_wipe_secret(&mc->password);
 	oauth_free(&mc->oauth);

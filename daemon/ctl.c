@@ -93,16 +93,21 @@ int ctl_subs_load(struct ctl *c, const char *call, struct ctl_subs *subs, struct
 	subs->n = 0;
 	if (spool_each_submission(c->sp, call, subs_visit, subs, err) < 0)
 		return -1;
-	/* Visited in slug, version order: the last of each slug is current. */
-	for (size_t i = 0; i < subs->n; i++) {
-		const char *a = subs->v[i].relpath;
-		size_t la = slug_prefix_len(a);
-		bool last = i + 1 == subs->n;
-		if (!last) {
-			const char *b = subs->v[i + 1].relpath;
-			last = slug_prefix_len(b) != la || strncmp(a, b, la) != 0;
-		}
-		subs->v[i].current = last;
+	/* Visited in slug, version order: of each slug, the last version
+	 * not held (issue 14) is current, or the last when all are held. */
+	for (size_t i = 0; i < subs->n;) {
+		size_t end = i + 1, cur;
+		size_t la = slug_prefix_len(subs->v[i].relpath);
+		while (end < subs->n && slug_prefix_len(subs->v[end].relpath) == la &&
+		       strncmp(subs->v[i].relpath, subs->v[end].relpath, la) == 0)
+			end++;
+		for (cur = end - 1; cur > i && subs->v[cur].md->held; cur--)
+			;
+		if (subs->v[cur].md->held)
+			cur = end - 1;
+		for (size_t k = i; k < end; k++)
+			subs->v[k].current = k == cur;
+		i = end;
 	}
 	return 0;
 }

@@ -155,7 +155,7 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 		tztime_local(md->received_at, call->zone, &tm);
 		strftime(received, sizeof(received), "%d %b %H:%M", &tm);
 		snprintf(version, sizeof(version), "v%d%s", md->version,
-			 subs->v[i].current ? "" : " old");
+			 md->held ? " held" : subs->v[i].current ? "" : " old");
 		snprintf(id, sizeof(id), "%s", or_dash(md->id));
 		superseded += !subs->v[i].current;
 		unreadable += has_unreadable_document(md);
@@ -205,12 +205,13 @@ static json_t *list_json_row(const struct call_config *call, const struct ctl_su
 						      d->words < 0 ? json_null() : json_integer(d->words),
 						      "error", jstr(d->error)));
 	}
-	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:o, s:s, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:b, s:o, s:s, s:o, s:o, s:o, "
+			 "s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "id", jstr(md->id), "path", s->relpath,
 			 "submitter", jstr(md->submitter.name), "slug", jstr(md->submitter.slug),
 			 "verified", md->submitter.verified, "version", md->version,
-			 "current", s->current, "received_at", jtime(md->received_at),
+			 "current", s->current, "held", md->held,
+			 "received_at", jtime(md->received_at),
 			 "received_local", local, "timeliness", jstr(md->timeliness),
 			 "status", jstr(md->status),
 			 "word_count", md->word_count < 0 ? json_null() : json_integer(md->word_count),
@@ -399,6 +400,9 @@ static void show_submission(struct ctl *c, const struct metadata *md)
 	show_fmt(c, "submitter:", "%s (%s, matched by %s, %s)", ctl_submitter_name(md),
 		 or_dash(md->submitter.slug), or_dash(md->submitter.matched_by),
 		 md->submitter.verified ? "verified" : "not verified");
+	if (md->held)
+		show_fmt(c, "held:", "%s", "not authenticated while a verified version exists: "
+			 "not current until intakectl accept");
 	if (md->word_count >= 0 && md->word_limit > 0)
 		show_fmt(c, "words:", "%ld of %ld, counted in the %s%s", md->word_count,
 			 md->word_limit, or_dash(md->counted),

@@ -86,6 +86,7 @@ static int add_row(const char *relpath, const struct metadata *md, void *arg)
 	r->ack_to = xstrdup(md->ack.to);
 	r->zone = xstrdup(md->zone);
 	r->verified = md->submitter.verified;
+	r->held = md->held;
 	r->over_limit = md->over_limit;
 	r->over_limit_unknown = md->over_limit_unknown && !md->over_limit;
 	add_hidden(r, md);
@@ -127,9 +128,20 @@ int digest_rows_load(const struct spool *sp, const struct call_config *call,
 		digest_rows_free(rows);
 		return -1;
 	}
-	for (size_t i = 0; i < rows->n; i++)
-		rows->v[i].current = i + 1 == rows->n ||
-				     !same_slug(rows->v[i].path, rows->v[i + 1].path);
+	/* Of each slug the last version not held is current (issue 14), or
+	 * the last when all are. */
+	for (size_t i = 0; i < rows->n;) {
+		size_t end = i + 1, cur;
+		while (end < rows->n && same_slug(rows->v[i].path, rows->v[end].path))
+			end++;
+		for (cur = end - 1; cur > i && rows->v[cur].held; cur--)
+			;
+		if (rows->v[cur].held)
+			cur = end - 1;
+		for (size_t k = i; k < end; k++)
+			rows->v[k].current = k == cur;
+		i = end;
+	}
 	return 0;
 }
 

@@ -483,6 +483,42 @@ static void section_undelivered(const struct digest *d, struct buf *b)
 	buf_free(&lines);
 }
 
+static void line_held(const struct digest *d, const struct digest_row *r, struct buf *b)
+{
+	struct schedtext t;
+	schedtext_init(&t, d->lang);
+	char *who = digest_row_submitter(r);
+	schedtext_take(&t, "from", schedtext_line(who, VALUE_MAX));
+	free(who);
+	schedtext_take(&t, "subject", schedtext_line(r->subject, VALUE_MAX));
+	schedtext_time(&t, "received_local", NULL, r->received_at, d->call->zone);
+	schedtext_printf(&t, "version", "%d", r->version);
+	schedtext_take(&t, "id", schedtext_line(r->id, VALUE_MAX));
+	buf_puts(b, "\n");
+	put_builtin(b, &t, "digest_held_line");
+	schedtext_free(&t);
+}
+
+/* Unverified versions kept from superseding a verified one (never
+ * current, so not in section_rows): the coordinators must decide. */
+static void section_held(const struct digest *d, struct buf *b)
+{
+	struct buf lines;
+	buf_init(&lines, SUMMARY_MAX);
+	for (size_t i = 0; i < d->rows.n; i++)
+		if (d->rows.v[i].held)
+			line_held(d, &d->rows.v[i], &lines);
+	if (lines.len > 0) {
+		struct schedtext t;
+		schedtext_init(&t, d->lang);
+		buf_puts(b, "\n\n");
+		put_builtin(b, &t, "digest_held");
+		buf_puts(b, lines.data);
+		schedtext_free(&t);
+	}
+	buf_free(&lines);
+}
+
 static void section_mailbox(const struct digest *d, struct buf *b)
 {
 	unsigned ignored = count_area(d->sp, "ignored", d->since);
@@ -508,6 +544,7 @@ char *digest_summary(const struct digest *d)
 	buf_puts(&b, "\n\n");
 	section_missing(d, &b);
 	section_rows(d, &b, "digest_flagged", is_flagged, line_flagged);
+	section_held(d, &b);
 	section_rows(d, &b, "digest_unknown", is_unknown, line_unknown);
 	section_rows(d, &b, "digest_unreadable", is_unreadable, line_unreadable);
 	section_rows(d, &b, "digest_hidden", is_hidden, line_hidden);

@@ -88,6 +88,11 @@ static const struct command commands[] = {
 	  "(for example after a delivery failure); the daemon sends it on its next\n"
 	  "pass and records the delivery in the entry's metadata.json.\n",
 	  1, 0, ctl_cmd_resend_ack },
+	{ "accept", "accept ID",
+	  "Accept a submission held for a decision: one that failed sender\n"
+	  "authentication (require_auth = dmarc) while its submitter has a verified\n"
+	  "version. It becomes the current version; its metadata.json records when.\n",
+	  1, 0, ctl_cmd_accept },
 	{ "publish", "publish CALL OUTDIR [--no-late] [--no-rejected] [--include-unverified]",
 	  "Write a self-contained static site to OUTDIR: index.html listing the\n"
 	  "current version of each submitter (name, date received, subject,\n"

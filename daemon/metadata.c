@@ -66,7 +66,7 @@ void metadata_free(struct metadata **mdp)
 		&md->in_reply_to, &md->references, &md->reply_to, &md->zone, &md->timeliness,
 		&md->counted, &md->supersedes, &md->raw_sha256,
 		&md->imap.mailbox, &md->ack.state, &md->ack.to, &md->ack.message_id,
-		&md->ack.suppressed, &md->ack.outbox_id, &md->route.matched_by,
+		&md->ack.suppressed, &md->ack.outbox_id, &md->ack.error, &md->route.matched_by,
 		&md->auth.raw, &md->auth.spf, &md->auth.dkim, &md->auth.dmarc,
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -234,6 +234,7 @@ static json_t *ack_to_json(const struct metadata *md)
 	set(o, "suppressed", j_str(md->ack.suppressed));
 	set(o, "outbox_id", j_str(md->ack.outbox_id));
 	set(o, "sent_at", j_time(md->ack.sent_at));
+	set(o, "error", j_str(md->ack.error));
 	return o;
 }
 
@@ -293,6 +294,8 @@ static json_t *metadata_to_object(const struct metadata *md)
 	set(o, "linked_documents", mdlist_to_json(&link_desc, md->linked, md->nlinked, j_str));
 	set(o, "version", j_int_or_null(md->version, 0));
 	set(o, "supersedes", j_str(md->supersedes));
+	set(o, "held", json_boolean(md->held));
+	set(o, "accepted_at", j_time(md->accepted_at));
 	set(o, "raw_sha256", j_str(md->raw_sha256));
 	set(o, "raw_size", json_integer((json_int_t)md->raw_size));
 	set(o, "imap", imap_to_json(md));
@@ -492,6 +495,7 @@ static void rd_nested(struct rd *rd, json_t *root, struct metadata *md)
 	md->ack.message_id = rd_str(rd, o, "ack.", "message_id");
 	md->ack.suppressed = rd_str(rd, o, "ack.", "suppressed");
 	md->ack.outbox_id = rd_str(rd, o, "ack.", "outbox_id");
+	md->ack.error = rd_str(rd, o, "ack.", "error");
 	md->ack.sent_at = rd_time(rd, o, "ack.", "sent_at");
 
 	rd_route(rd, rd_obj(rd, root, "route", empty), md);
@@ -533,6 +537,8 @@ static void rd_top(struct rd *rd, json_t *root, struct metadata *md)
 	md->counted = rd_str(rd, root, "", "counted");
 	md->version = (int)rd_int(rd, root, "", "version", 0, INT_MAX, 0);
 	md->supersedes = rd_str(rd, root, "", "supersedes");
+	md->held = rd_bool(rd, root, "", "held");
+	md->accepted_at = rd_time(rd, root, "", "accepted_at");
 	md->raw_sha256 = rd_str(rd, root, "", "raw_sha256");
 	md->raw_size = (size_t)rd_int(rd, root, "", "raw_size", 0, SIZE_LIMIT, 0);
 	md->filed_at = rd_time(rd, root, "", "filed_at");

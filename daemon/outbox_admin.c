@@ -153,7 +153,7 @@ static int change(const struct outbox_dirs *d, const char *id, enum action act, 
 			 act == RETRY ? "retry" : "drop", id, log_q(it.rcpt));
 		rc = OUTBOX_DONE;
 	} else {
-		rc = rc > 0 ? OUTBOX_NOT_FOUND : OUTBOX_FAILED;
+		rc = rc > 0 ? OUTBOX_NOT_FOUND : OUTBOX_ERROR;
 	}
 	outbox_item_free(&it);
 	free(state);
@@ -169,8 +169,8 @@ static int admin(const struct spool *sp, const char *id, enum action act, time_t
 		return OUTBOX_NOT_FOUND;
 	struct outbox_dirs d;
 	if (outbox_dirs_open(sp, &d, err) < 0)
-		return OUTBOX_FAILED;
-	int lock = lock_outbox(&d, err), rc = OUTBOX_FAILED;
+		return OUTBOX_ERROR;
+	int lock = lock_outbox(&d, err), rc = OUTBOX_ERROR;
 	if (lock >= 0) {
 		rc = change(&d, id, act, now, err);
 		close(lock);

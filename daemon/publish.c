@@ -40,6 +40,10 @@ bool publish_selects(const struct metadata *md, const struct publish_options *op
 		return false;
 	if (!opt->include_unverified && !md->submitter.verified)
 		return false;
+	/* Unverified while the submitter has a verified version: never
+	 * published in its place until a coordinator accepts it. */
+	if (md->held)
+		return false;
 	return true;
 }
 

@@ -68,6 +68,8 @@ struct mailbox_config {
 	long alarm_after;         /* seconds */
 	bool ack_unmatched;
 	long timeout;             /* per read/write, seconds (default 60) */
+	struct strlist authserv_id; /* receiving servers whose Authentication-
+				     * Results count (RFC 8601), lower-case */
 };
 
 #define SMTP_SENDMAIL_DEFAULT "/usr/sbin/sendmail"

@@ -130,5 +130,6 @@ int ctl_cmd_oauth(struct ctl *c, const struct ctl_args *a);
 
 /* "42s", "17m", "5h", "3d": how long before now t was. */
 void ctl_format_age(time_t now, time_t t, char *out, size_t n);
+int ctl_cmd_accept(struct ctl *c, const struct ctl_args *a);
 
 #endif

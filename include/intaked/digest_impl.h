@@ -27,6 +27,7 @@ struct digest_row {
 	struct strlist links, link_services;
 	bool verified, current, over_limit, extended;
 	bool over_limit_unknown;  /* metadata over_limit null */
+	bool held;                /* unverified, waiting for intakectl accept */
 	int version;
 	long words;               /* -1: not counted */
 	long word_limit;          /* 0: none */

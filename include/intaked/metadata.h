@@ -68,6 +68,10 @@ struct metadata {
 	char *supersedes;         /* relative path "vN" of the previous, or NULL; a
 				   * filed entry is never rewritten when a newer
 				   * version comes: vN+1 beside it says so */
+	bool held;                /* unverified while a verified version of the
+				   * submitter exists: filed, never current, until
+				   * intakectl accept (issue 14) */
+	time_t accepted_at;       /* when intakectl accept cleared held; 0: null */
 	char *raw_sha256;
 	size_t raw_size;
 	struct {
@@ -78,6 +82,7 @@ struct metadata {
 		char *state;      /* queued sent failed suppressed */
 		char *to, *message_id, *suppressed, *outbox_id;
 		time_t sent_at;   /* 0: null */
+		char *error;      /* why it failed (the server's refusal), or NULL */
 	} ack;
 	struct {
 		char *matched_by;

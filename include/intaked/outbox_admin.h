@@ -34,7 +34,7 @@ void outbox_entries_free(struct outbox_entry *v, size_t n);
 enum outbox_admin_result {
 	OUTBOX_DONE = 1,
 	OUTBOX_NOT_FOUND = 0,     /* no such item (or sent already) */
-	OUTBOX_FAILED = -1,       /* err set: the spool, or the lock stayed busy */
+	OUTBOX_ERROR = -1,        /* err set: the spool, or the lock stayed busy */
 };
 
 /* A queued or deferred item becomes due at now; a failed one goes back to

@@ -93,6 +93,7 @@ static const char full[] =
 	"ack_unmatched = yes\n"
 	"folders = Inputs, INBOX\n"
 	"timeout = 30s\n"
+	"authserv_id = mx.example.org, MX2.example.org\n"
 	"\n"
 	"[smtp]\n"
 	"url = smtp://smtp.example.org\n"
@@ -170,6 +171,8 @@ static void test_full(void **state)
 	assert_int_equal(mc->alarm_after, 3600);
 	assert_true(mc->ack_unmatched);
 	assert_int_equal(mc->timeout, 30);
+	assert_int_equal(mc->authserv_id.n, 2);
+	assert_string_equal(mc->authserv_id.v[1], "mx2.example.org");
 	assert_null(mc->ca_file);
 
 	const struct smtp_config *sc = &cfg->smtp;
@@ -336,6 +339,9 @@ struct bad_row {
 static const struct bad_row bad_rows[] = {
 	{ "", "CONF: the [mailbox] section is required" },
 	{ BASE, "CONF: no [call NAME] section: nothing to collect" },
+	/* Without our server's name any sender could write his own verdict. */
+	{ BASE CALL "require_auth = dmarc\n", "CONF:12: [call imrf-2022] require_auth: dmarc "
+	  "needs [mailbox] authserv_id" },
 	{ "[smtp]\nurl = smtp://x.org\nfrom = a@x.org\n" CALL, "CONF: the [mailbox] section is required" },
 	{ "url = imaps://x.org\n" BASE CALL, "CONF:1: url: key outside any section" },
 	{ BASE CALL "[mail]\nx = 1\n", "CONF:12: unknown section [mail] (known: [mailbox], [smtp], "
