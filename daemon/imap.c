@@ -584,6 +584,10 @@ void imap_forget_news(struct imap_session *s)
 static int wait_idle(struct imap_session *s, long long deadline, int wake_fd, struct err *err)
 {
 	for (;;) {
+		/* EXISTS that came with the answers to our last commands (after
+		 * the search) is news already: IDLE would sit on it a whole slice. */
+		if (news(s))
+			return 1;
 		long long left = deadline - mono_ms();
 		if (left <= 0)
 			return 0;

@@ -234,16 +234,22 @@ static int cmp_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What the high-water mark may pass: in the ledger, and not among those
+ * whose mark on the server failed (unmarked is not done: found again by
+ * the next pass, they are marked then). */
 struct ledger_probe {
 	struct intake *intake;
 	const char *folder;
 	uint32_t uidvalidity;
+	const uint32_t *unmarked;  /* ascending */
+	size_t nunmarked;
 };
 
-static bool probe_filed(uint32_t uid, void *arg)
+static bool probe_settled(uint32_t uid, void *arg)
 {
 	const struct ledger_probe *pr = arg;
-	return intake_seen_uid(pr->intake, pr->folder, pr->uidvalidity, uid);
+	return intake_seen_uid(pr->intake, pr->folder, pr->uidvalidity, uid) &&
+	       bsearch(&uid, pr->unmarked, pr->nunmarked, sizeof(uid), cmp_uid) == NULL;
 }
 
 /* A message the ledger knows, found again: mark it on the server (a crash
@@ -297,13 +303,16 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	 * a failure too, if the session still works). */
 	qsort(done.uids, done.n, sizeof(*done.uids), cmp_uid);
 	struct err merr = { 0 };
+	struct ledger_probe probe = { lp->intake, folder, uidvalidity, NULL, 0 };
 	if (done.n > 0 && imap_mark_filed_many(lp->imap, done.uids, done.n, &lp->cfg->mailbox,
-					       rc == 0 ? err : &merr) < 0)
+					       rc == 0 ? err : &merr) < 0) {
 		rc = -1;
-	else if (done.n > 0 && done.uids[done.n - 1] > hw->marked)
+		probe.unmarked = done.uids;
+		probe.nunmarked = done.n;
+	} else if (done.n > 0 && done.uids[done.n - 1] > hw->marked) {
 		hw->marked = done.uids[done.n - 1];
-	struct ledger_probe probe = { lp->intake, folder, uidvalidity };
-	highwater_advance(hw, uids, n, probe_filed, &probe);
+	}
+	highwater_advance(hw, uids, n, probe_settled, &probe);
 	loop_save_highwater(lp, folder, hw);
 	free(meta);
 	free(need);
