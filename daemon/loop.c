@@ -21,11 +21,13 @@
 #include "intaked/notify.h"
 #include "intaked/oauth.h"
 #include "intaked/outbox.h"
+#include "intaked/pending.h"
 #include "intaked/ratelimit.h"
 #include "intaked/remind.h"
 #include "intaked/spool.h"
 #include "intaked/uidvalidity.h"
 
+#define EX_SOFTWARE 70 /* --once: the server rejected a command as malformed */
 #define EX_TEMPFAIL 75
 /* Messages per batch of a big sync: one size/date fetch, one mark, one
  * progress line and one index rebuild each. */
@@ -64,6 +66,7 @@ struct loop {
 	long watchdog_half;       /* seconds; 0 without a systemd watchdog */
 	struct timespec group_since; /* when the first staged message was */
 	unsigned filed;           /* messages filed since start */
+	enum err_class fetch_cls; /* why the last pass over the mailbox failed */
 };
 
 static void on_signal(int sig)
@@ -113,9 +116,12 @@ static void loop_disconnect(struct loop *lp)
 
 /* Jittered exponential backoff between reconnects, so a restarting server
  * is not hammered by every client at once. */
-static void loop_schedule_reconnect(struct loop *lp)
+static void loop_schedule_reconnect(struct loop *lp, enum err_class why)
 {
 	long jitter;
+	/* A command the server takes for malformed stays so: no hurry. */
+	if (why == ERR_PROTOCOL)
+		lp->backoff = BACKOFF_MAX;
 	lp->backoff = lp->backoff ? lp->backoff * 2 : BACKOFF_MIN;
 	if (lp->backoff > BACKOFF_MAX)
 		lp->backoff = BACKOFF_MAX;
@@ -220,13 +226,14 @@ static int cmp_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One batch of pending UIDs: sizes and dates in one round trip, each body
- * fetched and staged, committed a group at a time, then every filed one
- * marked in one command. Only what is on disk is marked; a crash before
- * the mark leaves messages the ledger knows by UID, so the next pass only
- * marks them. */
+/* One batch of candidate UIDs: sizes and dates in one round trip, each
+ * body fetched and staged, committed a group at a time, then every filed
+ * one marked in one command. Only what is on disk is marked; a crash
+ * before the mark leaves messages the ledger knows by UID, so the next
+ * pass only marks them. Then the folder's high-water mark advances over
+ * what the ledger holds. */
 static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
-		      const uint32_t *uids, size_t n, struct err *err)
+		      const uint32_t *uids, size_t n, struct pending *pd, struct err *err)
 {
 	struct imap_meta *meta = xcalloc(n, sizeof(*meta));
 	uint32_t *need = xcalloc(n, sizeof(*need));
@@ -235,10 +242,10 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (intake_seen_uid(lp->intake, folder, uidvalidity, uids[i]))
-			done.uids[done.n++] = uids[i];
-		else
+		if (!intake_seen_uid(lp->intake, folder, uidvalidity, uids[i]))
 			need[nneed++] = uids[i];
+		else if (pending_needs_mark(pd, lp->imap, uids[i]))
+			done.uids[done.n++] = uids[i];
 	}
 	if (nneed > 0 && imap_fetch_meta(lp->imap, need, nneed, meta, err) < 0)
 		rc = -1;
@@ -260,9 +267,11 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	 * a failure too, if the session still works). */
 	qsort(done.uids, done.n, sizeof(*done.uids), cmp_uid);
 	struct err merr = { 0 };
-	if (done.n > 0 && imap_mark_filed_many(lp->imap, done.uids, done.n, &lp->cfg->mailbox,
-					       rc == 0 ? err : &merr) < 0)
+	bool marked = done.n == 0 || imap_mark_filed_many(lp->imap, done.uids, done.n,
+							  &lp->cfg->mailbox, rc == 0 ? err : &merr) == 0;
+	if (!marked)
 		rc = -1;
+	pending_done(pd, uids, n, done.uids, done.n, marked);
 	free(meta);
 	free(need);
 	free(done.uids);
@@ -285,19 +294,24 @@ static void loop_check_uidvalidity(struct loop *lp, const char *folder, uint32_t
 			  log_q(err.msg));
 }
 
-/* Every pending message of folder, in batches of BATCH, with a progress
- * line per batch when there are that many. */
+/* Every candidate of folder (above its high-water mark, or to be tried
+ * again), in batches of BATCH, with a progress line per batch when there
+ * are that many. */
 static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 {
 	uint32_t uidvalidity, *uids = NULL;
 	size_t n = 0;
 	int rc = 0;
+	struct pending pd;
 
 	if (imap_select(lp->imap, folder, &uidvalidity, err) < 0)
 		return -1;
 	loop_check_uidvalidity(lp, folder, uidvalidity);
-	if (imap_search_pending(lp->imap, &uids, &n, err) < 0)
+	if (pending_find(&pd, lp->imap, lp->sp, lp->intake, folder, uidvalidity, &uids, &n,
+			 err) < 0) {
+		pending_clear(&pd);
 		return -1;
+	}
 	if (n > 0)
 		log_info("event=pending folder=%s uidvalidity=%u count=%zu", log_q(folder),
 			 uidvalidity, n);
@@ -306,7 +320,7 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 		size_t k = n - done < BATCH ? n - done : BATCH;
 		if (n >= BATCH) /* a big sync: its progress shows in intakectl status */
 			health_progress(lp->health, folder, done, n);
-		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, err);
+		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, &pd, err);
 		done += k;
 		/* index.json reads every entry of a call: during a long first
 		 * sync it is brought up to date once a minute, not per batch. */
@@ -318,6 +332,7 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 			log_info("event=progress folder=%s done=%zu total=%zu", log_q(folder), done, n);
 	}
 	intake_flush(lp->intake);
+	pending_clear(&pd);
 	free(uids);
 	if (rc == 0 && !got_term)
 		health_fetched(lp->health, folder);
@@ -353,11 +368,15 @@ static int loop_connect(struct loop *lp, bool *token_rejected, struct err *err)
 	return 0;
 }
 
-/* The mailbox could not be read: count towards the alarm (alarm.h). */
+/* The mailbox could not be read: count towards the alarm (alarm.h); at
+ * once when the server rejected a command as malformed. */
 static void loop_alarm(struct loop *lp, bool token_rejected, const struct err *why)
 {
 	struct err err = { 0 };
-	if (alarm_failure(lp->cfg, lp->sp, loop_now(lp), token_rejected, why->msg, &err) < 0)
+	int r = why->cls == ERR_PROTOCOL
+		? alarm_failure_rejected(lp->cfg, lp->sp, loop_now(lp), why->msg, &err)
+		: alarm_failure(lp->cfg, lp->sp, loop_now(lp), token_rejected, why->msg, &err);
+	if (r < 0)
 		log_err("event=alarm-failed error=%s", log_q(err.msg));
 }
 
@@ -391,11 +410,12 @@ static int loop_fetch(struct loop *lp)
 	loop_alarm_clear(lp);
 	return 0;
 fail:
+	lp->fetch_cls = err.cls;
 	loop_alarm(lp, token_rejected, &err);
 	loop_disconnect(lp);
 	health_set_error(lp->health, NULL, err.msg);
 	health_set_state(lp->health, NULL, HEALTH_DISCONNECTED);
-	loop_schedule_reconnect(lp);
+	loop_schedule_reconnect(lp, err.cls);
 	log_warnx("event=imap-failed host=%s class=%s error=%s retry_in=%lds", mc->host,
 		  err_class_name(err.cls), log_q(err.msg), (long)(lp->next_connect - time(NULL)));
 	return -1;
@@ -624,7 +644,8 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 		int smtp_rc = loop_flush_outbox(&lp);
 		loop_report_status(&lp, fetch_rc, smtp_rc);
 		if (opt->once) {
-			status = fetch_rc < 0 || smtp_rc < 0 ? EX_TEMPFAIL : 0;
+			status = fetch_rc < 0 && lp.fetch_cls == ERR_PROTOCOL ? EX_SOFTWARE
+				 : fetch_rc < 0 || smtp_rc < 0 ? EX_TEMPFAIL : 0;
 			break;
 		}
 		if (got_term)
