@@ -147,7 +147,7 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 	ctl_table_cap(t, 1, 19);
 	ctl_table_cap(t, 5, 14);
 	ctl_table_cap(t, 6, 8);
-	size_t superseded = 0, unreadable = 0, strangers = 0;
+	size_t superseded = 0, unreadable = 0, strangers = 0, unknown = 0;
 	for (size_t i = 0; i < subs->n; i++) {
 		const struct metadata *md = subs->v[i].md;
 		char received[32], version[32], id[LIST_ID_WIDTH + 1];
@@ -160,6 +160,7 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 		superseded += !subs->v[i].current;
 		unreadable += has_unreadable_document(md);
 		strangers += !md->submitter.verified;
+		unknown += md->over_limit_unknown;
 		char *who = submitter_cell(md), *words = words_cell(md), *ack = ack_cell(md);
 		const char *row[] = { id, who, version, received, md->status, words, ack };
 		ctl_table_add(t, row);
@@ -176,6 +177,9 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 	if (unreadable > 0)
 		fprintf(c->out, "! a document could not be read: its words are not counted "
 			"(intakectl show ID)\n");
+	if (unknown > 0)
+		fprintf(c->out, ">= parts were not examined or linked: the word count is unknown, "
+			"at least this\n");
 }
 
 static json_t *jstr(const char *s)

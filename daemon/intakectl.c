@@ -223,6 +223,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--no-late", F_PUBLISH, &a->no_late },
 		{ "--no-rejected", F_PUBLISH, &a->no_rejected },
 		{ "--no-unverified", F_PUBLISH, &a->no_unverified },
+		{ "--include-unverified", F_PUBLISH, &a->include_unverified },
 		{ "--current", F_FILTER, &a->current },
 		{ "--late", F_FILTER, &a->late },
 		{ "--over-limit", F_FILTER, &a->over_limit },
