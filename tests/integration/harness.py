@@ -71,7 +71,8 @@ class Harness:
 
     def config(self, calls=(IMRF, GCM), roster=ROSTER, mailbox=None, smtp=None,
                limits=None, extra=''):
-        """Write intaked.conf for the bed; dict arguments override keys."""
+        """Write intaked.conf for the bed; dict arguments override keys (a
+        None value leaves the key out)."""
         bed = self.bed
         with open(os.path.join(self.dir, 'roster.csv'), 'w') as f:
             f.write(roster)
@@ -95,8 +96,8 @@ class Harness:
             'timeout': '10s',
         }
         sm.update(smtp or {})
-        lines = ['[mailbox]'] + [f'{k} = {v}' for k, v in mb.items()]
-        lines += ['', '[smtp]'] + [f'{k} = {v}' for k, v in sm.items()]
+        lines = ['[mailbox]'] + [f'{k} = {v}' for k, v in mb.items() if v is not None]
+        lines += ['', '[smtp]'] + [f'{k} = {v}' for k, v in sm.items() if v is not None]
         lines += ['', '[spool]', f'dir = {self.spool}']
         if limits:
             lines += ['', '[limits]'] + [f'{k} = {v}' for k, v in limits.items()]

@@ -21,17 +21,18 @@ from testbed import Testbed  # noqa: E402
 
 
 def collect(substring):
-    tests = []
+    tests, modules = [], []
     for fname in sorted(os.listdir(HERE)):
         if not (fname.startswith('test_') and fname.endswith('.py')):
             continue
         mod = importlib.import_module(fname[:-3])
+        modules.append(mod)
         for name, fn in vars(mod).items():
             if name.startswith('test_') and callable(fn):
                 full = f'{fname[:-3]}.{name}'
                 if not substring or substring in full:
                     tests.append((full, fn))
-    return tests
+    return tests, modules
 
 
 def main():
@@ -41,26 +42,32 @@ def main():
     ap.add_argument('--keep', action='store_true', help='keep temp dirs')
     args = ap.parse_args()
     build = os.path.abspath(args.build)
-    tests = collect(args.substring)
+    tests, modules = collect(args.substring)
     passed = failed = 0
     base = int(os.environ.get('TESTBED_PORT_BASE', '20000'))
     if 'asan' in os.path.basename(build):
         base += 2000  # so a plain and a sanitizer run can share a machine
     with Testbed(port_base=base) as bed:
-        for full, fn in tests:
-            h = Harness(bed, build, keep=args.keep)
-            t0 = time.monotonic()
-            try:
-                fn(h)
-                passed += 1
-                print(f'PASS {full} ({time.monotonic() - t0:.1f}s)', flush=True)
-            except Exception:  # a failed assert or anything else: report, go on
-                failed += 1
-                print(f'FAIL {full} ({time.monotonic() - t0:.1f}s)', flush=True)
-                traceback.print_exc()
-                h.dump_logs()
-            finally:
-                h.cleanup(failed_now=False)
+        try:
+            for full, fn in tests:
+                h = Harness(bed, build, keep=args.keep)
+                t0 = time.monotonic()
+                try:
+                    fn(h)
+                    passed += 1
+                    print(f'PASS {full} ({time.monotonic() - t0:.1f}s)', flush=True)
+                except Exception:  # a failed assert or anything else: report, go on
+                    failed += 1
+                    print(f'FAIL {full} ({time.monotonic() - t0:.1f}s)', flush=True)
+                    traceback.print_exc()
+                    h.dump_logs()
+                finally:
+                    h.cleanup(failed_now=False)
+        finally:
+            # Servers a module started beside the bed stop before it does.
+            for mod in modules:
+                if hasattr(mod, 'teardown_run'):
+                    mod.teardown_run()
     print(f'{passed} passed, {failed} failed')
     return 1 if failed or not tests else 0
 

@@ -46,14 +46,11 @@ alive() {
   [[ ${stat##*) } != Z* ]]
 }
 
-# ns_members NS: pids whose mount namespace is NS ("mnt:[N]").
+# ns_members NS: live pids whose mount namespace is NS ("mnt:[N]").
 ns_members() {
-  local f ns
-  for f in /proc/[0-9]*/ns/mnt; do
-    ns=$(readlink "$f" 2>/dev/null) || continue
-    [[ $ns == "$1" ]] || continue
-    f=${f#/proc/}
-    alive "${f%%/*}" && echo "${f%%/*}"
+  local pid
+  for pid in $(find /proc/[0-9]*/ns/mnt -maxdepth 0 -lname "$1" 2>/dev/null | cut -d/ -f3); do
+    alive "$pid" && echo "$pid"
   done
   return 0
 }
@@ -141,7 +138,11 @@ inside() {
   readlink /proc/self/ns/mnt >"$rd/ns"
   : >"$rd/pids"
   start_syslog
-  "setup_$name"
+  # A restart keeps what the first start set up (mail, users, databases).
+  if [[ ! -e $rd/set-up ]]; then
+    "setup_$name"
+    : >"$rd/set-up"
+  fi
   "launch_$name"
 }
 
