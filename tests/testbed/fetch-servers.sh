@@ -13,7 +13,7 @@
 # of the packages' files (DIR/NAME/usr/..., DIR/NAME/etc/...). Idempotent:
 # does nothing when the same package versions are already unpacked. Their
 # shared libraries come from plain Debian library packages, which conflict
-# with nothing (contrib/install-deps.sh installs them; listed in LIBS).
+# with nothing (contrib/install-deps.sh installs them, then runs this).
 set -euo pipefail
 export LC_ALL=C
 
@@ -25,7 +25,7 @@ declare -A PKGS=(
   [opensmtpd]="opensmtpd"
 )
 # What the unpacked programs link with beyond the bed's own packages (found
-# with ldd); keep in step with contrib/install-deps.sh's test role.
+# with ldd); keep in step with contrib/install-deps.sh's PACKAGES.
 LIBS="libical3 libxapian30 libidn12 libltdl7 libgamin0"
 
 die() { echo "fetch-servers: $*" >&2; exit 1; }
@@ -49,10 +49,11 @@ if [[ -s $dir/versions && $(<"$dir/versions") == "$want" ]]; then
   exit 0
 fi
 
-missing=$(dpkg-query -W -f='${Package} ${Status}\n' $LIBS 2>/dev/null |
-  awk '$4 != "installed" {print $1}' || true)
-for l in $LIBS; do dpkg-query -W "$l" >/dev/null 2>&1 || missing="$missing $l"; done
-[[ -z ${missing// /} ]] || die "missing libraries:$missing (sh contrib/install-deps.sh test)"
+missing=
+for l in $LIBS; do
+  dpkg-query -W -f='${Status}' "$l" 2>/dev/null | grep -q "install ok installed" || missing="$missing $l"
+done
+[[ -z $missing ]] || die "missing libraries:$missing (sh contrib/install-deps.sh)"
 
 mkdir -p "$dir"
 tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
