@@ -80,6 +80,7 @@ int alarm_state_load(const struct spool *sp, struct alarm_state *st, struct err 
 	st->raised_at = json_time(obj, "alarm_sent_at");
 	st->reminded_at = json_time(obj, "reminded_at");
 	st->token_rejected = json_is_true(json_object_get(obj, "token_rejected"));
+	st->command_rejected = json_is_true(json_object_get(obj, "command_rejected"));
 	json_t *r = json_object_get(obj, "reason");
 	set_reason(st, json_is_string(r) ? json_string_value(r) : NULL);
 	json_decref(obj);
@@ -97,6 +98,8 @@ static int state_save(const struct spool *sp, const struct alarm_state *st, stru
 	json_set_time(obj, "alarm_sent_at", st->raised_at);
 	json_set_time(obj, "reminded_at", st->reminded_at);
 	json_object_set_new(obj, "token_rejected", json_boolean(st->token_rejected));
+	if (st->command_rejected)
+		json_object_set_new(obj, "command_rejected", json_true());
 	json_object_set_new(obj, "reason", json_string(st->reason));
 	char *text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(obj);
@@ -187,6 +190,11 @@ static char *mail_body(const struct config *cfg, const struct alarm_state *st,
 				   "and write the new refresh token to %s.\n\n",
 				   cfg->mailbox.oauth.refresh_token_file
 					   ? cfg->mailbox.oauth.refresh_token_file : "refresh_token_file");
+		if (st->command_rejected)
+			buf_puts(&b, "The server rejected a command of intaked as malformed (IMAP BAD;\n"
+				 "its words are the error above). Retrying will not change that: it\n"
+				 "is a bug in intaked or an incompatibility with this server. Please\n"
+				 "report it with the error; intaked keeps trying every few minutes.\n\n");
 		buf_puts(&b, "Until this is fixed, submissions are neither filed nor acknowledged.\n"
 			 "Nothing is lost: the messages wait on the server and will be filed as\n"
 			 "soon as intaked can read the mailbox again.\n\n");
@@ -246,8 +254,11 @@ static int queue_mail(const struct config *cfg, const struct spool *sp,
 
 /* --------------------------------------------------------------- API */
 
-int alarm_failure(const struct config *cfg, const struct spool *sp, time_t now,
-		  bool token_rejected, const char *reason, struct err *err)
+/* Record a failure at now; the alarm goes out at once when urgent (a
+ * cause no waiting cures), else after alarm_after. */
+static int record_failure(const struct config *cfg, const struct spool *sp, time_t now,
+			  bool token_rejected, bool command_rejected, const char *reason,
+			  struct err *err)
 {
 	struct alarm_state st;
 	struct err lerr = { 0 };
@@ -260,9 +271,11 @@ int alarm_failure(const struct config *cfg, const struct spool *sp, time_t now,
 		st.first_failure = now;
 	st.last_failure = now;
 	st.token_rejected = st.token_rejected || token_rejected;
+	st.command_rejected = command_rejected;
 	set_reason(&st, reason);
 	if (st.raised_at == 0) {
-		if (st.token_rejected || now - st.first_failure >= cfg->mailbox.alarm_after)
+		if (st.token_rejected || st.command_rejected ||
+		    now - st.first_failure >= cfg->mailbox.alarm_after)
 			due = MAIL_ALARM;
 	} else if (now - (st.reminded_at ? st.reminded_at : st.raised_at) >= ALARM_REMIND_EVERY) {
 		due = MAIL_REMINDER;
@@ -276,6 +289,18 @@ int alarm_failure(const struct config *cfg, const struct spool *sp, time_t now,
 	if (state_save(sp, &st, err) < 0)
 		return -1;
 	return due >= 0;
+}
+
+int alarm_failure(const struct config *cfg, const struct spool *sp, time_t now,
+		  bool token_rejected, const char *reason, struct err *err)
+{
+	return record_failure(cfg, sp, now, token_rejected, false, reason, err);
+}
+
+int alarm_failure_rejected(const struct config *cfg, const struct spool *sp, time_t now,
+			   const char *reason, struct err *err)
+{
+	return record_failure(cfg, sp, now, false, true, reason, err);
 }
 
 int alarm_success(const struct config *cfg, const struct spool *sp, time_t now,
@@ -315,5 +340,6 @@ void alarm_describe(const struct alarm_state *st, char *out, size_t size)
 	snprintf(out, size, "%s%s%smailbox unreadable since %s%s: %s",
 		 st->raised_at ? "ALARM sent " : "", st->raised_at ? sent : "",
 		 st->raised_at ? ": " : "", since,
-		 st->token_rejected ? " (refresh token rejected)" : "", st->reason);
+		 st->token_rejected ? " (refresh token rejected)"
+		 : st->command_rejected ? " (command rejected by the server)" : "", st->reason);
 }

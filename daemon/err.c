@@ -50,6 +50,7 @@ const char *err_class_name(enum err_class cls)
 	case ERR_MESSAGE: return "message";
 	case ERR_CONFIG: return "config";
 	case ERR_AUTH: return "auth";
+	case ERR_PROTOCOL: return "protocol";
 	}
 	return "unknown";
 }

@@ -30,29 +30,54 @@ void *imap_must(void *p)
 
 /* ------------------------------------------------ libetpan stream driver */
 
+/* Remember the start of the last line the server sent: libetpan answers
+ * a tagged BAD and a response for another tag alike (MAILIMAP_ERROR_
+ * PROTOCOL), and only the first means "your command is malformed". */
+static void note_received(struct imap_session *s, const char *buf, size_t n)
+{
+	const char *p = buf, *end = buf + n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl != NULL ? nl + 1 : end) - p);
+		if (s->rx_done) {
+			s->rx_len = 0;
+			s->rx_done = false;
+		}
+		size_t room = sizeof(s->rx_line) - 1 - s->rx_len;
+		memcpy(s->rx_line + s->rx_len, p, len < room ? len : room);
+		s->rx_len += len < room ? len : room;
+		s->rx_line[s->rx_len] = '\0';
+		s->rx_done = nl != NULL;
+		p += len;
+	}
+}
+
 static ssize_t low_read(mailstream_low *low, void *buf, size_t n)
 {
-	ssize_t r = tls_conn_read(low->data, buf, n);
+	struct imap_session *s = low->data;
+	ssize_t r = tls_conn_read(s->conn, buf, n);
 	/* libetpan's literal reader loops for as long as reads return 0: end
 	 * of stream must be an error, or a server that announces {1000} and
 	 * hangs up after 3 bytes makes it spin forever. */
+	if (r > 0)
+		note_received(s, buf, (size_t)r);
 	return r > 0 ? r : -1;
 }
 
 static ssize_t low_write(mailstream_low *low, const void *buf, size_t n)
 {
-	return tls_conn_write(low->data, buf, n);
+	return tls_conn_write(((struct imap_session *)low->data)->conn, buf, n);
 }
 
 static int low_close(mailstream_low *low)
 {
-	tls_conn_close(low->data);
+	tls_conn_close(((struct imap_session *)low->data)->conn);
 	return 0;
 }
 
 static int low_get_fd(mailstream_low *low)
 {
-	return tls_conn_fd(low->data);
+	return tls_conn_fd(((struct imap_session *)low->data)->conn);
 }
 
 static void low_free(mailstream_low *low)
@@ -62,7 +87,7 @@ static void low_free(mailstream_low *low)
 
 static void low_cancel(mailstream_low *low)
 {
-	tls_conn_cancel(low->data);
+	tls_conn_cancel(((struct imap_session *)low->data)->conn);
 }
 
 static struct mailstream_cancel *low_get_cancel(mailstream_low *low)
@@ -102,12 +127,28 @@ static bool response_code_is(const struct imap_session *s, const char *code)
 	return ri != NULL && ri->rsp_atom != NULL && str_ieq(ri->rsp_atom, code);
 }
 
+/* Was the last line the tagged BAD of the command just sent? */
+static bool tagged_bad(const struct imap_session *s)
+{
+	char tag[32];
+	snprintf(tag, sizeof(tag), "%d BAD", s->imap->imap_tag);
+	size_t n = strlen(tag);
+	return s->rx_done && strncmp(s->rx_line, tag, n) == 0 &&
+	       (s->rx_line[n] == ' ' || s->rx_line[n] == '\r' || s->rx_line[n] == '\n');
+}
+
 /* Report libetpan result r of step what. A broken stream or unparsable
  * response ends the session (the protocol state is unknown); a tagged
- * NO/BAD does not. */
+ * NO does not. A tagged BAD (libetpan: a protocol error) says the server
+ * takes the command for malformed: no retry will change its mind. */
 void imap_fail(struct imap_session *s, int r, const char *what, struct err *err)
 {
 	char text[256];
+	if (r == MAILIMAP_ERROR_PROTOCOL && s->imap != NULL && tagged_bad(s)) {
+		err_set(err, ERR_PROTOCOL, "imap: %s: %s rejected as malformed (BAD): %s", s->host,
+			what, server_text(s, text, sizeof(text)));
+		return;
+	}
 	switch (r) {
 	case MAILIMAP_ERROR_STREAM:
 		s->broken = true;
@@ -386,7 +427,7 @@ int imap_open(const struct mailbox_config *mc, const char *access_token,
 		imap_close(&s);
 		return -1;
 	}
-	mailstream_low *low = imap_must(mailstream_low_new(s->conn, &tls_driver));
+	mailstream_low *low = imap_must(mailstream_low_new(s, &tls_driver));
 	mailstream *stream = imap_must(mailstream_new(low, 8192));
 	s->imap = imap_must(mailimap_new(0, NULL));
 	mailimap_set_timeout(s->imap, timeout);
@@ -493,56 +534,6 @@ int imap_select(struct imap_session *s, const char *folder,
 	return 0;
 }
 
-static void forget_news(struct imap_session *s);
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static struct mailimap_search_key *pending_key(const struct imap_session *s)
-{
-	if (s->keywords)
-		return imap_must(mailimap_search_key_new_unkeyword(xstrdup(FILED_KEYWORD)));
-	return imap_must(mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
-		NULL, NULL, NULL, 0, NULL, NULL, NULL));
-}
-
-int imap_search_pending(struct imap_session *s, uint32_t **uids_r, size_t *n_r,
-			struct err *err)
-{
-	*uids_r = NULL;
-	*n_r = 0;
-	if (imap_check_selected(s, err) < 0)
-		return -1;
-	/* EXISTS seen from here on is news for imap_wait: the search below
-	 * already covers whatever arrived before it. */
-	forget_news(s);
-	struct mailimap_search_key *key = pending_key(s);
-	clist *result = NULL;
-	int r = mailimap_uid_search(s->imap, NULL, key, &result);
-	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR) {
-		imap_fail(s, r, s->keywords ? "UID SEARCH UNKEYWORD " FILED_KEYWORD : "UID SEARCH UNSEEN", err);
-		return -1;
-	}
-	size_t n = 0, cap = (size_t)clist_count(result);
-	uint32_t *uids = xcalloc(cap ? cap : 1, sizeof(*uids));
-	for (clistiter *it = clist_begin(result); it != NULL; it = clist_next(it))
-		uids[n++] = *(uint32_t *)clist_content(it);
-	mailimap_search_result_free(result);
-	qsort(uids, n, sizeof(*uids), cmp_u32);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (uids[i] != 0 && (k == 0 || uids[k - 1] != uids[i]))
-			uids[k++] = uids[i];
-	*uids_r = uids;
-	*n_r = k;
-	return 0;
-}
-
 /* --------------------------------------------------------------- wait */
 
 enum wake { WAKE_TIMEOUT, WAKE_SERVER, WAKE_CALLER };
@@ -581,7 +572,7 @@ static bool news(const struct imap_session *s)
 	return sel != NULL && (sel->sel_has_exists || sel->sel_has_recent);
 }
 
-static void forget_news(struct imap_session *s)
+void imap_forget_news(struct imap_session *s)
 {
 	struct mailimap_selection_info *sel = s->imap->imap_selection_info;
 	if (sel != NULL) {
@@ -593,6 +584,10 @@ static void forget_news(struct imap_session *s)
 static int wait_idle(struct imap_session *s, long long deadline, int wake_fd, struct err *err)
 {
 	for (;;) {
+		/* EXISTS that came with the answers to our last commands (after
+		 * the search) is news already: IDLE would sit on it a whole slice. */
+		if (news(s))
+			return 1;
 		long long left = deadline - mono_ms();
 		if (left <= 0)
 			return 0;
@@ -629,7 +624,7 @@ static int wait_plain(struct imap_session *s, long long deadline, int wake_fd, s
 	if (r != 0)
 		return 0; /* woken (or a signal): the caller decides what next */
 	/* NOOP keeps the session alive and collects EXISTS. */
-	forget_news(s);
+	imap_forget_news(s);
 	int n = mailimap_noop(s->imap);
 	if (n != MAILIMAP_NO_ERROR) {
 		imap_fail(s, n, "NOOP", err);

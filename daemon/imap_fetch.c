@@ -463,8 +463,9 @@ void imap_message_clear(struct imap_message *m)
 /* --------------------------------------------------------------- mark */
 
 /* What STORE +FLAGS.SILENT adds: FILED is \Seen and, where the folder
- * takes keywords, $Filed (imap_search_pending skips both); DELETED is
- * \Deleted, for the COPY fallback of a move. */
+ * takes keywords, $Filed (imap_search_pending skips it; \Seen is only a
+ * courtesy to people); DELETED is \Deleted, for the COPY fallback of a
+ * move. libetpan sends a keyword flag as an atom, as it must be. */
 enum { MARK_FILED = 1, MARK_DELETED = 2 };
 
 static void add_flag(struct mailimap_flag_list *fl, struct mailimap_flag *f)

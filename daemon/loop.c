@@ -12,6 +12,7 @@
 #include "intaked/alarm.h"
 #include "intaked/digest.h"
 #include "intaked/fault.h"
+#include "intaked/highwater.h"
 #include "intaked/imap.h"
 #include "intaked/intake.h"
 #include "intaked/ledger.h"
@@ -25,6 +26,7 @@
 #include "intaked/spool.h"
 #include "intaked/uidvalidity.h"
 
+#define EX_SOFTWARE 70 /* --once: the server rejected a command as malformed */
 #define EX_TEMPFAIL 75
 /* Messages per batch of a big sync: one size/date fetch, one mark, one
  * progress line and one index rebuild each. */
@@ -62,6 +64,7 @@ struct loop {
 	long watchdog_half;       /* seconds; 0 without a systemd watchdog */
 	struct timespec group_since; /* when the first staged message was */
 	unsigned filed;           /* messages filed since start */
+	enum err_class fetch_cls; /* why the last pass over the mailbox failed */
 };
 
 static void on_signal(int sig)
@@ -111,9 +114,12 @@ static void loop_disconnect(struct loop *lp)
 
 /* Jittered exponential backoff between reconnects, so a restarting server
  * is not hammered by every client at once. */
-static void loop_schedule_reconnect(struct loop *lp)
+static void loop_schedule_reconnect(struct loop *lp, enum err_class why)
 {
 	long jitter;
+	/* A command the server takes for malformed stays so: no hurry. */
+	if (why == ERR_PROTOCOL)
+		lp->backoff = BACKOFF_MAX;
 	lp->backoff = lp->backoff ? lp->backoff * 2 : BACKOFF_MIN;
 	if (lp->backoff > BACKOFF_MAX)
 		lp->backoff = BACKOFF_MAX;
@@ -212,19 +218,58 @@ static int loop_stage_chunk(struct loop *lp, const char *folder, uint32_t uidval
 	return rc;
 }
 
+/* After the ledger records it relies on (intake_commit). A failure costs
+ * a search from the older mark: the ledger still refiles nothing. */
+static void loop_save_highwater(struct loop *lp, const char *folder, const struct highwater *hw)
+{
+	struct err err = { 0 };
+	if (highwater_save(lp->sp, folder, hw, &err) < 0)
+		log_warnx("event=highwater-save-failed folder=%s error=%s", log_q(folder),
+			  log_q(err.msg));
+}
+
 static int cmp_uid(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-/* One batch of pending UIDs: sizes and dates in one round trip, each body
- * fetched and staged, committed a group at a time, then every filed one
- * marked in one command. Only what is on disk is marked; a crash before
- * the mark leaves messages the ledger knows by UID, so the next pass only
- * marks them. */
+/* What the high-water mark may pass: in the ledger, and not among those
+ * whose mark on the server failed (unmarked is not done: found again by
+ * the next pass, they are marked then). */
+struct ledger_probe {
+	struct intake *intake;
+	const char *folder;
+	uint32_t uidvalidity;
+	const uint32_t *unmarked;  /* ascending */
+	size_t nunmarked;
+};
+
+static bool probe_settled(uint32_t uid, void *arg)
+{
+	const struct ledger_probe *pr = arg;
+	return intake_seen_uid(pr->intake, pr->folder, pr->uidvalidity, uid) &&
+	       bsearch(&uid, pr->unmarked, pr->nunmarked, sizeof(uid), cmp_uid) == NULL;
+}
+
+/* A message the ledger knows, found again: mark it on the server (a crash
+ * came between filing and marking) unless that was done. Where the folder
+ * takes keywords, the search said it lacks $Filed; else the record says
+ * whether its mark went through (without a record, as after an upgrade,
+ * the mark is taken as done: people may have marked it unread since). */
+static bool loop_needs_mark(struct loop *lp, const struct highwater *hw, uint32_t uid)
+{
+	return imap_folder_keywords(lp->imap) || (hw->known && uid > hw->marked);
+}
+
+/* One batch of candidate UIDs: sizes and dates in one round trip, each
+ * body fetched and staged, committed a group at a time, then every filed
+ * one marked in one command. Only what is on disk is marked; a crash
+ * before the mark leaves messages the ledger knows by UID, so the next
+ * pass only marks them. Then hw (the folder's high-water mark) advances
+ * over what the ledger holds. */
 static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
-		      const uint32_t *uids, size_t n, struct err *err)
+		      const uint32_t *uids, size_t n, struct highwater *hw, struct err *err)
 {
 	struct imap_meta *meta = xcalloc(n, sizeof(*meta));
 	uint32_t *need = xcalloc(n, sizeof(*need));
@@ -233,10 +278,10 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (intake_seen_uid(lp->intake, folder, uidvalidity, uids[i]))
-			done.uids[done.n++] = uids[i];
-		else
+		if (!intake_seen_uid(lp->intake, folder, uidvalidity, uids[i]))
 			need[nneed++] = uids[i];
+		else if (loop_needs_mark(lp, hw, uids[i]))
+			done.uids[done.n++] = uids[i];
 	}
 	if (nneed > 0 && imap_fetch_meta(lp->imap, need, nneed, meta, err) < 0)
 		rc = -1;
@@ -258,9 +303,17 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	 * a failure too, if the session still works). */
 	qsort(done.uids, done.n, sizeof(*done.uids), cmp_uid);
 	struct err merr = { 0 };
+	struct ledger_probe probe = { lp->intake, folder, uidvalidity, NULL, 0 };
 	if (done.n > 0 && imap_mark_filed_many(lp->imap, done.uids, done.n, &lp->cfg->mailbox,
-					       rc == 0 ? err : &merr) < 0)
+					       rc == 0 ? err : &merr) < 0) {
 		rc = -1;
+		probe.unmarked = done.uids;
+		probe.nunmarked = done.n;
+	} else if (done.n > 0 && done.uids[done.n - 1] > hw->marked) {
+		hw->marked = done.uids[done.n - 1];
+	}
+	highwater_advance(hw, uids, n, probe_settled, &probe);
+	loop_save_highwater(lp, folder, hw);
 	free(meta);
 	free(need);
 	free(done.uids);
@@ -283,26 +336,35 @@ static void loop_check_uidvalidity(struct loop *lp, const char *folder, uint32_t
 			  log_q(err.msg));
 }
 
-/* Every pending message of folder, in batches of BATCH, with a progress
- * line per batch when there are that many. */
+/* Every candidate of folder (above its high-water mark, or to be tried
+ * again), in batches of BATCH, with a progress line per batch when there
+ * are that many. */
 static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 {
 	uint32_t uidvalidity, *uids = NULL;
 	size_t n = 0;
 	int rc = 0;
+	struct highwater hw;
 
 	if (imap_select(lp->imap, folder, &uidvalidity, err) < 0)
 		return -1;
 	loop_check_uidvalidity(lp, folder, uidvalidity);
-	if (imap_search_pending(lp->imap, &uids, &n, err) < 0)
+	highwater_load(lp->sp, folder, uidvalidity, &hw);
+	if (imap_search_pending(lp->imap, hw.mark, hw.retry, hw.nretry, &uids, &n, err) < 0) {
+		highwater_clear(&hw);
 		return -1;
+	}
+	size_t nretry = hw.nretry;
+	n = highwater_candidates(&hw, uids, n);
+	if (hw.nretry != nretry)
+		loop_save_highwater(lp, folder, &hw); /* some are gone */
 	if (n > 0)
 		log_info("event=pending folder=%s uidvalidity=%u count=%zu", log_q(folder),
 			 uidvalidity, n);
 	time_t flushed = time(NULL);
 	for (size_t done = 0; done < n && rc == 0 && !got_term;) {
 		size_t k = n - done < BATCH ? n - done : BATCH;
-		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, err);
+		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, &hw, err);
 		done += k;
 		/* index.json reads every entry of a call: during a long first
 		 * sync it is brought up to date once a minute, not per batch. */
@@ -314,6 +376,7 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 			log_info("event=progress folder=%s done=%zu total=%zu", log_q(folder), done, n);
 	}
 	intake_flush(lp->intake);
+	highwater_clear(&hw);
 	free(uids);
 	return rc;
 }
@@ -345,11 +408,15 @@ static int loop_connect(struct loop *lp, bool *token_rejected, struct err *err)
 	return 0;
 }
 
-/* The mailbox could not be read: count towards the alarm (alarm.h). */
+/* The mailbox could not be read: count towards the alarm (alarm.h); at
+ * once when the server rejected a command as malformed. */
 static void loop_alarm(struct loop *lp, bool token_rejected, const struct err *why)
 {
 	struct err err = { 0 };
-	if (alarm_failure(lp->cfg, lp->sp, loop_now(lp), token_rejected, why->msg, &err) < 0)
+	int r = why->cls == ERR_PROTOCOL
+		? alarm_failure_rejected(lp->cfg, lp->sp, loop_now(lp), why->msg, &err)
+		: alarm_failure(lp->cfg, lp->sp, loop_now(lp), token_rejected, why->msg, &err);
+	if (r < 0)
 		log_err("event=alarm-failed error=%s", log_q(err.msg));
 }
 
@@ -383,9 +450,10 @@ static int loop_fetch(struct loop *lp)
 	loop_alarm_clear(lp);
 	return 0;
 fail:
+	lp->fetch_cls = err.cls;
 	loop_alarm(lp, token_rejected, &err);
 	loop_disconnect(lp);
-	loop_schedule_reconnect(lp);
+	loop_schedule_reconnect(lp, err.cls);
 	log_warnx("event=imap-failed host=%s class=%s error=%s retry_in=%lds", mc->host,
 		  err_class_name(err.cls), log_q(err.msg), (long)(lp->next_connect - time(NULL)));
 	return -1;
@@ -580,7 +648,8 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 		int smtp_rc = loop_flush_outbox(&lp);
 		loop_report_status(&lp, fetch_rc, smtp_rc);
 		if (opt->once) {
-			status = fetch_rc < 0 || smtp_rc < 0 ? EX_TEMPFAIL : 0;
+			status = fetch_rc < 0 && lp.fetch_cls == ERR_PROTOCOL ? EX_SOFTWARE
+				 : fetch_rc < 0 || smtp_rc < 0 ? EX_TEMPFAIL : 0;
 			break;
 		}
 		if (got_term)

@@ -1,6 +1,7 @@
 /* alarm.h — shout when mail stops flowing. If the mailbox cannot be read
  * (connection, TLS, login, token) for alarm_after (default 30 min), or at
- * once when the OAuth refresh token is rejected, one alarm mail goes to
+ * once when the OAuth refresh token is rejected or the server rejects a
+ * command as malformed (IMAP BAD), one alarm mail goes to
  * the operators ([smtp] operators) and every call's coordinators; then one
  * reminder a day while it lasts, and an "all clear" when the mailbox is
  * read again.
@@ -30,6 +31,7 @@ struct alarm_state {
 	time_t raised_at;         /* alarm mail queued; 0: not (yet) */
 	time_t reminded_at;       /* last daily reminder; 0: none */
 	bool token_rejected;      /* the cause: refresh token refused */
+	bool command_rejected;    /* the cause: the server said BAD to a command */
 	char reason[256];         /* the last error (printable ASCII) */
 };
 
@@ -44,6 +46,12 @@ int alarm_state_load(const struct spool *sp, struct alarm_state *st, struct err 
  * when none was due, -1 on error (state or outbox not writable). */
 int alarm_failure(const struct config *cfg, const struct spool *sp, time_t now,
 		  bool token_rejected, const char *reason, struct err *err);
+
+/* The same when the server rejected a command as malformed (IMAP BAD,
+ * ERR_PROTOCOL): no waiting cures that, so the alarm goes out at once,
+ * saying so, with reason (the server's text). */
+int alarm_failure_rejected(const struct config *cfg, const struct spool *sp, time_t now,
+			   const char *reason, struct err *err);
 
 /* The mailbox was read at now: forget the failure; if an alarm had been
  * sent, queue the all-clear. Returns 1 when the all-clear was queued, 0

@@ -8,6 +8,8 @@ enum err_class {
 	ERR_MESSAGE, /* this message cannot be processed: quarantine it, go on */
 	ERR_CONFIG,  /* configuration or secret is wrong: exit 78 */
 	ERR_AUTH,    /* credentials refused: alarm, retry slowly */
+	ERR_PROTOCOL, /* the server rejected a command as malformed (IMAP BAD):
+		       * no retry cures it; alarm at once, retry slowly */
 };
 
 struct err {

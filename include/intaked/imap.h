@@ -5,7 +5,8 @@
  * Errors: ERR_TEMP for anything that a later retry may cure (connection,
  * TLS handshake or verification, timeouts, BYE, protocol garbage),
  * ERR_AUTH when credentials are refused, ERR_MESSAGE for a problem with
- * one message only (e.g. it vanished). */
+ * one message only (e.g. it vanished), ERR_PROTOCOL when the server
+ * answered BAD: it takes a command for malformed (the text says why). */
 #ifndef INTAKED_IMAP_H
 #define INTAKED_IMAP_H
 
@@ -52,10 +53,15 @@ int imap_open(const struct mailbox_config *mc, const char *access_token,
 /* SELECT folder; *uidvalidity_r set. */
 int imap_select(struct imap_session *s, const char *folder,
 		uint32_t *uidvalidity_r, struct err *err);
-/* UIDs not yet marked filed (UID SEARCH UNKEYWORD $Filed, or UNSEEN where
- * the folder takes no keywords), ascending. *uids_r: caller frees. */
-int imap_search_pending(struct imap_session *s, uint32_t **uids_r, size_t *n_r,
-			struct err *err);
+/* UIDs worth a look, ascending: UID SEARCH UID <also>,<above+1>:* (also:
+ * the nalso UIDs to try again, ascending), plus NOT KEYWORD $Filed where
+ * the folder takes keywords. Never \Seen: people read mail too. A
+ * search of N:* also finds the highest UID when it is below N: the
+ * caller sorts them out (highwater_candidates). *uids_r: caller frees. */
+int imap_search_pending(struct imap_session *s, uint32_t above, const uint32_t *also,
+			size_t nalso, uint32_t **uids_r, size_t *n_r, struct err *err);
+/* Does the selected folder store keywords ($Filed)? PERMANENTFLAGS. */
+bool imap_folder_keywords(const struct imap_session *s);
 /* UID FETCH (RFC822.SIZE INTERNALDATE BODY.PEEK[]). A message bigger than
  * max_size is refused with ERR_MESSAGE before its body is transferred. */
 int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,

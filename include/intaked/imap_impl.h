@@ -21,6 +21,9 @@ struct imap_session {
 	bool keywords;            /* the selected folder stores $Filed */
 	bool use_idle;
 	bool warned_expunge;
+	char rx_line[64];         /* the start of the last line received: */
+	size_t rx_len;            /* tells a tagged BAD from other failures */
+	bool rx_done;             /* rx_line ended: the next byte starts one */
 };
 
 /* p, or fatalx: libetpan allocation failures. */
@@ -30,6 +33,8 @@ void imap_fail(struct imap_session *s, int r, const char *what, struct err *err)
 int imap_check_usable(const struct imap_session *s, struct err *err);
 int imap_check_selected(const struct imap_session *s, struct err *err);
 bool imap_has_cap(const struct imap_session *s, const char *name);
+/* The session's EXISTS/RECENT news, forgotten (imap_search_pending). */
+void imap_forget_news(struct imap_session *s);
 /* Modified UTF-7 of folder (caller frees), or NULL with ERR_CONFIG. */
 char *imap_encode_folder(const char *folder, struct err *err);
 

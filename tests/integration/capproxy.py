@@ -10,7 +10,14 @@ greeting's and tagged responses' [CAPABILITY ...] code and untagged
 "* CAPABILITY" responses. Literals ({N}) pass through unread, so a message
 body that quotes a CAPABILITY line is not touched. It also notes the
 command names intaked sent ("UID COPY", "AUTHENTICATE OAUTHBEARER +IR"),
-never their arguments.
+never their arguments, except the whole lines of the commands named in
+record (e.g. 'UID SEARCH', 'UID STORE': for checking the exact bytes).
+
+keywordless=True makes a folder look like Exchange Online's INBOX: no \\*
+and no keyword in PERMANENTFLAGS, so that the client must not count on
+storing a keyword. reject={'UID SEARCH': b'Invalid flag name in Search
+command'} answers that command with a tagged BAD carrying the text, as
+Cyrus 3.6 does to UNKEYWORD "$Filed", instead of passing it on.
 
     with CapProxy(bed, hide=('MOVE',)) as proxy:
         url = f'imaps://127.0.0.1:{proxy.port}/INBOX'
@@ -24,17 +31,23 @@ from netfault import LoopbackServer
 LITERAL = re.compile(rb'\{(\d+)\+?\}\r\n$')
 CAP_LINE = re.compile(rb'^\* CAPABILITY (.*?)(\r\n)$', re.I)
 CAP_CODE = re.compile(rb'^(\S+ (?:OK|NO|BAD|PREAUTH) \[CAPABILITY )([^\]]*)(\].*)$', re.I | re.S)
+PERM_CODE = re.compile(rb'^(\* OK \[PERMANENTFLAGS \()([^)]*)(\)\].*)$', re.I | re.S)
 LINE_MAX = 1 << 24
 
 
 class CapProxy(LoopbackServer):
-    def __init__(self, bed, hide=('MOVE',)):
+    def __init__(self, bed, hide=('MOVE',), keywordless=False, record=(), reject=None):
         server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(*bed.server_cert())
         super().__init__(server_ctx, LINE_MAX)
         self.upstream = (bed.host, bed.imaps_port)
         self.hide = {c.upper().encode() for c in hide}
+        self.keywordless = keywordless
+        self.record = {r.upper() for r in record}
+        self.reject = {k.upper(): v for k, v in (reject or {}).items()}
         self.hidden = 0                 # capability names removed
+        self.lines = []                 # whole lines of the recorded commands
+        self.rejected = 0
         self.commands = []              # command names intaked sent, in order
         self.connections = 0
         self._client_ctx = bed.ssl_context()
@@ -48,6 +61,10 @@ class CapProxy(LoopbackServer):
 
     def filter_line(self, line):
         """A server line with the hidden capabilities taken out."""
+        m = PERM_CODE.match(line) if self.keywordless else None
+        if m:
+            flags = [f for f in m.group(2).split(b' ') if f.startswith(b'\\') and f != b'\\*']
+            return m.group(1) + b' '.join(flags) + m.group(3)
         m = CAP_LINE.match(line)
         if m:
             return b'* CAPABILITY ' + self._strip(m.group(1)) + m.group(2)
@@ -57,24 +74,35 @@ class CapProxy(LoopbackServer):
         return line
 
     def note_command(self, line):
+        """The command's name (noted), or None for a continuation line."""
         words = line.rstrip(b'\r\n').split(b' ')
         if len(words) < 2:      # a continuation line (SASL data, DONE)
-            return
+            return None
         name = words[1].upper()
         if name == b'UID' and len(words) > 2:
             name += b' ' + words[2].upper()
         elif name == b'AUTHENTICATE' and len(words) > 2:
             name += b' ' + words[2].upper() + (b' +IR' if len(words) > 3 else b'')
-        self.commands.append(name.decode('ascii', 'replace'))
+        name = name.decode('ascii', 'replace')
+        self.commands.append(name)
+        if name in self.record:
+            self.lines.append(line)
+        return name
 
     # ------------------------------------------------------------- piping
-    async def _pipe(self, src, dst, on_line):
+    async def _pipe(self, src, dst, on_line, back=None):
         try:
             while True:
                 line = await src.readline()
                 if not line:
                     break
                 literal = LITERAL.search(line)
+                answer = self._rejection(line) if back is not None else None
+                if answer is not None:
+                    self.note_command(line)
+                    back.write(answer)
+                    await back.drain()
+                    continue
                 dst.write(on_line(line))
                 if literal:
                     dst.write(await src.readexactly(int(literal.group(1))))
@@ -84,6 +112,19 @@ class CapProxy(LoopbackServer):
             pass
         finally:
             self.close_quietly(dst)
+
+    def _rejection(self, line):
+        """The tagged BAD for a client line to reject, else None."""
+        words = line.split(b' ')
+        if len(words) < 2 or not self.reject:
+            return None
+        name = words[1].upper() + (b' ' + words[2].upper() if words[1].upper() == b'UID'
+                                   and len(words) > 2 else b'')
+        text = self.reject.get(name.decode('ascii', 'replace').strip())
+        if text is None:
+            return None
+        self.rejected += 1
+        return words[0] + b' BAD ' + text + b'\r\n'
 
     def _client_line(self, line):
         self.note_command(line)
@@ -95,7 +136,7 @@ class CapProxy(LoopbackServer):
             up_r, up_w = await asyncio.open_connection(
                 *self.upstream, ssl=self._client_ctx, server_hostname=self.upstream[0],
                 limit=LINE_MAX)
-            await asyncio.gather(self._pipe(reader, up_w, self._client_line),
+            await asyncio.gather(self._pipe(reader, up_w, self._client_line, writer),
                                  self._pipe(up_r, writer, self.filter_line),
                                  return_exceptions=True)
         except (ConnectionError, ssl.SSLError, asyncio.CancelledError):

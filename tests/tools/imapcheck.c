@@ -133,7 +133,7 @@ static int fetch_all(struct imap_session *s, const struct options *o,
 {
 	uint32_t *uids;
 	size_t n;
-	if (imap_search_pending(s, &uids, &n, err) < 0)
+	if (imap_search_pending(s, 0, NULL, 0, &uids, &n, err) < 0)
 		return -1;
 	printf("pending=%zu\n", n);
 	int rc = 0;

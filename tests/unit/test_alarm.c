@@ -160,6 +160,27 @@ static void test_rejected_refresh_token_alarms_at_once(void **state)
 	assert_true(load(f).token_rejected);
 }
 
+/* A BAD from the server: no retry cures it, so at once, and saying so. */
+static void test_rejected_command_alarms_at_once(void **state)
+{
+	struct fx *f = *state;
+	struct err err = { 0 };
+	char line[512];
+	assert_int_equal(alarm_failure_rejected(&f->cfg, f->sp, T0, "imap: h: UID SEARCH rejected as "
+						"malformed (BAD): Invalid flag name", &err), 1);
+	assert_int_equal(queued(f), 3);
+	struct alarm_state st = load(f);
+	assert_true(st.command_rejected);
+	assert_false(st.token_rejected);
+	alarm_describe(&st, line, sizeof(line));
+	assert_non_null(strstr(line, "(command rejected by the server): imap: h: UID SEARCH"));
+	/* Not again at the next failure; a plain failure clears the cause. */
+	assert_int_equal(alarm_failure_rejected(&f->cfg, f->sp, T0 + MIN, "again", &err), 0);
+	assert_int_equal(failure(f, T0 + 2 * MIN, false), 0);
+	assert_false(load(f).command_rejected);
+	assert_int_equal(queued(f), 3);
+}
+
 static void test_describe_and_damaged_state(void **state)
 {
 	struct fx *f = *state;
@@ -194,6 +215,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_short_outage_recovers_silently, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_refresh_token_alarms_at_once, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rejected_command_alarms_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_describe_and_damaged_state, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
