@@ -48,8 +48,9 @@ alive() {
 
 # ns_members NS: live pids whose mount namespace is NS ("mnt:[N]").
 ns_members() {
-  local pid
-  for pid in $(find /proc/[0-9]*/ns/mnt -maxdepth 0 -lname "$1" 2>/dev/null | cut -d/ -f3); do
+  local pid pat=${1//\[/\\[}
+  pat=${pat//\]/\\]} # -lname takes a pattern: "mnt:\[N\]"
+  for pid in $(find /proc/[0-9]*/ns/mnt -maxdepth 0 -lname "$pat" 2>/dev/null | cut -d/ -f3); do
     alive "$pid" && echo "$pid"
   done
   return 0
@@ -73,7 +74,9 @@ stop_server() {
   ns=$(<"$rd/ns")
   pids=$(cat "$rd/pids" 2>/dev/null || true)
   # Only pids still in our namespace: a stale file never signals a stranger.
-  pids=$(for p in $pids; do [[ $(readlink "/proc/$p/ns/mnt" 2>/dev/null) == "$ns" ]] && echo "$p"; done)
+  pids=$(for p in $pids; do
+    if [[ $(readlink "/proc/$p/ns/mnt" 2>/dev/null) == "$ns" ]]; then echo "$p"; fi
+  done)
   [[ -n $pids ]] && kill -TERM $pids 2>/dev/null || true
   wait_until 10 none_alive $pids || echo "altbed: $name did not stop within 10 s" >&2
   left=$(ns_members "$ns")
@@ -258,7 +261,7 @@ setup_opensmtpd() {
   # handshake with OpenSSL 3 ("rsa routines::missing private key", upstream
   # issue OpenSMTPD#1171; ECDSA keys likewise). It is a relay for this host,
   # as intaked's [smtp] without user= expects; the tests reach it through a
-  # TLS front (tests/integration/testbed.py TlsFront).
+  # TLS front (tests/integration/matrixbed.py TlsFront).
   cat >/etc/smtpd.conf <<EOF
 # OpenSMTPD of the intaked test bed: accepts mail from this host and hands
 # it to the main bed's Dovecot over LMTP.
