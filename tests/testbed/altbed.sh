@@ -20,8 +20,10 @@
 # stop sends TERM to the pids start recorded, then KILL to whatever still
 # runs in the namespace (it has a mount namespace of its own, so its
 # processes, and only they, share that namespace's id).
-set -euo pipefail
+set -Eeuo pipefail
 export LC_ALL=C
+# A failure under set -e says where, instead of exiting silently.
+trap 'echo "altbed: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 
 die() { echo "altbed: $*" >&2; exit 1; }
 [[ $# -eq 3 ]] || die "usage: $0 start|stop cyrus|courier|opensmtpd RUN_DIR"
