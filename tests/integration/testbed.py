@@ -280,13 +280,19 @@ class Testbed:
 
     def clear(self, user, mailbox='INBOX'):
         """Expunge every message of a mailbox."""
+        self.clear_mailboxes(user, (mailbox,))
+
+    def clear_mailboxes(self, user, mailboxes):
+        """Expunge every message of each mailbox, over one connection (a
+        login costs ~0.15 s on a busy machine, and every test clears 18)."""
         with self.imap(user) as c:
-            typ, data = c.select(_quote(mailbox))
-            if typ != 'OK':
-                raise TestbedError('SELECT %s of %s: %r' % (mailbox, user, data))
-            if int(data[0]) > 0:
-                c.store('1:*', '+FLAGS.SILENT', '(\\Deleted)')
-                c.expunge()
+            for mailbox in mailboxes:
+                typ, data = c.select(_quote(mailbox))
+                if typ != 'OK':
+                    raise TestbedError('SELECT %s of %s: %r' % (mailbox, user, data))
+                if int(data[0]) > 0:
+                    c.store('1:*', '+FLAGS.SILENT', '(\\Deleted)')
+                    c.expunge()
 
     # ----------------------------------------------------------------- SMTP
 
