@@ -249,7 +249,8 @@ static bool probe_settled(uint32_t uid, void *arg)
 {
 	const struct ledger_probe *pr = arg;
 	return intake_seen_uid(pr->intake, pr->folder, pr->uidvalidity, uid) &&
-	       bsearch(&uid, pr->unmarked, pr->nunmarked, sizeof(uid), cmp_uid) == NULL;
+	       (pr->nunmarked == 0 ||
+		bsearch(&uid, pr->unmarked, pr->nunmarked, sizeof(uid), cmp_uid) == NULL);
 }
 
 /* A message the ledger knows, found again: mark it on the server (a crash

@@ -14,6 +14,7 @@ STORE, COPY, EXPUNGE; MOVE only if offered). Here the server is the bed's
 Dovecot, directly or behind capproxy.CapProxy hiding \\* (keywordless) and/or
 MOVE and UIDPLUS."""
 import contextlib
+import json
 import os
 import re
 
@@ -245,3 +246,42 @@ def test_command_rejected_as_malformed_raises_the_alarm(h):
         with open(os.path.join(h.spool, 'state', 'alarm')) as f:
             assert text.decode() in f.read()
     assert not h.entries_all()
+
+
+def scenario_skipped_input_below_the_mark(h, server, after_filing, tag):
+    """An input skipped (over twice max_message_size: not downloaded) while
+    later ones are filed lies below the high-water mark: it is asked for
+    again on every pass and filed once it can be."""
+    big = submission(0, tag).replace('\n\n', '\n\n' + 'x' * 76 + '\n', 1) + ('y' * 76 + '\n') * 400
+    raws = [h.append(INBOX_USER, big, utc(2022, 3, 20, 9)),
+            h.append(INBOX_USER, submission(1, tag), utc(2022, 3, 20, 9, 1))]
+    with server as srv:
+        h.config(mailbox={'url': srv.url, 'after_filing': after_filing},
+                 limits={'max_message_size': '10K'})
+        p = h.once()
+        assert 'event=message-skipped' in p.stderr and len(new_work(p)) == 1, p.stderr[-3000:]
+        with open(os.path.join(h.spool, 'state', 'highwater')) as f:
+            state = json.load(f)['INBOX']
+        assert len(state['retry']) == 1 and state['mark'] > state['retry'][0], state
+        p = h.once()
+        assert 'count=1' in p.stderr and new_work(p) == [], p.stderr[-3000:]
+        h.config(mailbox={'url': srv.url, 'after_filing': after_filing})
+        p = h.once()
+        assert len(new_work(p)) == 1, p.stderr[-3000:]
+        filed_once(h, raws)
+        p = h.once()
+        assert 'event=pending' not in p.stderr and new_work(p) == [], p.stderr[-3000:]
+    return srv
+
+
+def test_skipped_input_below_the_mark_is_filed_later(h):
+    for name, make in servers(h)[:2]:
+        h2 = fresh(h)
+        try:
+            scenario_skipped_input_below_the_mark(h2, make(), 'flag', f'skip-{name}')
+            print(f'  skip-{name}: ok')
+        except Exception:
+            h2.dump_logs()
+            raise
+        finally:
+            h2.cleanup()
