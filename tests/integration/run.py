@@ -7,6 +7,7 @@ usage: run.py [--build DIR] [-k SUBSTRING] [--keep]
 Every test_*.py module here holds functions test_NAME(h) taking a Harness
 (harness.py). Prints one line per test and 'N passed, N failed' last."""
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -35,6 +36,18 @@ def collect(substring):
     return tests, modules
 
 
+@contextlib.contextmanager
+def teardowns(modules):
+    """Servers a module started beside the bed (its teardown_run()) stop
+    before the bed does, whatever happened."""
+    try:
+        yield
+    finally:
+        for mod in modules:
+            if hasattr(mod, 'teardown_run'):
+                mod.teardown_run()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', default='build')
@@ -47,27 +60,21 @@ def main():
     base = int(os.environ.get('TESTBED_PORT_BASE', '20000'))
     if 'asan' in os.path.basename(build):
         base += 2000  # so a plain and a sanitizer run can share a machine
-    with Testbed(port_base=base) as bed:
-        try:
-            for full, fn in tests:
-                h = Harness(bed, build, keep=args.keep)
-                t0 = time.monotonic()
-                try:
-                    fn(h)
-                    passed += 1
-                    print(f'PASS {full} ({time.monotonic() - t0:.1f}s)', flush=True)
-                except Exception:  # a failed assert or anything else: report, go on
-                    failed += 1
-                    print(f'FAIL {full} ({time.monotonic() - t0:.1f}s)', flush=True)
-                    traceback.print_exc()
-                    h.dump_logs()
-                finally:
-                    h.cleanup(failed_now=False)
-        finally:
-            # Servers a module started beside the bed stop before it does.
-            for mod in modules:
-                if hasattr(mod, 'teardown_run'):
-                    mod.teardown_run()
+    with Testbed(port_base=base) as bed, teardowns(modules):
+        for full, fn in tests:
+            h = Harness(bed, build, keep=args.keep)
+            t0 = time.monotonic()
+            try:
+                fn(h)
+                passed += 1
+                print(f'PASS {full} ({time.monotonic() - t0:.1f}s)', flush=True)
+            except Exception:  # a failed assert or anything else: report, go on
+                failed += 1
+                print(f'FAIL {full} ({time.monotonic() - t0:.1f}s)', flush=True)
+                traceback.print_exc()
+                h.dump_logs()
+            finally:
+                h.cleanup(failed_now=False)
     print(f'{passed} passed, {failed} failed')
     return 1 if failed or not tests else 0
 
