@@ -12,7 +12,6 @@
 #include "intaked/alarm.h"
 #include "intaked/digest.h"
 #include "intaked/fault.h"
-#include "intaked/highwater.h"
 #include "intaked/imap.h"
 #include "intaked/intake.h"
 #include "intaked/ledger.h"
@@ -21,6 +20,7 @@
 #include "intaked/notify.h"
 #include "intaked/oauth.h"
 #include "intaked/outbox.h"
+#include "intaked/pending.h"
 #include "intaked/ratelimit.h"
 #include "intaked/remind.h"
 #include "intaked/spool.h"
@@ -218,59 +218,20 @@ static int loop_stage_chunk(struct loop *lp, const char *folder, uint32_t uidval
 	return rc;
 }
 
-/* After the ledger records it relies on (intake_commit). A failure costs
- * a search from the older mark: the ledger still refiles nothing. */
-static void loop_save_highwater(struct loop *lp, const char *folder, const struct highwater *hw)
-{
-	struct err err = { 0 };
-	if (highwater_save(lp->sp, folder, hw, &err) < 0)
-		log_warnx("event=highwater-save-failed folder=%s error=%s", log_q(folder),
-			  log_q(err.msg));
-}
-
 static int cmp_uid(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-/* What the high-water mark may pass: in the ledger, and not among those
- * whose mark on the server failed (unmarked is not done: found again by
- * the next pass, they are marked then). */
-struct ledger_probe {
-	struct intake *intake;
-	const char *folder;
-	uint32_t uidvalidity;
-	const uint32_t *unmarked;  /* ascending */
-	size_t nunmarked;
-};
-
-static bool probe_settled(uint32_t uid, void *arg)
-{
-	const struct ledger_probe *pr = arg;
-	return intake_seen_uid(pr->intake, pr->folder, pr->uidvalidity, uid) &&
-	       (pr->nunmarked == 0 ||
-		bsearch(&uid, pr->unmarked, pr->nunmarked, sizeof(uid), cmp_uid) == NULL);
-}
-
-/* A message the ledger knows, found again: mark it on the server (a crash
- * came between filing and marking) unless that was done. Where the folder
- * takes keywords, the search said it lacks $Filed; else the record says
- * whether its mark went through (without a record, as after an upgrade,
- * the mark is taken as done: people may have marked it unread since). */
-static bool loop_needs_mark(struct loop *lp, const struct highwater *hw, uint32_t uid)
-{
-	return imap_folder_keywords(lp->imap) || (hw->known && uid > hw->marked);
-}
-
 /* One batch of candidate UIDs: sizes and dates in one round trip, each
  * body fetched and staged, committed a group at a time, then every filed
  * one marked in one command. Only what is on disk is marked; a crash
  * before the mark leaves messages the ledger knows by UID, so the next
- * pass only marks them. Then hw (the folder's high-water mark) advances
- * over what the ledger holds. */
+ * pass only marks them. Then the folder's high-water mark advances over
+ * what the ledger holds. */
 static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
-		      const uint32_t *uids, size_t n, struct highwater *hw, struct err *err)
+		      const uint32_t *uids, size_t n, struct pending *pd, struct err *err)
 {
 	struct imap_meta *meta = xcalloc(n, sizeof(*meta));
 	uint32_t *need = xcalloc(n, sizeof(*need));
@@ -281,7 +242,7 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	for (size_t i = 0; i < n; i++) {
 		if (!intake_seen_uid(lp->intake, folder, uidvalidity, uids[i]))
 			need[nneed++] = uids[i];
-		else if (loop_needs_mark(lp, hw, uids[i]))
+		else if (pending_needs_mark(pd, lp->imap, uids[i]))
 			done.uids[done.n++] = uids[i];
 	}
 	if (nneed > 0 && imap_fetch_meta(lp->imap, need, nneed, meta, err) < 0)
@@ -304,17 +265,11 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	 * a failure too, if the session still works). */
 	qsort(done.uids, done.n, sizeof(*done.uids), cmp_uid);
 	struct err merr = { 0 };
-	struct ledger_probe probe = { lp->intake, folder, uidvalidity, NULL, 0 };
-	if (done.n > 0 && imap_mark_filed_many(lp->imap, done.uids, done.n, &lp->cfg->mailbox,
-					       rc == 0 ? err : &merr) < 0) {
+	bool marked = done.n == 0 || imap_mark_filed_many(lp->imap, done.uids, done.n,
+							  &lp->cfg->mailbox, rc == 0 ? err : &merr) == 0;
+	if (!marked)
 		rc = -1;
-		probe.unmarked = done.uids;
-		probe.nunmarked = done.n;
-	} else if (done.n > 0 && done.uids[done.n - 1] > hw->marked) {
-		hw->marked = done.uids[done.n - 1];
-	}
-	highwater_advance(hw, uids, n, probe_settled, &probe);
-	loop_save_highwater(lp, folder, hw);
+	pending_done(pd, uids, n, done.uids, done.n, marked);
 	free(meta);
 	free(need);
 	free(done.uids);
@@ -345,27 +300,23 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 	uint32_t uidvalidity, *uids = NULL;
 	size_t n = 0;
 	int rc = 0;
-	struct highwater hw;
+	struct pending pd;
 
 	if (imap_select(lp->imap, folder, &uidvalidity, err) < 0)
 		return -1;
 	loop_check_uidvalidity(lp, folder, uidvalidity);
-	highwater_load(lp->sp, folder, uidvalidity, &hw);
-	if (imap_search_pending(lp->imap, hw.mark, hw.retry, hw.nretry, &uids, &n, err) < 0) {
-		highwater_clear(&hw);
+	if (pending_find(&pd, lp->imap, lp->sp, lp->intake, folder, uidvalidity, &uids, &n,
+			 err) < 0) {
+		pending_clear(&pd);
 		return -1;
 	}
-	size_t nretry = hw.nretry;
-	n = highwater_candidates(&hw, uids, n);
-	if (hw.nretry != nretry)
-		loop_save_highwater(lp, folder, &hw); /* some are gone */
 	if (n > 0)
 		log_info("event=pending folder=%s uidvalidity=%u count=%zu", log_q(folder),
 			 uidvalidity, n);
 	time_t flushed = time(NULL);
 	for (size_t done = 0; done < n && rc == 0 && !got_term;) {
 		size_t k = n - done < BATCH ? n - done : BATCH;
-		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, &hw, err);
+		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, &pd, err);
 		done += k;
 		/* index.json reads every entry of a call: during a long first
 		 * sync it is brought up to date once a minute, not per batch. */
@@ -377,7 +328,7 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 			log_info("event=progress folder=%s done=%zu total=%zu", log_q(folder), done, n);
 	}
 	intake_flush(lp->intake);
-	highwater_clear(&hw);
+	pending_clear(&pd);
 	free(uids);
 	return rc;
 }

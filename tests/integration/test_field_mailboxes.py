@@ -159,6 +159,11 @@ def scenario_person_handles_filed_mail(h, server, after_filing, tag):
         person_store(h, raws[0], '+FLAGS', '(\\Flagged)', folder=where)
         p = h.once()
         assert new_work(p) == [] and 'event=duplicate' not in p.stderr, p.stderr[-3000:]
+        # What the person marked unread stays unread: intaked's records,
+        # not \\Seen, say it is done.
+        mine = [m for m in h.bed.messages(INBOX_USER, where)
+                if m.raw in raws and '\\Deleted' not in m.flags]
+        assert mine and all('\\Seen' not in m.flags for m in mine), [m.flags for m in mine]
         # Back into the watched folder (from Filed; or out to another
         # folder and back), unread.
         if moving:
