@@ -1,7 +1,7 @@
 # intaked — build, test, demo, install. See README.md.
 #   make            build build/intaked and build/intakectl
 #   make check      unit + integration tests, then again under ASan+UBSan
-#   make demo       install deps, start loopback servers, run the daemon
+#   make demo       install deps, start loopback servers, show the product
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX     ?= /usr/local
@@ -17,12 +17,18 @@ DESTDIR    ?=
 CC   ?= cc
 O    ?= build
 SAN  ?=
-PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd
+PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd libidn2
+
+PKG_CONFIG ?= pkg-config
+# What installs the Debian packages; demo and check run it first, then a
+# fresh make reads the library flags (on a new machine there is no -dev
+# package, nor pkg-config, until it has run).
+INSTALL_DEPS ?= sh contrib/install-deps.sh
 
 # System headers of the libraries come in as -isystem: their warnings are
 # not ours to fix, ours are errors.
-PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # OPT and SAN are ours (check-asan sets them); CFLAGS/LDFLAGS stay the
 # user's to add to.
@@ -44,12 +50,20 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all tools check unit integration install-check check-asan demo deps install clean bench
+.PHONY: all tools check check-all unit integration install-check anywhere-check check-asan \
+	demo demo-stop deps install clean bench pkgs
 
 all: $(BINS)
 
-$(O)/obj/%.o: daemon/%.c $(wildcard include/intaked/*.h) | $(O)/obj
+$(O)/obj/%.o: daemon/%.c $(wildcard include/intaked/*.h) | $(O)/obj pkgs
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# One clear line instead of a compiler's "No such file" on a machine that
+# lacks the libraries.
+pkgs:
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || { \
+	  echo "make: the libraries are not installed ($(PKGS)): run 'make deps' as root," \
+	       "or 'make demo' / 'make check', which do it first" >&2; exit 1; }
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -79,25 +93,41 @@ tools: $(TOOL_BINS)
 integration: all tools
 	python3 tests/integration/run.py --build $(O)
 
-check: unit integration install-check check-asan fuzz-smoke
+# The packages first, then a fresh make that reads their flags.
+check:
+	$(INSTALL_DEPS)
+	$(MAKE) check-all
+
+check-all: unit integration install-check anywhere-check check-asan fuzz-smoke
 
 # make install into a scratch DESTDIR, run the installed binary on the
 # installed sample config, lint the man pages, score the unit's hardening.
 install-check: all
 	sh tests/install/check_install.sh
 
+# A clone with nothing beside it: tests that need outside data say SKIP.
+anywhere-check: all tools
+	sh tests/install/check_anywhere.sh $(O)
+
 # The same suites again under AddressSanitizer and UBSan, in build-asan/.
 check-asan:
 	$(MAKE) O=build-asan SAN="$(ASAN)" OPT="-O1 -g" unit integration
 
 deps:
-	sh contrib/install-deps.sh
+	$(INSTALL_DEPS)
 
-demo: deps all
+demo:
+	$(INSTALL_DEPS)
+	$(MAKE) all tools
 	sh contrib/demo.sh $(O)
 
-bench: all tools
-	sh contrib/install-deps.sh bench
+# Stop the servers make demo left running (its directory: DEMO_DIR, else $(O)/demo).
+demo-stop:
+	DEMO_DIR="$(DEMO_DIR)" sh contrib/demo.sh stop $(O)
+
+bench:
+	$(INSTALL_DEPS) build test bench
+	$(MAKE) all tools
 	sh tests/bench/run.sh $(O)
 
 install: all
@@ -107,9 +137,10 @@ install: all
 	install -d $(DESTDIR)$(DOCDIR)/examples
 	cp -R contrib/. $(DESTDIR)$(DOCDIR)/examples/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
-	sed 's|/usr/sbin/intaked|$(SBINDIR)/intaked|g' systemd/intaked.service \
-		>$(DESTDIR)$(UNITDIR)/intaked.service
-	chmod 644 $(DESTDIR)$(UNITDIR)/intaked.service
+	for unit in intaked.service intaked@.service; do \
+		sed 's|/usr/sbin/intaked|$(SBINDIR)/intaked|g' systemd/$$unit \
+			>$(DESTDIR)$(UNITDIR)/$$unit && chmod 644 $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
+	done
 	install -m 644 systemd/intaked.sysusers $(DESTDIR)$(SYSUSERSDIR)/intaked.conf
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(if $(wildcard man/*.1),install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/)

@@ -1,36 +1,96 @@
 #!/bin/sh
-# Install every Debian package intaked needs to build, test and demo, on a
-# fresh Debian 12 machine, as root. Idempotent; does nothing that is done.
-#   sh contrib/install-deps.sh          build + tests + demo
-#   sh contrib/install-deps.sh bench    also what `make bench` compares with
+# Install the Debian 12 packages intaked needs, by role, as root.
+# Idempotent: does nothing when every package of the roles is there.
+#
+#   sh contrib/install-deps.sh runtime   an installed intaked (a production host)
+#   sh contrib/install-deps.sh build     compile it
+#   sh contrib/install-deps.sh test      make check and make demo: the test bed's
+#                                        mail servers, a browser, sanitizers
+#   sh contrib/install-deps.sh bench     what make bench compares with
+#   sh contrib/install-deps.sh           runtime + build + test (make demo, make check)
+#
+# Several roles may be named at once. --list prints the packages and installs
+# nothing.
 set -eu
 
-PACKAGES="
-  build-essential pkg-config clang libclang-rt-14-dev
+# What an installed intaked loads or runs, and why.
+RUNTIME="
+  libetpan20 libcurl3-gnutls libjansson4 libssl3 libinih1 libgmime-3.0-0
+  libunistring2 libzip4 libxml2 libsystemd0 libidn2-0
+  poppler-utils catdoc
+  tzdata ca-certificates
+"
+# libetpan20: IMAP. libcurl3-gnutls: SMTP and OAuth token requests.
+# libjansson4: metadata.json. libssl3: TLS and hashes. libinih1: the
+# configuration. libgmime-3.0-0: MIME. libunistring2: the word rule.
+# libzip4, libxml2: .docx and .odt. libsystemd0: sd_notify and the watchdog.
+# libidn2-0: international domains in one canonical (A-label) form.
+# poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
+# IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
+
+BUILD="
+  build-essential pkg-config
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
-  libsystemd-dev
-  poppler-utils catdoc tzdata ca-certificates openssl
+  libsystemd-dev libidn2-dev
+"
+
+# The test bed (a private Dovecot and Postfix on loopback with a throwaway
+# CA), the sanitizer and fuzzing toolchain, valgrind, the man-page linter,
+# systemd-analyze for the unit's exposure, and Chromium, which renders the
+# publication page in the integration tests.
+TEST="
+  openssl python3 procps systemd mandoc valgrind
+  clang libclang-rt-14-dev
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
-  python3 valgrind mandoc systemd procps
-  chromium fonts-liberation
+  chromium fonts-liberation python3-cryptography
   libical3 libxapian30 libidn12 libltdl7 libgamin0
 "
-# chromium (about 300 MB installed) renders the publication page in the
-# integration tests (tests/integration/test_publish.py). The libraries on the
-# line before it are what Cyrus, Courier and OpenSMTPD of the server matrix
-# link with: those servers are unpacked, not installed (they conflict with
-# dovecot-imapd and postfix), by tests/testbed/fetch-servers.sh, run last.
-BENCH_PACKAGES="pandoc isync time"
+# python3-cryptography: the test identity provider checks signed client
+# assertions (tests/integration/oauthidp.py). The libraries on the line
+# after it are what Cyrus, Courier and OpenSMTPD of the server matrix link
+# with: those servers are unpacked, not installed (they conflict with
+# dovecot-imapd and postfix), by tests/testbed/fetch-servers.sh, which the
+# test role runs last.
 
-[ "${1:-}" = bench ] && PACKAGES="$PACKAGES $BENCH_PACKAGES"
+BENCH="pandoc isync time"
+
+roles=""
+list=no
+for arg in "$@"; do
+	case $arg in
+	runtime | build | test | bench) roles="$roles $arg" ;;
+	--list) list=yes ;;
+	*)
+		echo "install-deps: unknown role '$arg' (runtime, build, test, bench)" >&2
+		exit 64
+		;;
+	esac
+done
+[ -n "$roles" ] || roles="runtime build test"
+
+packages=""
+for role in $roles; do
+	case $role in
+	runtime) packages="$packages $RUNTIME" ;;
+	build) packages="$packages $BUILD" ;;
+	test) packages="$packages $TEST" ;;
+	bench) packages="$packages $BENCH" ;;
+	esac
+done
+if [ "$list" = yes ]; then
+	printf '%s\n' $packages
+	exit 0
+fi
 
 missing=""
-for p in $PACKAGES; do
+for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# The test role also unpacks the server matrix's servers (as root).
 fetch_servers() {
+	case " $roles " in *" test "*) ;; *) return 0 ;; esac
 	[ "$(id -u)" = 0 ] || return 0
 	bash "$(dirname "$0")/../tests/testbed/fetch-servers.sh"
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "intaked/ack.h"
+#include "intaked/address.h"
 #include "intaked/classify.h"
 #include "intaked/compose.h"
 #include "intaked/route.h"
@@ -17,6 +18,8 @@
 #define VALUE_MAX    300   /* one sender-controlled value, bytes */
 #define SUBJECT_MAX  150
 #define DOCS_MAX     (64 * 1024)
+#define URL_MAX      2100  /* links.h LINKS_URL_MAX and some */
+#define UNEXAMINED_SHOWN 20 /* parts named one by one; the rest counted */
 
 static bool str_is(const char *a, const char *b)
 {
@@ -42,13 +45,18 @@ static bool address_usable(const char *a)
  * to the Return-Path. That is what a mission expects of a receipt: the
  * Return-Path is often a bounce-handling address of its mail system
  * (SRS, VERP) that no one reads, and a diplomat sending from a personal
- * account sets Reply-To to the mission's desk. md->reply_to is the
- * Reply-To the daemon recorded; a Reply-To that is a no-reply address
- * falls back to From. Mail to a third party named in a forged Reply-To is
- * bounded like any other by the per-recipient daily limit. */
+ * account sets Reply-To to the mission's desk. But only a sender the
+ * roster verifies may redirect its receipt: anyone else could name a
+ * victim in Reply-To and have the secretariat write to it (a reflector),
+ * so a stranger's receipt goes to its From address only. A Reply-To that
+ * is a no-reply address falls back to From. */
 const char *ack_recipient(const struct metadata *md)
 {
-	if (md->reply_to != NULL && *md->reply_to != '\0' &&
+	/* Only a sender the roster verifies chooses where the receipt goes: a
+	 * stranger, or a member's address that failed authentication (a held
+	 * version), is answered at its From (issue 14). */
+	bool from_only = md->held || !md->submitter.verified;
+	if (!from_only && md->reply_to != NULL && *md->reply_to != '\0' &&
 	    !classify_is_noreply_address(md->reply_to) && address_usable(md->reply_to))
 		return md->reply_to;
 	if (md->from != NULL && *md->from != '\0')
@@ -114,6 +122,29 @@ const char *ack_suppression(const struct config *cfg, const struct call_config *
 	if (sent_today >= limit)
 		return "rate-limit";
 	return NULL;
+}
+
+char *ack_stranger_key(const struct call_config *call, time_t now)
+{
+	struct tm tm;
+	char hour[16];
+	gmtime_r(&now, &tm);
+	strftime(hour, sizeof(hour), "%Y-%m-%dT%H", &tm);
+	return xasprintf("strangers:%s:%s", call != NULL ? call->name : "-unmatched", hour);
+}
+
+const char *ack_stranger_cap(const struct config *cfg, const struct call_config *call,
+			     const struct metadata *md, int strangers_this_hour)
+{
+	int cap = -1;
+	if (md->submitter.verified)
+		return NULL;
+	if (call != NULL)
+		cap = call->ack_unknown_per_hour;
+	for (size_t i = 0; call == NULL && i < cfg->ncalls; i++)
+		if (cap < 0 || cfg->calls[i].ack_unknown_per_hour < cap)
+			cap = cfg->calls[i].ack_unknown_per_hour;
+	return strangers_this_hour >= (cap < 0 ? 0 : cap) ? "stranger-cap" : NULL;
 }
 
 /* --- text ----------------------------------------------------------------- */
@@ -208,6 +239,65 @@ static char *reason_text(const struct ack_text *t, const char *code)
 	return known ? xstrdup(known) : one_line(code, 60);
 }
 
+static void put_line(struct buf *b, char *s)
+{
+	if (b->len > 0)
+		buf_puts(b, "\n");
+	buf_puts(b, s);
+	free(s);
+}
+
+/* Too large and too slow documents already show as unreadable ones. */
+static bool ack_lists_unexamined(const struct md_unexamined *u)
+{
+	return !str_is(u->reason, "size") && !str_is(u->reason, "time");
+}
+
+static void unexamined_line(const struct ack_text *t, const struct md_unexamined *u,
+			    struct buf *b)
+{
+	struct ack_text line = { .lang = t->lang };
+	char *rname = xasprintf("skip_%s", u->reason ? u->reason : "");
+	const char *known = template_builtin(rname, t->lang);
+
+	free(rname);
+	var_take(&line, "reason", known ? xstrdup(known) : one_line(u->reason, 60));
+	var_take(&line, "part", one_line(u->part ? u->part : "?", VALUE_MAX));
+	if (u->name != NULL)
+		var_take(&line, "name", one_line(u->name, VALUE_MAX));
+	put_line(b, render_builtin(&line, u->name ? "unexamined_line" : "unexamined_part"));
+	text_free(&line);
+}
+
+/* "- NAME (part 1.2): not examined (REASON)" for the first parts, then
+ * how many more; "- Document shared as a link (SERVICE)...: URL". */
+static void hidden_lines(struct ack_text *t, const struct metadata *md, struct buf *b)
+{
+	size_t shown = 0, more = 0;
+
+	for (size_t i = 0; i < md->nunexamined; i++) {
+		if (!ack_lists_unexamined(&md->unexamined[i]))
+			continue;
+		if (shown++ < UNEXAMINED_SHOWN)
+			unexamined_line(t, &md->unexamined[i], b);
+		else
+			more++;
+	}
+	if (more > 0) {
+		struct ack_text line = { .lang = t->lang };
+		var_take(&line, "count", xasprintf("%zu", more));
+		put_line(b, render_builtin(&line, "unexamined_more"));
+		text_free(&line);
+	}
+	for (size_t i = 0; i < md->nlinked; i++) {
+		struct ack_text line = { .lang = t->lang };
+		var_take(&line, "service", one_line(md->linked[i].service, VALUE_MAX));
+		var_take(&line, "url", one_line(md->linked[i].url, URL_MAX));
+		put_line(b, render_builtin(&line, "link_line"));
+		text_free(&line);
+	}
+}
+
 /* "- NAME: N words" / "- NAME: could not be read (REASON)" per document,
  * and the message text when that is what was counted. */
 static char *documents_list(struct ack_text *t, const struct metadata *md, bool *unreadable_r)
@@ -220,7 +310,9 @@ static char *documents_list(struct ack_text *t, const struct metadata *md, bool 
 		if (d->error == NULL && d->words < 0)
 			continue; /* not a document (an image, a signature...) */
 		struct ack_text line = { .lang = t->lang };
-		var_take(&line, "name", one_line(d->name && *d->name ? d->name : d->file, VALUE_MAX));
+		/* Attachment names are the sender's text: a stranger gets numbers. */
+		var_take(&line, "name", !md->submitter.verified ? xasprintf("#%zu", i + 1)
+					: one_line(d->name && *d->name ? d->name : d->file, VALUE_MAX));
 		if (d->error != NULL) {
 			var_take(&line, "reason", reason_text(t, d->error));
 			*unreadable_r = true;
@@ -244,6 +336,7 @@ static char *documents_list(struct ack_text *t, const struct metadata *md, bool 
 		free(s);
 		text_free(&line);
 	}
+	hidden_lines(t, md, &b);
 	return buf_steal(&b);
 }
 
@@ -262,11 +355,18 @@ static const char *timeliness_outcome(const struct metadata *md)
 
 static char *outcome_text(const struct ack_text *t, const struct metadata *md, bool unreadable)
 {
-	const char *parts[4];
+	const char *parts[6];
 	size_t n = 0;
 	parts[n++] = timeliness_outcome(md);
 	if (md->over_limit)
 		parts[n++] = "outcome_over_limit";
+	/* Never "within the limit" by silence when the words are not all known. */
+	if (md->over_limit_unknown && md->nunexamined > 0)
+		parts[n++] = "outcome_limit_unknown";
+	if (md->nlinked > 0 && md->over_limit_unknown && str_is(md->counted, "body"))
+		parts[n++] = "outcome_linked";
+	else if (md->nlinked > 0 && str_is(md->counted, "documents"))
+		parts[n++] = "outcome_linked_counted";
 	if (unreadable)
 		parts[n++] = "outcome_unreadable";
 	if (md->version > 1)
@@ -283,12 +383,18 @@ static char *outcome_text(const struct ack_text *t, const struct metadata *md, b
 	return buf_steal(&b);
 }
 
+/* A stranger's receipt names only its address (in Unicode): a display
+ * name is the stranger's text and would travel signed as ours. */
 static char *submitter_text(const struct metadata *md)
 {
 	if (md->submitter.verified && md->submitter.name && *md->submitter.name)
 		return one_line(md->submitter.name, VALUE_MAX);
+	char *shown = address_display(md->from);
+	char *from = one_line(shown, VALUE_MAX);
+	free(shown);
+	if (!md->submitter.verified)
+		return from;
 	char *name = one_line(md->from_name, VALUE_MAX);
-	char *from = one_line(md->from, VALUE_MAX);
 	char *s = *name ? xasprintf("%s (%s)", name, from) : xstrdup(from);
 	free(name);
 	free(from);
@@ -309,7 +415,9 @@ static void common_vars(struct ack_text *t, const struct call_config *call,
 			const struct metadata *md)
 {
 	const char *zone = md->zone ? md->zone : call && call->zone ? call->zone : "UTC";
-	char *subject = one_line(md->subject, SUBJECT_MAX);
+	/* A stranger's subject is not repeated: the reference is our id. */
+	char *subject = md->submitter.verified ? one_line(md->subject, SUBJECT_MAX)
+					       : one_line(md->id, SUBJECT_MAX);
 	if (*subject == '\0' && call != NULL) {
 		free(subject);
 		subject = one_line(call->title, SUBJECT_MAX);
@@ -324,7 +432,14 @@ static void common_vars(struct ack_text *t, const struct call_config *call,
 	var_take(t, "call_title", one_line(call->title ? call->title : call->name, VALUE_MAX));
 	var_take(t, "call", one_line(call->name, VALUE_MAX));
 	var_take(t, "submitter", submitter_text(md));
-	var_take(t, "word_count", number_or_dash(md->word_count));
+	if (md->over_limit_unknown) {
+		struct ack_text w = { .lang = t->lang };
+		var_take(&w, "words", number_or_dash(md->word_count));
+		var_take(t, "word_count", render_builtin(&w, "word_count_unknown"));
+		text_free(&w);
+	} else {
+		var_take(t, "word_count", number_or_dash(md->word_count));
+	}
 	long limit = md->word_limit ? md->word_limit : call->word_limit;
 	var_take(t, "word_limit", limit > 0 ? xasprintf("%ld", limit)
 				       : xstrdup(template_builtin("no_limit", t->lang)));

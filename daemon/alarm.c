@@ -184,10 +184,16 @@ static char *mail_body(const struct config *cfg, const struct alarm_state *st,
 			   "(%ld minutes).\n\n", since, minutes_between(st->first_failure, now));
 		buf_printf(&b, "Mailbox: %s (user %s)\nError:   %s\n\n", cfg->mailbox.url,
 			   cfg->mailbox.user ? cfg->mailbox.user : "-", st->reason);
-		if (st->token_rejected)
+		if (st->token_rejected && cfg->mailbox.oauth.grant == GRANT_CLIENT_CREDENTIALS)
+			buf_puts(&b, "The OAuth token endpoint rejected the application's own\n"
+				 "credentials (client secret or certificate expired or revoked, or\n"
+				 "its permissions withdrawn). Someone must renew them in the app\n"
+				 "registration and in intaked.conf.\n\n");
+		else if (st->token_rejected)
 			buf_printf(&b, "The OAuth token endpoint rejected the refresh token (it expired\n"
 				   "or was revoked). Someone must sign in to the mailbox account again\n"
-				   "and write the new refresh token to %s.\n\n",
+				   "and write the new refresh token to %s\n"
+				   "(intakectl oauth login does both).\n\n",
 				   cfg->mailbox.oauth.refresh_token_file
 					   ? cfg->mailbox.oauth.refresh_token_file : "refresh_token_file");
 		if (st->command_rejected)

@@ -67,8 +67,51 @@ void analysis_free(struct analysis **ap)
 		document_clear(&a->docs[i]);
 	free(a->docs);
 	free(a->warning);
+	for (size_t i = 0; i < a->nunexamined; i++) {
+		free(a->unexamined[i].part);
+		free(a->unexamined[i].name);
+		free(a->unexamined[i].reason);
+	}
+	free(a->unexamined);
+	for (size_t i = 0; i < a->nlinks; i++) {
+		free(a->links[i].url);
+		free(a->links[i].service);
+	}
+	free(a->links);
 	free(a);
 	*ap = NULL;
+}
+
+bool analysis_words_unknown(const struct analysis *a)
+{
+	return a->nunexamined > 0 || (a->nlinks > 0 && strcmp(a->counted, "body") == 0);
+}
+
+/* Lists grow by doubling: a count that is a power of two (or zero) is
+ * also the capacity. */
+static void *grow(void *v, size_t n, size_t size)
+{
+	if (n == 0 || (n & (n - 1)) == 0)
+		v = xreallocarray(v, n ? n * 2 : 4, size);
+	return v;
+}
+
+void analysis_add_unexamined(struct analysis *a, const char *part, const char *name,
+			     const char *reason)
+{
+	a->unexamined = grow(a->unexamined, a->nunexamined, sizeof(*a->unexamined));
+	a->unexamined[a->nunexamined].part = part ? xstrdup(part) : NULL;
+	a->unexamined[a->nunexamined].name = name ? xstrdup(name) : NULL;
+	a->unexamined[a->nunexamined].reason = xstrdup(reason);
+	a->nunexamined++;
+}
+
+void analysis_add_link(struct analysis *a, const char *url, const char *service)
+{
+	a->links = grow(a->links, a->nlinks, sizeof(*a->links));
+	a->links[a->nlinks].url = xstrdup(url);
+	a->links[a->nlinks].service = xstrdup(service);
+	a->nlinks++;
 }
 
 void analysis_total_words(struct analysis *a)
@@ -159,6 +202,30 @@ static json_t *jdocs(const struct analysis *a)
 	return arr;
 }
 
+static json_t *junexamined(const struct analysis *a)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < a->nunexamined; i++) {
+		const struct unexamined *u = &a->unexamined[i];
+
+		json_array_append_new(arr, json_pack("{s:o s:o s:o}", "part", jstr(u->part),
+						     "name", jstr(u->name),
+						     "reason", jstr(u->reason)));
+	}
+	return arr;
+}
+
+static json_t *jlinks(const struct analysis *a)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < a->nlinks; i++)
+		json_array_append_new(arr, json_pack("{s:o s:o}", "url", jstr(a->links[i].url),
+						     "service", jstr(a->links[i].service)));
+	return arr;
+}
+
 char *analysis_to_json(const struct analysis *a)
 {
 	json_t *o = json_object();
@@ -187,6 +254,8 @@ char *analysis_to_json(const struct analysis *a)
 	json_object_set_new(o, "word_count", json_integer(a->word_count));
 	json_object_set_new(o, "counted", jstr(a->counted));
 	json_object_set_new(o, "warning", jstr(a->warning));
+	json_object_set_new(o, "unexamined", junexamined(a));
+	json_object_set_new(o, "links", jlinks(a));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (s == NULL)
@@ -351,6 +420,56 @@ static void rd_docs(struct rd *rd, json_t *o, struct analysis *a)
 	}
 }
 
+static void rd_unexamined(struct rd *rd, json_t *o, struct analysis *a)
+{
+	json_t *arr;
+	size_t n = rd_array(rd, o, "unexamined", &arr);
+
+	for (size_t i = 0; i < n && rd->bad == NULL; i++) {
+		json_t *u = json_array_get(arr, i);
+		char *part, *name, *reason;
+
+		if (!json_is_object(u)) {
+			rd->bad = "unexamined";
+			return;
+		}
+		part = rd_str(rd, u, "part");
+		name = rd_str(rd, u, "name");
+		reason = rd_str(rd, u, "reason");
+		if (rd->bad == NULL && reason == NULL)
+			rd->bad = "unexamined";
+		if (rd->bad == NULL)
+			analysis_add_unexamined(a, part, name, reason);
+		free(part);
+		free(name);
+		free(reason);
+	}
+}
+
+static void rd_links(struct rd *rd, json_t *o, struct analysis *a)
+{
+	json_t *arr;
+	size_t n = rd_array(rd, o, "links", &arr);
+
+	for (size_t i = 0; i < n && rd->bad == NULL; i++) {
+		json_t *l = json_array_get(arr, i);
+		char *url, *service;
+
+		if (!json_is_object(l)) {
+			rd->bad = "links";
+			return;
+		}
+		url = rd_str(rd, l, "url");
+		service = rd_str(rd, l, "service");
+		if (rd->bad == NULL && (url == NULL || service == NULL))
+			rd->bad = "links";
+		if (rd->bad == NULL)
+			analysis_add_link(a, url, service);
+		free(url);
+		free(service);
+	}
+}
+
 static const char *rd_counted(struct rd *rd, json_t *o)
 {
 	json_t *v = rd_get(rd, o, "counted");
@@ -388,6 +507,8 @@ static void rd_analysis(struct rd *rd, json_t *o, struct analysis *a)
 	a->word_count = (long)rd_int(rd, o, "word_count", 0, LONG_MAX);
 	a->counted = rd_counted(rd, o);
 	a->warning = rd_str(rd, o, "warning");
+	rd_unexamined(rd, o, a);
+	rd_links(rd, o, a);
 }
 
 int analysis_from_json(const char *json, size_t len, struct analysis **a_r,

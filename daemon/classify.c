@@ -1,6 +1,13 @@
 /* classify.c — submission candidate or not (RFC 3834 §2, RFC 3464, RFC 2369,
  * and the headers autoresponders actually emit). The first rule that fires
- * wins: loop, then bounce, then auto-reply, then list. */
+ * wins: loop, then bounce, then auto-reply, then list; a candidate without
+ * a sender address is malformed.
+ *
+ * Only headers decide. A sender address never does: a mission's document
+ * system writes from noreply@ and its mail is a submission like any other
+ * (ack.c only suppresses the acknowledgement). X-Auto-Response-Suppress is
+ * not a sign either: Exchange writes it on ordinary mail (it asks responders
+ * for silence; it does not say the message is automatic). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,13 +130,12 @@ static bool check_loop(const struct analysis *a, const struct strlist *own,
 
 static bool check_bounce(const struct analysis *a, struct classify_result *r)
 {
-	if (a->content_type && str_ieq(a->content_type, "multipart/report")) {
+	/* A DSN or MDN, as a report or (rarely) bare. */
+	if (a->content_type && (str_ieq(a->content_type, "multipart/report") ||
+				str_ieq(a->content_type, "message/delivery-status") ||
+				str_ieq(a->content_type, "message/disposition-notification"))) {
 		const char *ct = header(a, "Content-Type");
 		verdict(r, KIND_BOUNCE, "Content-Type", ct ? ct : a->content_type, NULL);
-		return true;
-	}
-	if (sender_class(a->from_addr) == SENDER_DAEMON) {
-		verdict(r, KIND_BOUNCE, "From", a->from_addr, NULL);
 		return true;
 	}
 	return false;
@@ -171,16 +177,14 @@ static bool check_auto_reply(const struct analysis *a, struct classify_result *r
 		verdict(r, KIND_BOUNCE, "Return-Path", "<>", NULL);
 		return true;
 	}
-	if (sender_class(a->from_addr) == SENDER_NOREPLY) {
-		verdict(r, KIND_AUTO_REPLY, "From", a->from_addr, "(no-reply sender)");
-		return true;
-	}
 	return false;
 }
 
 static bool check_list(const struct analysis *a, struct classify_result *r)
 {
-	static const char *const list_headers[] = { "List-Id", "List-Unsubscribe", "List-Post" };
+	static const char *const list_headers[] = { "List-Id", "List-Unsubscribe", "List-Post",
+						    "List-Help", "List-Subscribe",
+						    "List-Owner", "List-Archive" };
 	static const char *const bulk[] = { "bulk", "junk", "list" };
 	char tok[32];
 	const char *v = header(a, "Precedence");
@@ -200,14 +204,27 @@ static bool check_list(const struct analysis *a, struct classify_result *r)
 	return false;
 }
 
+/* A candidate must name its sender: without an address its unknown-HASH
+ * slug (SPEC §6) would be the one of every other such message, and their
+ * inputs would become versions of one another. So it is malformed. */
+static void check_sender(const struct analysis *a, struct classify_result *r)
+{
+	const char *v;
+	if (a->from_addr != NULL && a->from_addr[0] != '\0')
+		return;
+	v = header(a, "From");
+	verdict(r, KIND_MALFORMED, "From", v != NULL ? v : "(none)", "(no address)");
+}
+
 void classify_message(const struct analysis *a, const struct strlist *own_addresses,
 		      struct classify_result *r)
 {
 	r->kind = KIND_SUBMISSION;
 	r->reason[0] = '\0';
-	if (check_loop(a, own_addresses, r) || check_bounce(a, r) || check_auto_reply(a, r))
+	if (check_loop(a, own_addresses, r) || check_bounce(a, r) || check_auto_reply(a, r) ||
+	    check_list(a, r))
 		return;
-	check_list(a, r);
+	check_sender(a, r);
 }
 
 const char *classify_kind_name(enum msg_kind kind)

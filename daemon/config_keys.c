@@ -57,6 +57,7 @@ CHOICE_SETTER(set_auth, enum auth_method, "password", "xoauth2", "oauthbearer")
 CHOICE_SETTER(set_late, enum late_policy, "accept", "flag", "reject")
 CHOICE_SETTER(set_remind, enum remind_mode, "missing", "all")
 CHOICE_SETTER(set_require_auth, enum require_auth, "none", "dmarc")
+CHOICE_SETTER(set_grant, enum oauth_grant_type, "refresh_token", "client_credentials")
 
 static int set_string_choice(void *base, const struct config_key *key, const char *v,
 			     const char *const *names, size_t n, struct err *err)
@@ -126,6 +127,16 @@ static int set_smtp_url(struct config_load *ld, struct config_section *sec, void
 	(void)ld;
 	(void)sec;
 	(void)key;
+	if (str_has_prefix_ci(v, "sendmail:")) {
+		if (v[9] != '\0') {
+			err_set(err, ERR_CONFIG, "'%s': write url = sendmail: and sendmail = PATH", v);
+			return -1;
+		}
+		sc->url = xstrdup("sendmail:");
+		if (sc->sendmail == NULL) /* "sendmail =" may come first */
+			sc->sendmail = xstrdup(SMTP_SENDMAIL_DEFAULT);
+		return 0;
+	}
 	if (confval_url(v, &u, err) < 0)
 		return -1;
 	bool smtps = strcmp(u.scheme, "smtps") == 0;
@@ -148,10 +159,40 @@ static int set_smtp_url(struct config_load *ld, struct config_section *sec, void
 	return -1;
 }
 
-static bool loopback_host(const char *h)
+static int set_smtp_tls(struct config_load *ld, struct config_section *sec, void *base,
+			const struct config_key *key, const char *v, struct err *err)
 {
-	return str_ieq(h, "localhost") || strcmp(h, "::1") == 0 || strncmp(h, "127.", 4) == 0;
+	static const char *const names[] = { "required", "none" };
+	int i;
+	(void)ld;
+	(void)sec;
+	(void)key;
+	if (choose(v, names, 2, &i, err) < 0)
+		return -1;
+	((struct smtp_config *)base)->plaintext = i == 1;
+	return 0;
 }
+
+/* Must name an executable regular file: caught here rather than as
+ * acknowledgements retried for three days. */
+static int set_sendmail(struct config_load *ld, struct config_section *sec, void *base,
+			const struct config_key *key, const char *v, struct err *err)
+{
+	struct smtp_config *sc = base;
+	struct stat st;
+	(void)sec;
+	(void)key;
+	char *path = config_resolve_path(ld, v);
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0) {
+		err_set(err, ERR_CONFIG, "%s is not an executable file", path);
+		free(path);
+		return -1;
+	}
+	free(sc->sendmail);
+	sc->sendmail = path;
+	return 0;
+}
+
 
 static int set_token_url(struct config_load *ld, struct config_section *sec, void *base,
 			 const struct config_key *key, const char *v, struct err *err)
@@ -162,7 +203,7 @@ static int set_token_url(struct config_load *ld, struct config_section *sec, voi
 	if (confval_url(v, &u, err) < 0)
 		return -1;
 	bool ok = strcmp(u.scheme, "https") == 0 ||
-		  (strcmp(u.scheme, "http") == 0 && loopback_host(u.host));
+		  (strcmp(u.scheme, "http") == 0 && confval_loopback_host(u.host));
 	confval_url_clear(&u);
 	if (!ok) {
 		err_set(err, ERR_CONFIG, "'%s' must be an https:// URL", v);
@@ -184,6 +225,29 @@ static int set_folders(struct config_load *ld, struct config_section *sec, void 
 	strlist_split(&mc->folders, v, ',');
 	if (mc->folders.n == 0) {
 		err_set(err, ERR_CONFIG, "no folder given");
+		return -1;
+	}
+	return 0;
+}
+
+/* "mx1.example.org, mx2.example.org": compared case-insensitively. */
+static int set_authserv_id(struct config_load *ld, struct config_section *sec, void *base,
+			   const struct config_key *key, const char *v, struct err *err)
+{
+	struct mailbox_config *mc = base;
+	(void)ld;
+	(void)sec;
+	(void)key;
+	strlist_split(&mc->authserv_id, v, ',');
+	for (size_t i = 0; i < mc->authserv_id.n; i++) {
+		str_lower(mc->authserv_id.v[i]);
+		if (strpbrk(mc->authserv_id.v[i], " \t;()\"") != NULL) {
+			err_set(err, ERR_CONFIG, "'%s' is not a server name", mc->authserv_id.v[i]);
+			return -1;
+		}
+	}
+	if (mc->authserv_id.n == 0) {
+		err_set(err, ERR_CONFIG, "no server name given");
 		return -1;
 	}
 	return 0;
@@ -329,6 +393,12 @@ static const struct config_key mailbox_keys[] = {
 	K("refresh_token_file", V_SECRET_PATH, struct mailbox_config,
 	  oauth.refresh_token_file, 0, 0),
 	K("token_ca_file", V_FILE, struct mailbox_config, oauth.token_ca_file, 0, 0),
+	KF("grant", struct mailbox_config, oauth.grant, set_grant),
+	KF("device_auth_url", struct mailbox_config, oauth.device_auth_url, set_token_url),
+	KF("auth_url", struct mailbox_config, oauth.auth_url, set_token_url),
+	K("scope", V_STR, struct mailbox_config, oauth.scope, 0, 0),
+	K("client_certificate_file", V_FILE, struct mailbox_config, oauth.client_cert_file, 0, 0),
+	K("client_key_file", V_FILE, struct mailbox_config, oauth.client_key_file, 0, 0),
 	K("ca_file", V_FILE, struct mailbox_config, ca_file, 0, 0),
 	K("idle", V_BOOL, struct mailbox_config, idle, 0, 0),
 	K("poll_interval", V_DURATION, struct mailbox_config, poll_interval, 1, DAY),
@@ -336,10 +406,13 @@ static const struct config_key mailbox_keys[] = {
 	K("alarm_after", V_DURATION, struct mailbox_config, alarm_after, 1, 30 * DAY),
 	K("ack_unmatched", V_BOOL, struct mailbox_config, ack_unmatched, 0, 0),
 	K("timeout", V_DURATION, struct mailbox_config, timeout, 1, 3600),
+	KF("authserv_id", struct mailbox_config, authserv_id, set_authserv_id),
 };
 
 static const struct config_key smtp_keys[] = {
 	KF("url", struct smtp_config, url, set_smtp_url),
+	KF("tls", struct smtp_config, plaintext, set_smtp_tls),
+	KF("sendmail", struct smtp_config, sendmail, set_sendmail),
 	K("user", V_STR, struct smtp_config, user, 0, 0),
 	K("password_file", V_SECRET, struct smtp_config, password, 0, 0),
 	KF("auth", struct smtp_config, auth, set_auth),
@@ -348,6 +421,12 @@ static const struct config_key smtp_keys[] = {
 	K("client_secret_file", V_SECRET, struct smtp_config, oauth.client_secret, 0, 0),
 	K("refresh_token_file", V_SECRET_PATH, struct smtp_config, oauth.refresh_token_file, 0, 0),
 	K("token_ca_file", V_FILE, struct smtp_config, oauth.token_ca_file, 0, 0),
+	KF("grant", struct smtp_config, oauth.grant, set_grant),
+	KF("device_auth_url", struct smtp_config, oauth.device_auth_url, set_token_url),
+	KF("auth_url", struct smtp_config, oauth.auth_url, set_token_url),
+	K("scope", V_STR, struct smtp_config, oauth.scope, 0, 0),
+	K("client_certificate_file", V_FILE, struct smtp_config, oauth.client_cert_file, 0, 0),
+	K("client_key_file", V_FILE, struct smtp_config, oauth.client_key_file, 0, 0),
 	K("ca_file", V_FILE, struct smtp_config, ca_file, 0, 0),
 	KF("from", struct smtp_config, from, set_from),
 	K("operators", V_ADDRS, struct smtp_config, operators, 0, 0),
@@ -388,6 +467,7 @@ static const struct config_key call_keys[] = {
 	KF("require_auth", struct call_config, require_auth, set_require_auth),
 	K("ack_unknown", V_BOOL, struct call_config, ack_unknown, 0, 0),
 	K("ack_per_sender_per_day", V_INT, struct call_config, ack_per_sender_per_day, 0, 1000),
+	K("ack_unknown_per_hour", V_INT, struct call_config, ack_unknown_per_hour, 0, 100000),
 	K("roster", V_PATH, struct call_config, roster_path, 0, 0),
 	K("coordinators", V_ADDRS, struct call_config, coordinators, 0, 0),
 	KF("reminders", struct call_config, reminders, set_reminders),
@@ -447,15 +527,39 @@ static int check_readable_file(const char *path, struct err *err)
 	return 0;
 }
 
+static bool missing_token_file_ok;
+
+void config_allow_missing_token_file(bool allow)
+{
+	missing_token_file_ok = allow;
+}
+
+/* Whoever may write to a secret's directory may swap the file. */
+static int secret_dir_secure(const char *path, struct err *err)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc;
+	if (slash != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	rc = config_dir_secure(slash != NULL ? dir : ".", err);
+	free(dir);
+	return rc;
+}
+
 static int set_path_value(struct config_load *ld, void *field_base, size_t off,
 			  enum config_vtype type, const char *v, struct err *err)
 {
 	char *path = config_resolve_path(ld, v), *secret = NULL;
 	int rc = 0;
-	if (type == V_FILE)
+	if (type == V_SECRET_PATH && missing_token_file_ok && access(path, F_OK) < 0 &&
+	    errno == ENOENT)
+		; /* intakectl oauth login is about to write it */
+	else if (type == V_FILE)
 		rc = check_readable_file(path, err);
 	else if (type == V_SECRET || type == V_SECRET_PATH)
-		rc = config_read_secret(path, &secret, err);
+		rc = secret_dir_secure(path, err) < 0 ? -1
+						       : config_read_secret(path, &secret, err);
 	if (rc < 0) {
 		free(path);
 		return -1;
@@ -540,8 +644,8 @@ struct config *config_new_defaults(const char *path)
 		.max_unpack_ratio = 100,
 		.max_zip_entries = 10000,
 		.max_xml_depth = 256,
-		.max_mime_parts = 500,
-		.max_mime_depth = 50,
+		.max_mime_parts = 10000,
+		.max_mime_depth = 100,
 		.extract_timeout = 60,
 		.worker_memory = 1 * GIB,
 	};
@@ -556,6 +660,9 @@ void config_call_defaults(struct call_config *c, const char *name)
 	c->require_auth = REQUIRE_AUTH_NONE;
 	c->ack_unknown = true;
 	c->ack_per_sender_per_day = 5;
+	/* Every UN member state answering in the deadline's last hour, with
+	 * no roster at all; a flood of strangers gets no more than that. */
+	c->ack_unknown_per_hour = 200;
 	c->remind = REMIND_MISSING;
 	c->digest_minute = -1;
 	c->language = xstrdup("en");
@@ -568,6 +675,11 @@ static void oauth_free(struct oauth_config *o)
 	config_wipe_secret(&o->client_secret);
 	free(o->refresh_token_file);
 	free(o->token_ca_file);
+	free(o->device_auth_url);
+	free(o->auth_url);
+	free(o->scope);
+	free(o->client_cert_file);
+	free(o->client_key_file);
 }
 
 static void call_free(struct call_config *c)
@@ -599,6 +711,7 @@ void config_free(struct config **cfgp)
 	free(mc->url);
 	free(mc->host);
 	strlist_free(&mc->folders);
+	strlist_free(&mc->authserv_id);
 	free(mc->user);
 	config_wipe_secret(&mc->password);
 	oauth_free(&mc->oauth);
@@ -607,6 +720,7 @@ void config_free(struct config **cfgp)
 	struct smtp_config *sc = &cfg->smtp;
 	free(sc->url);
 	free(sc->host);
+	free(sc->sendmail);
 	free(sc->user);
 	config_wipe_secret(&sc->password);
 	oauth_free(&sc->oauth);

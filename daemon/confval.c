@@ -1,4 +1,5 @@
 /* confval.c — one configuration value at a time. */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -459,4 +460,18 @@ char *confval_format_duration(long seconds, char *out, size_t n)
 		seconds %= units[i].mult;
 	}
 	return out;
+}
+
+bool confval_loopback_host(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (str_ieq(host, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return false;
 }

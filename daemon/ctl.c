@@ -93,16 +93,21 @@ int ctl_subs_load(struct ctl *c, const char *call, struct ctl_subs *subs, struct
 	subs->n = 0;
 	if (spool_each_submission(c->sp, call, subs_visit, subs, err) < 0)
 		return -1;
-	/* Visited in slug, version order: the last of each slug is current. */
-	for (size_t i = 0; i < subs->n; i++) {
-		const char *a = subs->v[i].relpath;
-		size_t la = slug_prefix_len(a);
-		bool last = i + 1 == subs->n;
-		if (!last) {
-			const char *b = subs->v[i + 1].relpath;
-			last = slug_prefix_len(b) != la || strncmp(a, b, la) != 0;
-		}
-		subs->v[i].current = last;
+	/* Visited in slug, version order: of each slug, the last version
+	 * not held (issue 14) is current, or the last when all are held. */
+	for (size_t i = 0; i < subs->n;) {
+		size_t end = i + 1, cur;
+		size_t la = slug_prefix_len(subs->v[i].relpath);
+		while (end < subs->n && slug_prefix_len(subs->v[end].relpath) == la &&
+		       strncmp(subs->v[i].relpath, subs->v[end].relpath, la) == 0)
+			end++;
+		for (cur = end - 1; cur > i && subs->v[cur].md->held; cur--)
+			;
+		if (subs->v[cur].md->held)
+			cur = end - 1;
+		for (size_t k = i; k < end; k++)
+			subs->v[k].current = k == cur;
+		i = end;
 	}
 	return 0;
 }
@@ -234,50 +239,105 @@ int ctl_each_entry(struct ctl *c, ctl_entry_fn fn, void *arg, struct err *err)
 	return rc;
 }
 
+/* An entry is named by its id, an unambiguous prefix of it, or its path
+ * in the spool (calls/CALL/SLUG/vN, as the daemon's log prints it,
+ * optionally under the spool's own directory). A path is matched against
+ * the entries the walk finds, never opened as given. */
 struct find {
-	const char *id;
-	char *relpath;
+	const char *id;           /* the name given, when it is no path */
+	char *path;               /* the relative path given, else NULL */
+	char *relpath;            /* the one entry found */
+	size_t matches;           /* entries whose id starts with id */
+	bool exact;
+	struct buf candidates;    /* "ID  RELPATH" lines of an ambiguous prefix */
 };
 
 static int find_visit(const char *relpath, const struct metadata *md, void *arg)
 {
 	struct find *f = arg;
-	if (md->id == NULL || strcmp(md->id, f->id) != 0)
+	if (f->path != NULL) {
+		if (strcmp(relpath, f->path) != 0)
+			return 0;
+		f->relpath = xstrdup(relpath);   /* loaded again below: md is borrowed */
+		return 1;
+	}
+	if (md->id == NULL || strncmp(md->id, f->id, strlen(f->id)) != 0)
 		return 0;
-	f->relpath = xstrdup(relpath);   /* loaded again below: md is borrowed */
-	return 1;
+	free(f->relpath);
+	f->relpath = xstrdup(relpath);
+	if (strcmp(md->id, f->id) == 0) {
+		f->exact = true;
+		return 1;
+	}
+	if (++f->matches <= 5)
+		buf_printf(&f->candidates, "  %s  %s\n", md->id, relpath);
+	return 0;
 }
 
-int ctl_find_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r,
+/* The spool-relative path of name when it is a path ("a/b"), else NULL. */
+static char *entry_path(const struct ctl *c, const char *name)
+{
+	if (strchr(name, '/') == NULL)
+		return NULL;
+	const char *dir = spool_dir(c->sp);
+	size_t dl = strlen(dir);
+	if (strncmp(name, dir, dl) == 0 && name[dl] == '/')
+		name += dl + 1;
+	char *p = xstrdup(name);
+	size_t n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		p[--n] = '\0';
+	return p;
+}
+
+int ctl_find_entry(struct ctl *c, const char *name, char **relpath_r, struct metadata **md_r,
 		   struct err *err)
 {
-	struct find f = { .id = id };
+	struct find f = { .id = name, .path = entry_path(c, name) };
+	buf_init(&f.candidates, 1024);
 	*relpath_r = NULL;
 	*md_r = NULL;
-	if (ctl_each_entry(c, find_visit, &f, err) < 0 ||
-	    (f.relpath != NULL && spool_load_metadata(c->sp, f.relpath, md_r, err) < 0)) {
-		free(f.relpath);
-		return -1;
+	int rc = ctl_each_entry(c, find_visit, &f, err) < 0 ? -1 : 0;
+	if (rc == 0 && f.relpath != NULL && !f.exact && f.path == NULL && f.matches > 1) {
+		char *shown = ctl_clean(name);
+		err_set(err, ERR_MESSAGE, "\"%s\" is ambiguous: %zu entries have an id that "
+			"starts with it:\n%s%s", shown, f.matches,
+			f.candidates.data ? f.candidates.data : "", f.matches > 5 ? "  ...\n" : "");
+		free(shown);
+		rc = -2;
 	}
-	*relpath_r = f.relpath;
-	return f.relpath != NULL;
+	if (rc == 0 && f.relpath != NULL && spool_load_metadata(c->sp, f.relpath, md_r, err) < 0)
+		rc = -1;
+	if (rc == 0 && f.relpath != NULL) {
+		*relpath_r = f.relpath;
+		f.relpath = NULL;
+		rc = 1;
+	}
+	free(f.relpath);
+	free(f.path);
+	buf_free(&f.candidates);
+	return rc;
 }
 
-int ctl_open_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r)
+int ctl_open_entry(struct ctl *c, const char *name, char **relpath_r, struct metadata **md_r)
 {
 	struct err err = { 0 };
 	int rc = ctl_open_spool(c);
 	if (rc != CTL_OK)
 		return rc;
-	int found = ctl_find_entry(c, id, relpath_r, md_r, &err);
+	int found = ctl_find_entry(c, name, relpath_r, md_r, &err);
+	if (found == -2) {
+		fprintf(c->err, "intakectl: %s", err.msg);
+		return CTL_USAGE;
+	}
 	if (found < 0) {
 		fprintf(c->err, "intakectl: %s\n", err.msg);
 		return CTL_IOERR;
 	}
 	if (found == 0) {
-		char *shown = ctl_clean(id);
-		fprintf(c->err, "intakectl: no entry with id \"%s\" in %s (see: intakectl list CALL)\n",
-			shown, spool_dir(c->sp));
+		char *shown = ctl_clean(name);
+		fprintf(c->err, "intakectl: no entry with id, id prefix or path \"%s\" in %s "
+			"(see: intakectl list CALL)\n", shown, spool_dir(c->sp));
 		free(shown);
 		return CTL_FAIL;
 	}
@@ -342,14 +402,41 @@ struct ctl_table {
 	size_t ncols;
 	char **cells;             /* rows * ncols, row 0 the headers */
 	size_t nrows;
+	size_t *cap;              /* per column: widest shown, 0 no limit */
 };
 
 struct ctl_table *ctl_table_new(const char *const *headers, size_t ncols)
 {
 	struct ctl_table *t = xcalloc(1, sizeof(*t));
 	t->ncols = ncols;
+	t->cap = xcalloc(ncols, sizeof(*t->cap));
 	ctl_table_add(t, headers);
 	return t;
+}
+
+void ctl_table_cap(struct ctl_table *t, size_t col, size_t width)
+{
+	if (col < t->ncols)
+		t->cap[col] = width;
+}
+
+/* s cut to width terminal columns, the last one an ellipsis: a new
+ * string, s freed. */
+static char *cut_to_width(char *s, size_t width)
+{
+	size_t used = 0, at = 0, len = strlen(s);
+	while (at < len) {
+		ucs4_t u;
+		int n = u8_mbtouc(&u, (const uint8_t *)s + at, len - at);
+		int w = uc_width(u, "UTF-8");
+		if (used + (size_t)(w > 0 ? w : 0) > width - 1)
+			break;
+		used += (size_t)(w > 0 ? w : 0);
+		at += (size_t)n;
+	}
+	char *cut = xasprintf("%.*s…", (int)at, s);
+	free(s);
+	return cut;
 }
 
 void ctl_table_add(struct ctl_table *t, const char *const *cells)
@@ -369,6 +456,11 @@ static size_t text_width(const char *s)
 void ctl_table_print(const struct ctl_table *t, FILE *out)
 {
 	size_t *w = xcalloc(t->ncols, sizeof(*w));
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t i = 0; i < t->ncols; i++)
+			if (t->cap[i] > 1 && text_width(t->cells[r * t->ncols + i]) > t->cap[i])
+				t->cells[r * t->ncols + i] =
+					cut_to_width(t->cells[r * t->ncols + i], t->cap[i]);
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t i = 0; i < t->ncols; i++) {
 			size_t cw = text_width(t->cells[r * t->ncols + i]);
@@ -395,6 +487,7 @@ void ctl_table_free(struct ctl_table **tp)
 	for (size_t i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->cap);
 	free(t);
 	*tp = NULL;
 }

@@ -121,7 +121,8 @@ int ctl_cmd_remind(struct ctl *c, const struct ctl_args *a)
 	if (rc != CTL_OK)
 		return rc;
 	struct err err = { 0 };
-	int n = remind_run(c->cfg, c->sp, call, c->now, a->dry_run, c->out, &err);
+	int n = a->dry_run ? remind_explain(c->cfg, c->sp, call, c->now, c->out, &err)
+			   : remind_run(c->cfg, c->sp, call, c->now, &err);
 	if (n < 0)
 		return failed(c, status_of(&err), &err);
 	if (a->dry_run)
@@ -216,7 +217,7 @@ int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a)
 	if (rc != CTL_OK)
 		return rc;
 	struct publish_options opt = { .no_late = a->no_late, .no_rejected = a->no_rejected,
-				       .no_unverified = a->no_unverified };
+				       .include_unverified = a->include_unverified };
 	struct err err = { 0 };
 	size_t n;
 	if (publish_call(c->sp, call, a->pos[1], &opt, c->now, &n, &err) < 0)

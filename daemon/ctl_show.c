@@ -15,7 +15,6 @@
 #include "intaked/util.h"
 
 /* Longest documents cell in the list table, in characters. */
-#define DOCS_CELL_MAX 48
 
 static int spool_failed(struct ctl *c, const struct err *err)
 {
@@ -35,15 +34,34 @@ static bool slug_submitted(const struct ctl_subs *subs, const char *slug)
 }
 
 
+/* "3 of 6 members, 1 other": senders the roster does not know are not
+ * counted as members, verified or not. */
+static void submitters_cell(const struct call_config *call, const struct ctl_subs *subs,
+			    char *out, size_t n)
+{
+	size_t members = 0, others = 0;
+	for (size_t k = 0; k < call->roster->n; k++)
+		members += slug_submitted(subs, call->roster->members[k].slug);
+	for (size_t k = 0; k < subs->n; k++) {
+		const struct metadata *md = subs->v[k].md;
+		others += subs->v[k].current &&
+			  (md->submitter.name == NULL || *md->submitter.name == '\0');
+	}
+	snprintf(out, n, "%zu of %zu, %zu other%s", members, call->roster->n, others,
+		 others == 1 ? "" : "s");
+}
+
 int ctl_cmd_calls(struct ctl *c, const struct ctl_args *a)
 {
-	static const char *const head[] = { "CALL", "TITLE", "DEADLINE", "SUBMITTERS",
-					    "SUBMISSIONS", "MISSING" };
+	static const char *const head[] = { "CALL", "TITLE", "DEADLINE", "MEMBERS IN",
+					    "VERSIONS", "MISSING" };
 	(void)a;
 	int rc = ctl_open_spool(c);
 	if (rc != CTL_OK)
 		return rc;
 	struct ctl_table *t = ctl_table_new(head, 6);
+	ctl_table_cap(t, 0, 16);
+	ctl_table_cap(t, 1, 24);
 	for (size_t i = 0; i < c->cfg->ncalls; i++) {
 		const struct call_config *call = &c->cfg->calls[i];
 		struct ctl_subs subs;
@@ -52,17 +70,15 @@ int ctl_cmd_calls(struct ctl *c, const struct ctl_args *a)
 			ctl_table_free(&t);
 			return spool_failed(c, &err);
 		}
-		size_t submitters = 0, missing = 0;
-		for (size_t k = 0; k < subs.n; k++)
-			submitters += subs.v[k].current;
+		size_t missing = 0;
 		for (size_t k = 0; k < call->roster->n; k++)
 			missing += !slug_submitted(&subs, call->roster->members[k].slug);
-		char deadline[64], nsub[32], nver[32], nmiss[48];
+		char deadline[64], members[64], nver[32], nmiss[48];
 		ctl_format_time(call->deadline, call->zone, deadline, sizeof(deadline));
-		snprintf(nsub, sizeof(nsub), "%zu", submitters);
+		submitters_cell(call, &subs, members, sizeof(members));
 		snprintf(nver, sizeof(nver), "%zu", subs.n);
 		snprintf(nmiss, sizeof(nmiss), "%zu of %zu", missing, call->roster->n);
-		const char *row[] = { call->name, call->title, deadline, nsub, nver, nmiss };
+		const char *row[] = { call->name, call->title, deadline, members, nver, nmiss };
 		ctl_table_add(t, row);
 		ctl_subs_free(&subs);
 	}
@@ -78,48 +94,36 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
-/* "Bangladesh", "France (unverified)", "x@y.org (not in roster)". */
+/* "Bangladesh", "~ France" (not verified), "? x@y.org" (not in the
+ * roster): the mark first, so that a cut cell keeps it. */
 static char *submitter_cell(const struct metadata *md)
 {
 	if (md->submitter.name == NULL || *md->submitter.name == '\0')
-		return xasprintf("%s (not in roster)", or_dash(md->from));
+		return xasprintf("? %s", or_dash(md->from));
 	if (!md->submitter.verified)
-		return xasprintf("%s (unverified)", md->submitter.name);
+		return xasprintf("~ %s", md->submitter.name);
 	return xstrdup(md->submitter.name);
 }
 
-static char *words_cell(const struct metadata *md)
+static bool has_unreadable_document(const struct metadata *md)
 {
-	if (md->word_count < 0)
-		return xstrdup("-");
-	if (md->word_limit <= 0)
-		return xasprintf("%ld", md->word_count);
-	return xasprintf("%ld/%ld%s", md->word_count, md->word_limit,
-			 md->over_limit ? " over" : "");
+	for (size_t i = 0; i < md->ndocuments; i++)
+		if (md->documents[i].error != NULL)
+			return true;
+	return false;
 }
 
-/* Document names, "; "-separated, cut to DOCS_CELL_MAX characters. */
-static char *documents_cell(const struct metadata *md)
+/* "212/400", "412/400 over", "0/400 !" (a document could not be read),
+ * ">=5/400" (parts not examined: at least that many words). */
+static char *words_cell(const struct metadata *md)
 {
-	struct buf b;
-	buf_init(&b, 4096);
-	if (md->ndocuments == 0)
-		buf_puts(&b, md->counted && strcmp(md->counted, "body") == 0 ? "(body)" : "-");
-	for (size_t i = 0; i < md->ndocuments; i++)
-		if (buf_printf(&b, "%s%s", i ? "; " : "", or_dash(md->documents[i].name)) < 0)
-			break;
-	char *s = buf_steal(&b);
-	size_t chars = 0, cut = 0;
-	for (size_t i = 0; s[i]; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && ++chars == DOCS_CELL_MAX)
-			cut = i;
-	if (cut > 0 && chars > DOCS_CELL_MAX) {
-		s[cut] = '\0';
-		char *t = xasprintf("%s…", s);
-		free(s);
-		s = t;
-	}
-	return s;
+	const char *mark = has_unreadable_document(md) ? " !" : md->over_limit ? " over" : "";
+	const char *atleast = md->over_limit_unknown ? ">=" : "";
+	if (md->word_count < 0)
+		return xasprintf("-%s", mark);
+	if (md->word_limit <= 0)
+		return xasprintf("%s%ld%s", atleast, md->word_count, mark);
+	return xasprintf("%s%ld/%ld%s", atleast, md->word_count, md->word_limit, mark);
 }
 
 static char *ack_cell(const struct metadata *md)
@@ -129,33 +133,49 @@ static char *ack_cell(const struct metadata *md)
 	return xstrdup(or_dash(md->ack.state));
 }
 
+/* Ids are shown to their 21st character ("20220329T221000Z-4f1c"): the
+ * second of receipt and 16 bits of the hash; show takes any unambiguous
+ * prefix. */
+#define LIST_ID_WIDTH 21
+
+/* One table within 100 columns: the documents are in show. */
 static void list_table(struct ctl *c, const struct call_config *call, const struct ctl_subs *subs)
 {
-	static const char *const head[] = { "ID", "SUBMITTER", "VERSION", "RECEIVED",
-					    "TIMELINESS", "STATUS", "WORDS", "DOCUMENTS", "ACK" };
-	struct ctl_table *t = ctl_table_new(head, 9);
-	size_t superseded = 0;
+	static const char *const head[] = { "ID", "SUBMITTER", "VER", "RECEIVED",
+					    "STATUS", "WORDS", "ACK" };
+	struct ctl_table *t = ctl_table_new(head, 7);
+	ctl_table_cap(t, 1, 19);
+	ctl_table_cap(t, 5, 14);
+	ctl_table_cap(t, 6, 8);
+	size_t superseded = 0, unreadable = 0, strangers = 0;
 	for (size_t i = 0; i < subs->n; i++) {
 		const struct metadata *md = subs->v[i].md;
-		char received[64], version[48];
-		ctl_format_time(md->received_at, call->zone, received, sizeof(received));
+		char received[32], version[32], id[LIST_ID_WIDTH + 1];
+		struct tm tm;
+		tztime_local(md->received_at, call->zone, &tm);
+		strftime(received, sizeof(received), "%d %b %H:%M", &tm);
 		snprintf(version, sizeof(version), "v%d%s", md->version,
-			 subs->v[i].current ? "" : " superseded");
+			 md->held ? " held" : subs->v[i].current ? "" : " old");
+		snprintf(id, sizeof(id), "%s", or_dash(md->id));
 		superseded += !subs->v[i].current;
-		char *who = submitter_cell(md), *words = words_cell(md);
-		char *docs = documents_cell(md), *ack = ack_cell(md);
-		const char *row[] = { md->id, who, version, received, md->timeliness,
-				      md->status, words, docs, ack };
+		unreadable += has_unreadable_document(md);
+		strangers += !md->submitter.verified;
+		char *who = submitter_cell(md), *words = words_cell(md), *ack = ack_cell(md);
+		const char *row[] = { id, who, version, received, md->status, words, ack };
 		ctl_table_add(t, row);
 		free(who);
 		free(words);
-		free(docs);
 		free(ack);
 	}
 	ctl_table_print(t, c->out);
 	ctl_table_free(&t);
-	fprintf(c->out, "%zu submission%s, %zu superseded\n", subs->n, subs->n == 1 ? "" : "s",
-		superseded);
+	fprintf(c->out, "%zu submission%s, %zu superseded (old); times in %s\n", subs->n,
+		subs->n == 1 ? "" : "s", superseded, call->zone);
+	if (strangers > 0)
+		fprintf(c->out, "? not in the roster  ~ the roster does not verify this sender\n");
+	if (unreadable > 0)
+		fprintf(c->out, "! a document could not be read: its words are not counted "
+			"(intakectl show ID)\n");
 }
 
 static json_t *jstr(const char *s)
@@ -185,17 +205,20 @@ static json_t *list_json_row(const struct call_config *call, const struct ctl_su
 						      d->words < 0 ? json_null() : json_integer(d->words),
 						      "error", jstr(d->error)));
 	}
-	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:o, s:s, s:o, s:o, s:o, s:o, "
-			 "s:b, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:b, s:o, s:s, s:o, s:o, s:o, "
+			 "s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "id", jstr(md->id), "path", s->relpath,
 			 "submitter", jstr(md->submitter.name), "slug", jstr(md->submitter.slug),
 			 "verified", md->submitter.verified, "version", md->version,
-			 "current", s->current, "received_at", jtime(md->received_at),
+			 "current", s->current, "held", md->held,
+			 "received_at", jtime(md->received_at),
 			 "received_local", local, "timeliness", jstr(md->timeliness),
 			 "status", jstr(md->status),
 			 "word_count", md->word_count < 0 ? json_null() : json_integer(md->word_count),
 			 "word_limit", md->word_limit > 0 ? json_integer(md->word_limit) : json_null(),
-			 "over_limit", md->over_limit, "documents", docs, "from", jstr(md->from),
+			 "over_limit", md->over_limit_unknown && !md->over_limit ? json_null()
+							: json_boolean(md->over_limit),
+			 "documents", docs, "from", jstr(md->from),
 			 "ack", jstr(md->ack.state), "ack_suppressed", jstr(md->ack.suppressed));
 }
 
@@ -226,13 +249,62 @@ static int load_call(struct ctl *c, const char *name, const struct call_config *
 	return CTL_OK;
 }
 
+/* --since: "2022-03-28" (midnight in zone), "2022-03-28 09:00" in zone,
+ * or ISO 8601. -1 if it is none of them. */
+static int parse_since(const char *s, const char *zone, time_t *t_r)
+{
+	char local[32];
+	if (strlen(s) == 10 && snprintf(local, sizeof(local), "%s 00:00", s) > 0 &&
+	    tztime_parse_local(local, zone, t_r) == 0)
+		return 0;
+	if (strchr(s, 'T') == NULL && tztime_parse_local(s, zone, t_r) == 0)
+		return 0;
+	return tztime_parse_iso8601(s, t_r);
+}
+
+static bool sub_wanted(const struct ctl_args *a, const struct ctl_sub *s, time_t since)
+{
+	const struct metadata *md = s->md;
+	return (!a->current || s->current) &&
+	       (!a->late || (md->timeliness && strcmp(md->timeliness, "late") == 0)) &&
+	       (!a->over_limit || md->over_limit) &&
+	       (!a->unverified || !md->submitter.verified) &&
+	       (!a->unreadable || has_unreadable_document(md)) &&
+	       md->received_at >= since;
+}
+
+/* Keep the versions the filters of a want; the others are freed. */
+static void filter_subs(const struct ctl_args *a, struct ctl_subs *subs, time_t since)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < subs->n; i++) {
+		if (sub_wanted(a, &subs->v[i], since)) {
+			subs->v[kept++] = subs->v[i];
+			continue;
+		}
+		free(subs->v[i].relpath);
+		metadata_free(&subs->v[i].md);
+	}
+	subs->n = kept;
+}
+
 int ctl_cmd_list(struct ctl *c, const struct ctl_args *a)
 {
 	const struct call_config *call;
 	struct ctl_subs subs;
+	time_t since = 0;
+	if (a->since && (call = ctl_find_call(c, a->pos[0])) != NULL &&
+	    parse_since(a->since, call->zone, &since) < 0) {
+		char *shown = ctl_clean(a->since);
+		fprintf(c->err, "intakectl: --since: \"%s\" is not a date (2022-03-28, "
+			"\"2022-03-28 09:00\" or ISO 8601)\n", shown);
+		free(shown);
+		return CTL_USAGE;
+	}
 	int rc = load_call(c, a->pos[0], &call, &subs);
 	if (rc != CTL_OK)
 		return rc;
+	filter_subs(a, &subs, since);
 	if (a->json)
 		list_json(c, call, &subs);
 	else
@@ -288,6 +360,24 @@ static void show_times(struct ctl *c, const struct metadata *md, const char *zon
 	}
 }
 
+/* "late" when the status says it all, else "accepted (within the grace
+ * period)". */
+static void show_status(struct ctl *c, const struct metadata *md)
+{
+	static const struct { const char *word, *text; } timeliness[] = {
+		{ "early", "before the call opened" }, { "on_time", "on time" },
+		{ "within_grace", "within the grace period" }, { "late", "late" },
+	};
+	const char *when = md->timeliness;
+	for (size_t i = 0; when && i < sizeof(timeliness) / sizeof(timeliness[0]); i++)
+		if (strcmp(when, timeliness[i].word) == 0)
+			when = timeliness[i].text;
+	if (when == NULL || (md->status && strcmp(md->status, md->timeliness) == 0))
+		show_line(c, "status:", or_dash(md->status));
+	else
+		show_fmt(c, "status:", "%s (%s)", or_dash(md->status), when);
+}
+
 static void show_submission(struct ctl *c, const struct metadata *md)
 {
 	const struct call_config *call = md->call ? config_find_call(c->cfg, md->call) : NULL;
@@ -295,7 +385,7 @@ static void show_submission(struct ctl *c, const struct metadata *md)
 		 md->call_title ? md->call_title : "", md->call_title ? ")" : "");
 	if (md->call && call == NULL)
 		show_line(c, "", "(this call is no longer in the configuration)");
-	show_fmt(c, "status:", "%s, %s", or_dash(md->status), or_dash(md->timeliness));
+	show_status(c, md);
 	/* A filed entry is never rewritten: the newer version is vN+1 beside it. */
 	int latest = md->call && md->submitter.slug
 			     ? spool_latest_version(c->sp, md->call, md->submitter.slug) : 0;
@@ -310,9 +400,14 @@ static void show_submission(struct ctl *c, const struct metadata *md)
 	show_fmt(c, "submitter:", "%s (%s, matched by %s, %s)", ctl_submitter_name(md),
 		 or_dash(md->submitter.slug), or_dash(md->submitter.matched_by),
 		 md->submitter.verified ? "verified" : "not verified");
+	if (md->held)
+		show_fmt(c, "held:", "%s", "not authenticated while a verified version exists: "
+			 "not current until intakectl accept");
 	if (md->word_count >= 0 && md->word_limit > 0)
 		show_fmt(c, "words:", "%ld of %ld, counted in the %s%s", md->word_count,
-			 md->word_limit, or_dash(md->counted), md->over_limit ? ", OVER THE LIMIT" : "");
+			 md->word_limit, or_dash(md->counted),
+			 md->over_limit ? ", OVER THE LIMIT"
+			 : md->over_limit_unknown ? ", over the limit: unknown (not all read)" : "");
 	else if (md->word_count >= 0)
 		show_fmt(c, "words:", "%ld, counted in the %s", md->word_count, or_dash(md->counted));
 }
@@ -338,6 +433,31 @@ static void show_documents(struct ctl *c, const struct metadata *md, const char 
 		free(name);
 		free(file);
 		free(err);
+	}
+}
+
+/* What was not read: parts past a limit, documents shared as links. */
+static void show_hidden(struct ctl *c, const struct metadata *md)
+{
+	if (md->nunexamined > 0)
+		fprintf(c->out, "not examined:\n");
+	for (size_t i = 0; i < md->nunexamined; i++) {
+		const struct md_unexamined *u = &md->unexamined[i];
+		char *part = ctl_clean(or_dash(u->part)), *name = ctl_clean(or_dash(u->name));
+		char *why = ctl_clean(or_dash(u->reason));
+		fprintf(c->out, "  part %s: %s (%s)\n", part, name, why);
+		free(part);
+		free(name);
+		free(why);
+	}
+	if (md->nlinked > 0)
+		fprintf(c->out, "linked documents (not fetched, not counted):\n");
+	for (size_t i = 0; i < md->nlinked; i++) {
+		char *url = ctl_clean(or_dash(md->linked[i].url));
+		char *service = ctl_clean(or_dash(md->linked[i].service));
+		fprintf(c->out, "  %s: %s\n", service, url);
+		free(url);
+		free(service);
 	}
 }
 
@@ -381,11 +501,12 @@ int ctl_cmd_show(struct ctl *c, const struct ctl_args *a)
 	show_line(c, "date:", md->date_header);
 	show_times(c, md, zone);
 	show_documents(c, md, abs);
+	show_hidden(c, md);
 	show_ack(c, md);
 	show_line(c, "path:", abs);
 	show_fmt(c, "metadata:", "%s/metadata.json", abs);
-	show_fmt(c, "message:", "%s/message.eml (%zu bytes, sha256 %s)", abs, md->raw_size,
-		 or_dash(md->raw_sha256));
+	show_fmt(c, "message:", "%s/message.eml (%zu bytes)", abs, md->raw_size);
+	show_line(c, "sha256:", or_dash(md->raw_sha256));
 	free(abs);
 	free(rel);
 	metadata_free(&md);

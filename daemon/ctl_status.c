@@ -12,8 +12,10 @@
 #include "intaked/ctl.h"
 #include "intaked/digest.h"
 #include "intaked/fsio.h"
+#include "intaked/health.h"
 #include "intaked/metadata.h"
 #include "intaked/outbox.h"
+#include "intaked/outbox_admin.h"
 #include "intaked/remind.h"
 #include "intaked/spool.h"
 #include "intaked/tztime.h"
@@ -142,6 +144,24 @@ static int status_alarm(struct ctl *c)
 	return CTL_OK;
 }
 
+/* When the oldest item still queued was queued (0: none), for its age
+ * as postqueue -p shows it. */
+static time_t outbox_oldest(struct ctl *c)
+{
+	struct outbox_entry *v;
+	size_t n;
+	struct err err = { 0 };
+	if (outbox_list_items(c->sp, &v, &n, &err) < 0)
+		return 0;
+	time_t oldest = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].state, "failed") != 0 && v[i].it.created &&
+		    (oldest == 0 || v[i].it.created < oldest))
+			oldest = v[i].it.created;
+	outbox_entries_free(v, n);
+	return oldest;
+}
+
 static int status_outbox(struct ctl *c)
 {
 	struct outbox_stats st = { 0 };
@@ -153,11 +173,16 @@ static int status_outbox(struct ctl *c)
 	char next[32] = "";
 	if (st.next_attempt)
 		tztime_format_utc(st.next_attempt, next, sizeof(next));
-	fprintf(c->out, "outbox:       %u queued (%u being retried%s%s), %u failed, %u sent\n",
+	char age[16] = "";
+	time_t oldest = st.queued > 0 ? outbox_oldest(c) : 0;
+	if (oldest)
+		ctl_format_age(c->now, oldest, age, sizeof(age));
+	fprintf(c->out, "outbox:       %u queued (%u being retried%s%s), %u failed, %u sent%s%s\n",
 		st.queued, st.deferred, next[0] ? ", next attempt " : "", next, st.failed,
-		st.sent);
+		st.sent, oldest ? "; oldest " : "", age);
 	if (st.failed > 0)
-		fprintf(c->out, "              failed mail: %s/outbox/failed/\n", c->cfg->spool_dir);
+		fprintf(c->out, "              failed mail: %s/outbox/failed/ (intakectl outbox list)\n",
+			c->cfg->spool_dir);
 	return CTL_OK;
 }
 
@@ -184,6 +209,53 @@ static void status_calls(struct ctl *c)
 	ctl_table_free(&t);
 }
 
+static void folder_status(struct ctl *c, const struct health_folder *f, const char *stale)
+{
+	char since[32] = "?", fetch[32] = "never", errat[32] = "";
+	if (f->since)
+		tztime_format_utc(f->since, since, sizeof(since));
+	if (f->last_fetch)
+		tztime_format_utc(f->last_fetch, fetch, sizeof(fetch));
+	char *name = ctl_clean(f->name);
+	fprintf(c->out, "folder %s: %*s%s since %s\n", name,
+		(int)(strlen(name) < 6 ? 6 - strlen(name) : 0), "", health_state_name(f->state),
+		since);
+	free(name);
+	fprintf(c->out, "              last fetch %s\n", fetch);
+	if (*stale)
+		fprintf(c->out, "              %s\n", stale);
+	if (f->sync_total > 0)
+		fprintf(c->out, "              sync: %zu of %zu\n", f->sync_done, f->sync_total);
+	if (f->last_error != NULL) {
+		char *msg = ctl_clean(f->last_error);
+		tztime_format_utc(f->last_error_at, errat, sizeof(errat));
+		fprintf(c->out, "              last error: %s %s\n", errat, msg);
+		free(msg);
+	}
+}
+
+/* The daemon's own account (SPOOL/state/health.json); an old one when it
+ * is not running is said to be old. */
+static void status_folders(struct ctl *c)
+{
+	struct health *h = NULL;
+	struct err err = { 0 };
+	int rc = health_load(c->cfg->spool_dir, &h, &err);
+	if (rc <= 0) {
+		fprintf(c->out, "folders:      unknown (%s)\n",
+			rc == 0 ? "intaked has not run on this spool yet" : err.msg);
+		return;
+	}
+	char stale[80] = "", updated[32];
+	if (daemon_pid(c->cfg->spool_dir) != h->pid) {
+		tztime_format_utc(h->updated, updated, sizeof(updated));
+		snprintf(stale, sizeof(stale), "(as of %s; intaked not running)", updated);
+	}
+	for (size_t i = 0; i < h->nfolders; i++)
+		folder_status(c, &h->folders[i], stale);
+	health_free(&h);
+}
+
 int ctl_cmd_status(struct ctl *c, const struct ctl_args *a)
 {
 	(void)a;
@@ -191,6 +263,7 @@ int ctl_cmd_status(struct ctl *c, const struct ctl_args *a)
 	if (rc != CTL_OK)
 		return rc;
 	status_daemon(c);
+	status_folders(c);
 	if ((rc = status_alarm(c)) != CTL_OK || (rc = status_spool(c)) != CTL_OK ||
 	    (rc = status_outbox(c)) != CTL_OK)
 		return rc;

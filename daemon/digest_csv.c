@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intaked/address.h"
 #include "intaked/digest.h"
 #include "intaked/digest_impl.h"
 #include "intaked/log.h"
@@ -32,6 +33,29 @@ static void row_free(struct digest_row *r)
 	strlist_free(&r->documents);
 	strlist_free(&r->unreadable);
 	strlist_free(&r->reasons);
+	strlist_free(&r->unexamined_parts);
+	strlist_free(&r->unexamined_names);
+	strlist_free(&r->unexamined_reasons);
+	strlist_free(&r->links);
+	strlist_free(&r->link_services);
+}
+
+static void add_hidden(struct digest_row *r, const struct metadata *md)
+{
+	for (size_t i = 0; i < md->nunexamined; i++) {
+		const struct md_unexamined *u = &md->unexamined[i];
+		/* Too large and too slow documents are listed as unreadable. */
+		if (u->reason == NULL || strcmp(u->reason, "size") == 0 ||
+		    strcmp(u->reason, "time") == 0)
+			continue;
+		strlist_push(&r->unexamined_parts, u->part ? u->part : "?");
+		strlist_push(&r->unexamined_names, u->name ? u->name : "");
+		strlist_push(&r->unexamined_reasons, u->reason);
+	}
+	for (size_t i = 0; i < md->nlinked; i++) {
+		strlist_push(&r->links, md->linked[i].url ? md->linked[i].url : "");
+		strlist_push(&r->link_services, md->linked[i].service ? md->linked[i].service : "");
+	}
 }
 
 void digest_rows_free(struct digest_rows *rows)
@@ -62,7 +86,10 @@ static int add_row(const char *relpath, const struct metadata *md, void *arg)
 	r->ack_to = xstrdup(md->ack.to);
 	r->zone = xstrdup(md->zone);
 	r->verified = md->submitter.verified;
+	r->held = md->held;
 	r->over_limit = md->over_limit;
+	r->over_limit_unknown = md->over_limit_unknown && !md->over_limit;
+	add_hidden(r, md);
 	r->extended = md->extended;
 	r->version = md->version;
 	r->words = md->word_count;
@@ -101,9 +128,20 @@ int digest_rows_load(const struct spool *sp, const struct call_config *call,
 		digest_rows_free(rows);
 		return -1;
 	}
-	for (size_t i = 0; i < rows->n; i++)
-		rows->v[i].current = i + 1 == rows->n ||
-				     !same_slug(rows->v[i].path, rows->v[i + 1].path);
+	/* Of each slug the last version not held is current (issue 14), or
+	 * the last when all are. */
+	for (size_t i = 0; i < rows->n;) {
+		size_t end = i + 1, cur;
+		while (end < rows->n && same_slug(rows->v[i].path, rows->v[end].path))
+			end++;
+		for (cur = end - 1; cur > i && rows->v[cur].held; cur--)
+			;
+		if (rows->v[cur].held)
+			cur = end - 1;
+		for (size_t k = i; k < end; k++)
+			rows->v[k].current = k == cur;
+		i = end;
+	}
 	return 0;
 }
 
@@ -111,10 +149,14 @@ char *digest_row_submitter(const struct digest_row *r)
 {
 	if (r->verified && r->name != NULL && *r->name)
 		return xstrdup(r->name);
-	const char *from = r->from ? r->from : "";
-	if (r->from_name != NULL && *r->from_name)
-		return xasprintf("%s (%s)", r->from_name, from);
-	return xstrdup(from);
+	/* The address as people read it: an international domain in Unicode. */
+	char *from = address_display(r->from ? r->from : "");
+	if (r->from_name != NULL && *r->from_name) {
+		char *s = xasprintf("%s (%s)", r->from_name, from);
+		free(from);
+		return s;
+	}
+	return from;
 }
 
 /* ---- CSV ---- */
@@ -169,7 +211,7 @@ static void put_row(struct buf *b, const struct digest_row *r, const char *zone)
 		{ submitter, true }, { r->slug, false }, { r->verified ? "true" : "false", false },
 		{ version, false }, { r->current ? "true" : "false", false }, { utc, false },
 		{ local, false }, { r->status, false }, { r->timeliness, false }, { words, false },
-		{ limit, false }, { r->over_limit ? "true" : "false", false }, { docs, true },
+		{ limit, false }, { r->over_limit ? "true" : r->over_limit_unknown ? "unknown" : "false", false }, { docs, true },
 		{ bad, true }, { r->ack_state, false }, { r->from, true }, { r->subject, true },
 		{ r->id, false }, { r->path, false },
 	};

@@ -172,8 +172,9 @@ static char *row_line(const struct digest *d, const struct digest_row *r)
 		schedtext_take(&t, "words", xstrdup("-"));
 	schedtext_printf(&t, "word_limit", "%ld", r->word_limit);
 	char *outcome = schedtext_builtin(&t, outcome_name(r));
-	if (r->over_limit) {
-		char *over = schedtext_builtin(&t, "digest_over_limit");
+	if (r->over_limit || r->over_limit_unknown) {
+		char *over = schedtext_builtin(&t, r->over_limit ? "digest_over_limit"
+								 : "digest_limit_unknown");
 		char *both = xasprintf("%s, %s", outcome, over);
 		free(outcome);
 		free(over);
@@ -330,7 +331,13 @@ static void section_rows(const struct digest *d, struct buf *b, const char *head
 static bool is_flagged(const struct digest_row *r)
 {
 	const char *o = outcome_name(r);
-	return r->over_limit || strcmp(o, "digest_late") == 0 || strcmp(o, "digest_rejected") == 0;
+	return r->over_limit || r->over_limit_unknown || strcmp(o, "digest_late") == 0 ||
+	       strcmp(o, "digest_rejected") == 0;
+}
+
+static bool is_hidden(const struct digest_row *r)
+{
+	return r->unexamined_parts.n > 0 || r->links.n > 0;
 }
 
 static bool is_unknown(const struct digest_row *r)
@@ -389,6 +396,56 @@ static void line_unreadable(const struct digest *d, const struct digest_row *r, 
 	free(who);
 }
 
+#define HIDDEN_SHOWN 20 /* unexamined parts named per submission */
+
+static void line_unexamined(const struct digest *d, const char *who,
+			    const struct digest_row *r, size_t i, struct buf *b)
+{
+	struct schedtext t;
+	const char *name = r->unexamined_names.v[i];
+	char *rname = xasprintf("skip_%s", r->unexamined_reasons.v[i]);
+	const char *known = template_builtin(rname, d->lang);
+
+	free(rname);
+	schedtext_init(&t, d->lang);
+	schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
+	schedtext_take(&t, "part", schedtext_line(r->unexamined_parts.v[i], VALUE_MAX));
+	schedtext_take(&t, "name", schedtext_line(name, VALUE_MAX));
+	schedtext_take(&t, "reason", schedtext_line(known ? known : r->unexamined_reasons.v[i],
+						    VALUE_MAX));
+	buf_puts(b, "\n");
+	put_builtin(b, &t, *name ? "digest_unexamined_line" : "digest_unexamined_part");
+	schedtext_free(&t);
+}
+
+static void line_hidden(const struct digest *d, const struct digest_row *r, struct buf *b)
+{
+	char *who = digest_row_submitter(r);
+	size_t n = r->unexamined_parts.n;
+	struct schedtext t;
+
+	for (size_t i = 0; i < n && i < HIDDEN_SHOWN; i++)
+		line_unexamined(d, who, r, i, b);
+	if (n > HIDDEN_SHOWN) {
+		schedtext_init(&t, d->lang);
+		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
+		schedtext_printf(&t, "count", "%zu", n - HIDDEN_SHOWN);
+		buf_puts(b, "\n");
+		put_builtin(b, &t, "digest_unexamined_more");
+		schedtext_free(&t);
+	}
+	for (size_t i = 0; i < r->links.n; i++) {
+		schedtext_init(&t, d->lang);
+		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
+		schedtext_take(&t, "service", schedtext_line(r->link_services.v[i], VALUE_MAX));
+		schedtext_take(&t, "url", schedtext_line(r->links.v[i], 2100));
+		buf_puts(b, "\n");
+		put_builtin(b, &t, "digest_link_line");
+		schedtext_free(&t);
+	}
+	free(who);
+}
+
 static void line_ack(const struct digest *d, const struct digest_row *r, struct buf *b)
 {
 	struct schedtext t;
@@ -426,6 +483,42 @@ static void section_undelivered(const struct digest *d, struct buf *b)
 	buf_free(&lines);
 }
 
+static void line_held(const struct digest *d, const struct digest_row *r, struct buf *b)
+{
+	struct schedtext t;
+	schedtext_init(&t, d->lang);
+	char *who = digest_row_submitter(r);
+	schedtext_take(&t, "from", schedtext_line(who, VALUE_MAX));
+	free(who);
+	schedtext_take(&t, "subject", schedtext_line(r->subject, VALUE_MAX));
+	schedtext_time(&t, "received_local", NULL, r->received_at, d->call->zone);
+	schedtext_printf(&t, "version", "%d", r->version);
+	schedtext_take(&t, "id", schedtext_line(r->id, VALUE_MAX));
+	buf_puts(b, "\n");
+	put_builtin(b, &t, "digest_held_line");
+	schedtext_free(&t);
+}
+
+/* Unverified versions kept from superseding a verified one (never
+ * current, so not in section_rows): the coordinators must decide. */
+static void section_held(const struct digest *d, struct buf *b)
+{
+	struct buf lines;
+	buf_init(&lines, SUMMARY_MAX);
+	for (size_t i = 0; i < d->rows.n; i++)
+		if (d->rows.v[i].held)
+			line_held(d, &d->rows.v[i], &lines);
+	if (lines.len > 0) {
+		struct schedtext t;
+		schedtext_init(&t, d->lang);
+		buf_puts(b, "\n\n");
+		put_builtin(b, &t, "digest_held");
+		buf_puts(b, lines.data);
+		schedtext_free(&t);
+	}
+	buf_free(&lines);
+}
+
 static void section_mailbox(const struct digest *d, struct buf *b)
 {
 	unsigned ignored = count_area(d->sp, "ignored", d->since);
@@ -451,8 +544,10 @@ char *digest_summary(const struct digest *d)
 	buf_puts(&b, "\n\n");
 	section_missing(d, &b);
 	section_rows(d, &b, "digest_flagged", is_flagged, line_flagged);
+	section_held(d, &b);
 	section_rows(d, &b, "digest_unknown", is_unknown, line_unknown);
 	section_rows(d, &b, "digest_unreadable", is_unreadable, line_unreadable);
+	section_rows(d, &b, "digest_hidden", is_hidden, line_hidden);
 	section_undelivered(d, &b);
 	section_mailbox(d, &b);
 	return buf_steal(&b);

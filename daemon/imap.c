@@ -633,6 +633,11 @@ static int wait_plain(struct imap_session *s, long long deadline, int wake_fd, s
 	return news(s) ? 1 : 0;
 }
 
+bool imap_uses_idle(const struct imap_session *s)
+{
+	return s->use_idle;
+}
+
 int imap_wait(struct imap_session *s, long max_seconds, int wake_fd, struct err *err)
 {
 	if (imap_check_usable(s, err) < 0)

@@ -24,12 +24,12 @@
 #include "intaked/identity.h"
 #include "intaked/imap.h"
 #include "intaked/intake.h"
+#include "intaked/intake_ack.h"
 #include "intaked/ledger.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
 #include "intaked/outbox.h"
 #include "intaked/policy.h"
-#include "intaked/ratelimit.h"
 #include "intaked/route.h"
 #include "intaked/spool.h"
 #include "intaked/worker.h"
@@ -41,6 +41,7 @@ struct staged {
 	uint32_t uidvalidity, uid;
 	char *call, *slug;          /* submissions: the call and submitter, */
 	int version;                /* and the version number taken */
+	bool trusted;               /* verified (or accepted) and not held */
 	char *outbox_id;            /* the staged acknowledgement, or NULL */
 	char *log_line;             /* logged once committed */
 };
@@ -78,8 +79,7 @@ struct job {
 	struct metadata *md;
 	char *relpath;
 	const struct call_config *call;
-	char *ack_msg;
-	size_t ack_len;
+	char *staged_ack;           /* the outbox item this job staged, or NULL */
 };
 
 /* ---- the batch ---- */
@@ -192,7 +192,7 @@ static void job_free(struct job **jobp)
 	metadata_free(&job->md);
 	free(job->mailbox);
 	free(job->relpath);
-	free(job->ack_msg);
+	free(job->staged_ack);
 	xfree(jobp);
 }
 
@@ -214,6 +214,7 @@ struct intake *intake_new(const struct config *cfg, struct spool *sp,
 			strlist_push(&in->own, cfg->calls[i].match_to.v[j]);
 	for (size_t i = 0; i < in->own.n; i++)
 		str_lower(in->own.v[i]);
+	intake_ack_withdraw_leftovers(sp);
 	return in;
 }
 
@@ -256,7 +257,7 @@ static void job_base_metadata(struct job *job)
 	md->ack.state = xstrdup("suppressed");
 	if (job->a) {
 		const struct analysis *a = job->a;
-		md->from = xstrdup(a->from_addr);
+		md->from = a->from_addr && *a->from_addr ? xstrdup(a->from_addr) : NULL;
 		md->from_name = xstrdup(a->from_name);
 		md->subject = xstrdup(a->subject);
 		md->message_id = xstrdup(a->message_id);
@@ -266,6 +267,23 @@ static void job_base_metadata(struct job *job)
 		md->reply_to = xstrdup(a->reply_to_addr);
 	}
 	job->md = md;
+}
+
+static void job_copy_unexamined_and_links(struct metadata *md, const struct analysis *a)
+{
+	md->unexamined = xcalloc(a->nunexamined + 1, sizeof(*md->unexamined));
+	md->nunexamined = a->nunexamined;
+	for (size_t i = 0; i < a->nunexamined; i++) {
+		md->unexamined[i].part = xstrdup(a->unexamined[i].part);
+		md->unexamined[i].name = xstrdup(a->unexamined[i].name);
+		md->unexamined[i].reason = xstrdup(a->unexamined[i].reason);
+	}
+	md->linked = xcalloc(a->nlinks + 1, sizeof(*md->linked));
+	md->nlinked = a->nlinks;
+	for (size_t i = 0; i < a->nlinks; i++) {
+		md->linked[i].url = xstrdup(a->links[i].url);
+		md->linked[i].service = xstrdup(a->links[i].service);
+	}
 }
 
 static void job_copy_documents(struct job *job)
@@ -288,6 +306,7 @@ static void job_copy_documents(struct job *job)
 	}
 	md->word_count = a->word_count;
 	md->counted = xstrdup(a->counted);
+	job_copy_unexamined_and_links(md, a);
 }
 
 static void job_quarantine(struct job *job, const char *reason)
@@ -316,6 +335,30 @@ static void job_unmatched(struct job *job)
 	job->relpath = spool_dated_path("unmatched", job->internaldate, job->id);
 }
 
+/* Whether a version of call/slug up to upto, staged in this batch or
+ * filed, is verified (or accepted) and not held itself. */
+static bool has_trusted_version(struct intake *in, const char *call, const char *slug, int upto)
+{
+	for (size_t i = 0; i < in->nstaged; i++) {
+		const struct staged *st = &in->staged[i];
+		if (st->call && st->trusted && strcmp(st->call, call) == 0 &&
+		    strcmp(st->slug, slug) == 0)
+			return true;
+	}
+	for (int v = upto; v > 0; v--) {
+		char *rel = spool_submission_path(call, slug, v);
+		struct metadata *md = NULL;
+		struct err err = { 0 };
+		bool trusted = spool_load_metadata(in->sp, rel, &md, &err) == 0 && !md->held &&
+			       (md->submitter.verified || md->accepted_at != 0);
+		metadata_free(&md);
+		free(rel);
+		if (trusted)
+			return true;
+	}
+	return false;
+}
+
 static void job_submission(struct job *job, const struct route_result *rr)
 {
 	const struct config *cfg = job->in->cfg;
@@ -336,7 +379,7 @@ static void job_submission(struct job *job, const struct route_result *rr)
 		strlist_push(&md->route.also, cfg->calls[rr->also[i]].name);
 	job_copy_documents(job);
 
-	identity_resolve(call, job->a, &who);
+	identity_resolve(call, &cfg->mailbox.authserv_id, job->a, &who);
 	md->submitter.name = xstrdup(who.member ? who.member->name : NULL);
 	md->submitter.slug = xstrdup(who.slug);
 	md->submitter.matched_by = xstrdup(roster_match_name(who.matched_by));
@@ -354,62 +397,29 @@ static void job_submission(struct job *job, const struct route_result *rr)
 	md->extended = v.extended;
 	md->word_limit = call->word_limit;
 	md->over_limit = v.over_limit;
+	/* Words not all known: "within the limit" cannot be said. */
+	md->over_limit_unknown = !v.over_limit && analysis_words_unknown(job->a);
 
 	int prev = latest_version(job->in, call->name, who.slug);
 	md->version = prev + 1;
+	/* A member's message that failed authentication never supersedes a
+	 * verified version: filed, held for a decision (intakectl accept). */
+	md->held = call->require_auth == REQUIRE_AUTH_DMARC && who.member != NULL &&
+		   !who.verified && has_trusted_version(job->in, call->name, who.slug, prev);
 	if (prev > 0)
 		md->supersedes = xasprintf("v%d", prev);
 	job->relpath = spool_submission_path(call->name, who.slug, md->version);
 	identity_clear(&who);
 }
 
-/* Decide on the acknowledgement; if one goes out, build it and stage it in
- * the outbox (queued by intake_commit, before the ledger record). */
+/* Decide on the acknowledgement and stage it (intake_ack.c), queued by
+ * intake_commit before the ledger record. */
 static int job_queue_ack(struct job *job, struct err *err)
 {
-	struct intake *in = job->in;
-	struct metadata *md = job->md;
-	const char *to = ack_recipient(md);
-	int sent_today = to ? ratelimit_count(in->rl, to, job->now) : 0;
-	char *msgid = NULL, *outbox_id = NULL;
-	struct err aerr = { 0 };
-
-	if (sent_today < 0) {
-		/* Unknown count: answering could turn us into a reflector. */
-		err_set(err, ERR_TEMP, "acknowledgement rate state unreadable");
-		return -1;
-	}
-	const char *why = ack_suppression(in->cfg, job->call, md, sent_today);
-
-	free(md->ack.to);
-	md->ack.to = xstrdup(to);
-	if (why != NULL) {
-		xfree(&md->ack.state);
-		md->ack.state = xstrdup("suppressed");
-		free(md->ack.suppressed);
-		md->ack.suppressed = xstrdup(why);
-		return 0;
-	}
-	job->ack_msg = ack_build(in->cfg, job->call, md, &msgid, &job->ack_len, &aerr);
-	if (job->ack_msg == NULL) {
-		log_warnx("event=ack-build-failed id=%s error=%s", job->id, log_q(aerr.msg));
-		xfree(&md->ack.state);
-		md->ack.state = xstrdup("failed");
-		return 0;
-	}
-	/* Auto-replies go out with a null envelope sender (RFC 3834 §3.3):
-	 * a bounce of an acknowledgement must never come back to us. */
-	if (ratelimit_add(in->rl, to, job->now, err) < 0 ||
-	    outbox_stage(in->sp, "ack", job->relpath, "", to, msgid, job->ack_msg,
-			 job->ack_len, job->now, &outbox_id, err) < 0) {
-		free(msgid);
-		return -1;
-	}
-	xfree(&md->ack.state);
-	md->ack.state = xstrdup("queued");
-	md->ack.message_id = msgid;
-	md->ack.outbox_id = outbox_id;
-	return 0;
+	const struct intake_ack_job x = { .cfg = job->in->cfg, .call = job->call,
+					  .sp = job->in->sp, .rl = job->in->rl, .id = job->id,
+					  .relpath = job->relpath, .now = job->now };
+	return intake_ack_decide(&x, job->md, &job->staged_ack, err);
 }
 
 static void job_classify_and_route(struct job *job)
@@ -417,7 +427,15 @@ static void job_classify_and_route(struct job *job)
 	struct classify_result cr;
 	struct route_result rr;
 
+	/* What the parser had to assume (no header block, too many headers). */
+	if (job->a->warning != NULL)
+		log_info("event=analysis-note id=%s note=%s", job->id, log_q(job->a->warning));
 	classify_message(job->a, &job->in->own, &cr);
+	if (cr.kind == KIND_MALFORMED) {
+		/* No sender address: kept whole for an operator, never answered. */
+		job_quarantine(job, cr.reason);
+		return;
+	}
 	if (cr.kind != KIND_SUBMISSION) {
 		job_ignore(job, &cr);
 		return;
@@ -497,8 +515,11 @@ static char *job_log_line(const struct job *job)
 	const struct metadata *md = job->md;
 	if (strcmp(md->kind, "submission") == 0)
 		return xasprintf("event=filed id=%s call=%s submitter=%s version=%d words=%ld "
+				 "over_limit=%s unexamined=%zu links=%zu "
 				 "status=%s timeliness=%s ack=%s path=%s",
 				 md->id, md->call, md->submitter.slug, md->version, md->word_count,
+				 md->over_limit ? "true" : md->over_limit_unknown ? "unknown" : "false",
+				 md->nunexamined, md->nlinked,
 				 md->status, md->timeliness, md->ack.state, job->relpath);
 	return xasprintf("event=filed id=%s kind=%s reason=%s ack=%s path=%s", md->id, md->kind,
 			 log_q(md->reason), md->ack.state, job->relpath);
@@ -536,8 +557,9 @@ static int job_stage(struct job *job, struct err *err)
 		st->call = xstrdup(md->call);
 		st->slug = xstrdup(md->submitter.slug);
 		st->version = md->version;
+		st->trusted = !md->held && (md->submitter.verified || md->accepted_at != 0);
 	}
-	st->outbox_id = xstrdup(md->ack.outbox_id);
+	st->outbox_id = xstrdup(job->staged_ack); /* not one taken over: it is queued */
 	st->log_line = job_log_line(job);
 	return 0;
 }
@@ -571,8 +593,7 @@ static int job_write_raw(struct job *job, const struct imap_message *m, struct e
 
 static void job_failed(struct job *job, const struct err *err)
 {
-	if (job->md)
-		withdraw_ack(job->in, job->id, job->md->ack.outbox_id);
+	withdraw_ack(job->in, job->id, job->staged_ack);
 	log_warnx("event=intake-failed mailbox=%s uid=%u class=%s error=%s", log_q(job->mailbox),
 		  job->uid, err_class_name(err->cls), log_q(err->msg));
 }
@@ -772,8 +793,19 @@ void intake_record_delivery(const struct outbox_item *item, const char *state,
 		log_debug("event=ack-record-skipped ref=%s error=%s", item->ref, log_q(err.msg));
 		return;
 	}
+	/* The path may have been taken by another message since (a crash
+	 * before the rename, RELIABILITY F4): record only on the entry this
+	 * item answers; that message, filed again, takes the item over. */
+	if (md->ack.outbox_id == NULL || strcmp(md->ack.outbox_id, item->id) != 0) {
+		log_debug("event=ack-record-skipped ref=%s id=%s", item->ref, item->id);
+		metadata_free(&md);
+		return;
+	}
 	xfree(&md->ack.state);
 	md->ack.state = xstrdup(state);
+	xfree(&md->ack.error);
+	if (strcmp(state, "failed") == 0)
+		md->ack.error = xstrdup(detail);
 	if (strcmp(state, "sent") == 0)
 		md->ack.sent_at = time(NULL);
 	if (spool_save_metadata(sp, item->ref, md, &err) < 0)

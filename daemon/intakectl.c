@@ -19,14 +19,17 @@ enum {
 	F_FORMAT = 1 << 1,
 	F_SEND = 1 << 2,
 	F_DRY_RUN = 1 << 3,
-	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --no-unverified */
+	F_PUBLISH = 1 << 4,       /* --no-late --no-rejected --include-unverified */
+	F_FILTER = 1 << 5,        /* --current --late --over-limit --unverified --unreadable --since */
+	F_OPTARG = 1 << 6,        /* one more positional argument may follow */
+	F_LOOPBACK = 1 << 7,      /* --loopback */
 };
 
 struct command {
 	const char *name;
 	const char *synopsis;
 	const char *help;
-	size_t npos;              /* positional arguments, exactly */
+	size_t npos;              /* positional arguments (F_OPTARG: one more may follow) */
 	unsigned flags;
 	int (*run)(struct ctl *c, const struct ctl_args *a);
 };
@@ -41,13 +44,22 @@ static const struct command commands[] = {
 	  "The configured calls: name, title, deadline, submitters (of the roster)\n"
 	  "and submissions filed so far.\n",
 	  0, 0, ctl_cmd_calls },
-	{ "list", "list CALL [--json]",
-	  "The submissions to CALL, one line per submitter and version: id,\n"
-	  "submitter, version (superseded ones marked), date received in the call's\n"
-	  "zone, timeliness, status, words against the limit, documents and\n"
-	  "acknowledgement.\n"
-	  "  --json   the same as a JSON array\n",
-	  1, F_JSON, ctl_cmd_list },
+	{ "list", "list CALL [--current] [--late] [--over-limit] [--unverified] [--unreadable]\n"
+		  "       [--since DATE] [--json]",
+	  "The submissions to CALL, one line per submitter and version: id (its\n"
+	  "first 21 characters; show takes any unambiguous prefix), submitter,\n"
+	  "version (superseded ones marked old), when received in the call's zone,\n"
+	  "status, words against the limit (! a document could not be read) and\n"
+	  "the acknowledgement. Filters keep the versions that match all of them:\n"
+	  "  --current      the latest version of each submitter\n"
+	  "  --late         received after the deadline (and grace, extension)\n"
+	  "  --over-limit   over the word limit\n"
+	  "  --unverified   senders the roster does not verify\n"
+	  "  --unreadable   with a document that could not be read\n"
+	  "  --since DATE   received at or after DATE: 2022-03-28 (midnight in the\n"
+	  "                 call's zone), \"2022-03-28 09:00\", or ISO 8601 with a zone\n"
+	  "  --json         the same as a JSON array\n",
+	  1, F_JSON | F_FILTER, ctl_cmd_list },
 	{ "show", "show ID",
 	  "Everything about one entry of the spool (a submission, or unmatched,\n"
 	  "ignored or quarantined mail), found by the id in its metadata.json:\n"
@@ -76,7 +88,12 @@ static const struct command commands[] = {
 	  "(for example after a delivery failure); the daemon sends it on its next\n"
 	  "pass and records the delivery in the entry's metadata.json.\n",
 	  1, 0, ctl_cmd_resend_ack },
-	{ "publish", "publish CALL OUTDIR [--no-late] [--no-rejected] [--no-unverified]",
+	{ "accept", "accept ID",
+	  "Accept a submission held for a decision: one that failed sender\n"
+	  "authentication (require_auth = dmarc) while its submitter has a verified\n"
+	  "version. It becomes the current version; its metadata.json records when.\n",
+	  1, 0, ctl_cmd_accept },
+	{ "publish", "publish CALL OUTDIR [--no-late] [--no-rejected] [--include-unverified]",
 	  "Write a self-contained static site to OUTDIR: index.html listing the\n"
 	  "current version of each submitter (name, date received, subject,\n"
 	  "documents with links, word counts), copies of the documents under\n"
@@ -84,7 +101,10 @@ static const struct command commands[] = {
 	  "OUTDIR must be empty or one that publish wrote.\n"
 	  "  --no-late         leave out submissions received after the deadline\n"
 	  "  --no-rejected     leave out rejected submissions\n"
-	  "  --no-unverified   leave out senders not verified in the roster\n"
+	  "  --include-unverified  also list senders the roster does not verify,\n"
+	  "                    by address (never their display name), marked\n"
+	  "                    \"unverified sender\"; without it they are left out\n"
+	  "                    (--no-unverified, the old spelling of that, is accepted)\n"
 	  "A submitter whose latest version is left out is shown with the latest\n"
 	  "version that is not.\n",
 	  2, F_PUBLISH, ctl_cmd_publish },
@@ -92,6 +112,29 @@ static const struct command commands[] = {
 	  "Rebuild every calls/CALL/index.json from the spool entries alone.\n"
 	  "Rebuilding an intact spool gives identical files.\n",
 	  0, 0, ctl_cmd_reindex },
+	{ "outbox", "outbox list | outbox retry ID | outbox drop ID",
+	  "The outgoing mail waiting or failed, and an operator's hands on it.\n"
+	  "  list       every queued, deferred and failed item: id, state, kind,\n"
+	  "             recipient, attempts, age, next attempt, last error\n"
+	  "  retry ID   make a queued or deferred item due now; a failed one goes\n"
+	  "             back to the queue, due now\n"
+	  "  drop ID    move a queued item to failed/ (\"dropped by operator\");\n"
+	  "             nothing is deleted\n"
+	  "Safe while intaked runs: a change waits for a flush under way.\n"
+	  "Run it as the user intaked runs as.\n",
+	  1, F_OPTARG, ctl_cmd_outbox },
+	{ "oauth", "oauth login [--loopback]",
+	  "Sign in once with the provider's device authorization grant (RFC 8628):\n"
+	  "prints a URL and a code to enter there from any browser, waits for the\n"
+	  "sign-in, and saves the refresh token to refresh_token_file (mode 0600).\n"
+	  "Uses [mailbox]'s token settings (or [smtp]'s when only SMTP uses OAuth):\n"
+	  "token_url, device_auth_url, client_id, scope. Run it as the user intaked\n"
+	  "runs as.\n"
+	  "  --loopback   the authorization-code flow instead (auth_url): open the\n"
+	  "               URL printed in a browser that can reach this host's\n"
+	  "               loopback (ssh -L PORT:127.0.0.1:PORT), for providers\n"
+	  "               whose device flow refuses mail scopes (Gmail)\n",
+	  1, F_LOOPBACK, ctl_cmd_oauth },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -180,12 +223,25 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--no-late", F_PUBLISH, &a->no_late },
 		{ "--no-rejected", F_PUBLISH, &a->no_rejected },
 		{ "--no-unverified", F_PUBLISH, &a->no_unverified },
+		{ "--current", F_FILTER, &a->current },
+		{ "--late", F_FILTER, &a->late },
+		{ "--over-limit", F_FILTER, &a->over_limit },
+		{ "--unverified", F_FILTER, &a->unverified },
+		{ "--unreadable", F_FILTER, &a->unreadable },
+		{ "--loopback", F_LOOPBACK, &a->loopback },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
 			*bools[k].target = true;
 			return 1;
 		}
+	if ((cmd->flags & F_FILTER) && strncmp(arg, "--since", 7) == 0 &&
+	    (arg[7] == '\0' || arg[7] == '=')) {
+		if (arg[7] == '\0' && *i + 1 >= argc)
+			return usage_error(cmd, "%s needs a date", arg);
+		a->since = arg[7] == '=' ? arg + 8 : argv[++*i];
+		return 1;
+	}
 	if ((cmd->flags & F_FORMAT) && strncmp(arg, "--format", 8) == 0 &&
 	    (arg[8] == '\0' || arg[8] == '=')) {
 		const char *val = arg[8] == '=' ? arg + 9 : NULL;
@@ -226,7 +282,7 @@ static int parse_command_args(const struct command *cmd, int argc, char **argv, 
 				return rc;
 			continue;
 		}
-		if (a->npos == cmd->npos)
+		if (a->npos == cmd->npos + ((cmd->flags & F_OPTARG) ? 1 : 0))
 			return usage_error(cmd, "unexpected argument \"%s\"", arg);
 		a->pos[a->npos++] = arg;
 	}
@@ -249,6 +305,8 @@ static int run(const struct command *cmd, const struct options *o, const struct 
 {
 	struct config *cfg = NULL;
 	struct err err = { 0 };
+	/* oauth login writes the refresh token file: it need not exist yet. */
+	config_allow_missing_token_file(cmd->run == ctl_cmd_oauth);
 	if (config_load(o->config, &cfg, &err) < 0) {
 		fprintf(stderr, "intakectl: %s\n", err.msg);
 		return CTL_CONFIG;

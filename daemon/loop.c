@@ -12,6 +12,7 @@
 #include "intaked/alarm.h"
 #include "intaked/digest.h"
 #include "intaked/fault.h"
+#include "intaked/health.h"
 #include "intaked/imap.h"
 #include "intaked/intake.h"
 #include "intaked/ledger.h"
@@ -58,6 +59,7 @@ struct loop {
 	struct intake *intake;
 	struct imap_session *imap;
 	struct oauth *imap_oauth, *smtp_oauth; /* access-token caches (xoauth2) */
+	struct health *health;    /* SPOOL/state/health.json, for intakectl status */
 	char *spill_dir;          /* SPOOL/tmp: big messages are streamed there */
 	long backoff;             /* seconds before the next reconnect */
 	time_t next_connect;
@@ -316,6 +318,8 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 	time_t flushed = time(NULL);
 	for (size_t done = 0; done < n && rc == 0 && !got_term;) {
 		size_t k = n - done < BATCH ? n - done : BATCH;
+		if (n >= BATCH) /* a big sync: its progress shows in intakectl status */
+			health_progress(lp->health, folder, done, n);
 		rc = loop_batch(lp, folder, uidvalidity, uids + done, k, &pd, err);
 		done += k;
 		/* index.json reads every entry of a call: during a long first
@@ -330,6 +334,8 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 	intake_flush(lp->intake);
 	pending_clear(&pd);
 	free(uids);
+	if (rc == 0 && !got_term)
+		health_fetched(lp->health, folder);
 	return rc;
 }
 
@@ -355,8 +361,10 @@ static int loop_connect(struct loop *lp, bool *token_rejected, struct err *err)
 			oauth_invalidate(lp->imap_oauth);
 		return -1;
 	}
-	log_info("event=imap-connected host=%s user=%s auth=%s", mc->host, log_q(mc->user),
-		 auth_method_name(mc->auth));
+	log_info("event=imap-connected host=%s user=%s auth=%s%s%s", mc->host, log_q(mc->user),
+		 auth_method_name(mc->auth), token ? " grant=" : "",
+		 token ? oauth_grant_name(mc->oauth.grant) : "");
+	health_set_state(lp->health, NULL, HEALTH_CONNECTED);
 	return 0;
 }
 
@@ -405,10 +413,19 @@ fail:
 	lp->fetch_cls = err.cls;
 	loop_alarm(lp, token_rejected, &err);
 	loop_disconnect(lp);
+	health_set_error(lp->health, NULL, err.msg);
+	health_set_state(lp->health, NULL, HEALTH_DISCONNECTED);
 	loop_schedule_reconnect(lp, err.cls);
 	log_warnx("event=imap-failed host=%s class=%s error=%s retry_in=%lds", mc->host,
 		  err_class_name(err.cls), log_q(err.msg), (long)(lp->next_connect - time(NULL)));
 	return -1;
+}
+
+/* [smtp] without token settings of its own shares the mailbox's token
+ * (one sign-in, one token with both scopes). */
+static struct oauth *loop_smtp_oauth(struct loop *lp)
+{
+	return lp->cfg->smtp.oauth_shared ? lp->imap_oauth : lp->smtp_oauth;
 }
 
 static int loop_flush_outbox(struct loop *lp)
@@ -420,9 +437,11 @@ static int loop_flush_outbox(struct loop *lp)
 	 * empty outbox. */
 	if (auth_is_oauth(lp->cfg->smtp.auth) && outbox_stat(lp->sp, &st, &err) == 0 &&
 	    st.queued > 0 && st.next_attempt <= loop_now(lp)) {
-		if (lp->smtp_oauth == NULL)
+		if (lp->smtp_oauth == NULL && !lp->cfg->smtp.oauth_shared)
 			lp->smtp_oauth = oauth_new(&lp->cfg->smtp.oauth, lp->cfg->smtp.timeout);
-		if (oauth_token(lp->smtp_oauth, time(NULL), &token, &err) < 0) {
+		if (lp->imap_oauth == NULL && lp->cfg->smtp.oauth_shared)
+			lp->imap_oauth = oauth_new(&lp->cfg->mailbox.oauth, lp->cfg->mailbox.timeout);
+		if (oauth_token(loop_smtp_oauth(lp), time(NULL), &token, &err) < 0) {
 			/* A rejected refresh token needs a person; the mail waits. */
 			if (err.cls == ERR_AUTH)
 				log_err("event=smtp-token-rejected error=%s queued=%u", log_q(err.msg),
@@ -437,7 +456,7 @@ static int loop_flush_outbox(struct loop *lp)
 	int rc = outbox_flush(lp->sp, &lp->cfg->smtp, token, loop_now(lp), intake_record_delivery,
 			      lp->sp, &st, &err);
 	if (rc < 0 && token != NULL && err.cls == ERR_AUTH)
-		oauth_invalidate(lp->smtp_oauth);
+		oauth_invalidate(loop_smtp_oauth(lp));
 	if (rc < 0)
 		log_warnx("event=smtp-failed class=%s error=%s queued=%u", err_class_name(err.cls),
 			  log_q(err.msg), st.queued);
@@ -456,7 +475,7 @@ static void loop_scheduled_mail(struct loop *lp, bool mailbox_read)
 {
 	struct err err = { 0 };
 	if (mailbox_read &&
-	    remind_run(lp->cfg, lp->sp, NULL, loop_now(lp), false, NULL, &err) < 0)
+	    remind_run(lp->cfg, lp->sp, NULL, loop_now(lp), &err) < 0)
 		log_warnx("event=reminders-failed class=%s error=%s", err_class_name(err.cls),
 			  log_q(err.msg));
 	err_clear(&err);
@@ -474,12 +493,18 @@ static int loop_open_state(struct loop *lp, struct err *err)
 		return -1;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);
 	lp->spill_dir = xasprintf("%s/tmp", spool_dir(lp->sp));
+	/* Only the daemon holding the lock writes the health file. */
+	lp->health = health_new(spool_dir(lp->sp), &lp->cfg->mailbox.folders);
+	health_flush(lp->health);
 	return 0;
 }
 
 static void loop_close_state(struct loop *lp)
 {
 	loop_disconnect(lp);
+	if (lp->health != NULL)
+		health_set_state(lp->health, NULL, HEALTH_DISCONNECTED);
+	health_free(&lp->health);
 	oauth_free(&lp->imap_oauth);
 	oauth_free(&lp->smtp_oauth);
 	xfree(&lp->spill_dir);
@@ -515,10 +540,25 @@ static void loop_reload(struct loop *lp)
 	config_free(&lp->cfg);
 	lp->cfg = fresh;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);
+	health_free(&lp->health); /* the folders may have changed */
+	lp->health = health_new(spool_dir(lp->sp), &lp->cfg->mailbox.folders);
+	health_flush(lp->health);
 	lp->next_connect = 0;
 	lp->backoff = 0;
 	log_info("event=reloaded calls=%zu", lp->cfg->ncalls);
+	remind_log_unreachable(lp->cfg);
 	notify_ready();
+}
+
+/* While connected the first folder waits in IDLE (when the server has
+ * it), the others are polled; the state keeps its "since" across passes. */
+static void loop_health_waiting(struct loop *lp)
+{
+	const struct strlist *folders = &lp->cfg->mailbox.folders;
+	for (size_t i = 0; lp->imap != NULL && i < folders->n; i++)
+		health_set_state(lp->health, folders->v[i],
+				 i == 0 && imap_uses_idle(lp->imap) ? HEALTH_IDLE : HEALTH_POLLING);
+	health_flush(lp->health);
 }
 
 /* Sleep until new mail (IDLE), the poll interval, a signal, or the next
@@ -544,6 +584,7 @@ static void loop_wait(struct loop *lp)
 	for (size_t i = 0; i < 2; i++)
 		if (due[i] != 0 && due[i] - now < wait)
 			wait = due[i] - now < 1 ? 1 : (long)(due[i] - now);
+	loop_health_waiting(lp);
 	if (lp->imap == NULL) {
 		long until = (long)(lp->next_connect - time(NULL));
 		if (until < wait)
@@ -553,6 +594,8 @@ static void loop_wait(struct loop *lp)
 	} else if (imap_wait(lp->imap, wait, wake_pipe[0], &err) < 0) {
 		log_warnx("event=imap-wait-failed error=%s", log_q(err.msg));
 		loop_disconnect(lp);
+		health_set_error(lp->health, NULL, err.msg);
+		health_set_state(lp->health, NULL, HEALTH_DISCONNECTED);
 	}
 	drain_wake_pipe();
 	notify_watchdog();
@@ -593,6 +636,7 @@ int loop_run(struct config **cfg, const struct loop_options *opt)
 		lp.watchdog_half = usec / 2000000 > 0 ? usec / 2000000 : 1;
 	log_info("event=started calls=%zu spool=%s once=%s", lp.cfg->ncalls, lp.cfg->spool_dir,
 		 opt->once ? "yes" : "no");
+	remind_log_unreachable(lp.cfg);
 	notify_ready();
 	for (;;) {
 		int fetch_rc = loop_fetch(&lp);

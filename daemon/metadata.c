@@ -14,11 +14,28 @@
 #include "intaked/metadata.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
+#include "metadata_list.h"
 
 /* metadata.json never gets near this; it keeps a damaged file from eating
  * memory. */
 #define METADATA_MAX_BYTES (16u * 1024 * 1024)
 #define SIZE_LIMIT ((long long)(SIZE_MAX < INT64_MAX ? SIZE_MAX : INT64_MAX))
+
+static const struct mdlist_field unexamined_fields[] = {
+	{ "part", offsetof(struct md_unexamined, part), false },
+	{ "name", offsetof(struct md_unexamined, name), false },
+	{ "reason", offsetof(struct md_unexamined, reason), true },
+};
+static const struct mdlist_desc unexamined_desc = {
+	"unexamined", sizeof(struct md_unexamined), unexamined_fields, 3
+};
+static const struct mdlist_field link_fields[] = {
+	{ "url", offsetof(struct md_link, url), true },
+	{ "service", offsetof(struct md_link, service), true },
+};
+static const struct mdlist_desc link_desc = {
+	"linked_documents", sizeof(struct md_link), link_fields, 2
+};
 
 struct metadata *metadata_new(void)
 {
@@ -49,7 +66,7 @@ void metadata_free(struct metadata **mdp)
 		&md->in_reply_to, &md->references, &md->reply_to, &md->zone, &md->timeliness,
 		&md->counted, &md->supersedes, &md->raw_sha256,
 		&md->imap.mailbox, &md->ack.state, &md->ack.to, &md->ack.message_id,
-		&md->ack.suppressed, &md->ack.outbox_id, &md->route.matched_by,
+		&md->ack.suppressed, &md->ack.outbox_id, &md->ack.error, &md->route.matched_by,
 		&md->auth.raw, &md->auth.spf, &md->auth.dkim, &md->auth.dmarc,
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -57,6 +74,8 @@ void metadata_free(struct metadata **mdp)
 	for (size_t i = 0; i < md->ndocuments; i++)
 		md_document_clear(&md->documents[i]);
 	free(md->documents);
+	mdlist_free(&unexamined_desc, md->unexamined, md->nunexamined);
+	mdlist_free(&link_desc, md->linked, md->nlinked);
 	strlist_free(&md->route.also);
 	free(md);
 	*mdp = NULL;
@@ -215,6 +234,7 @@ static json_t *ack_to_json(const struct metadata *md)
 	set(o, "suppressed", j_str(md->ack.suppressed));
 	set(o, "outbox_id", j_str(md->ack.outbox_id));
 	set(o, "sent_at", j_time(md->ack.sent_at));
+	set(o, "error", j_str(md->ack.error));
 	return o;
 }
 
@@ -265,11 +285,17 @@ static json_t *metadata_to_object(const struct metadata *md)
 	set(o, "timeliness", j_str(md->timeliness));
 	set(o, "word_count", j_int_or_null(md->word_count, -1));
 	set(o, "word_limit", j_int_or_null(md->word_limit, 0));
-	set(o, "over_limit", json_boolean(md->over_limit));
+	set(o, "over_limit", md->over_limit_unknown && !md->over_limit
+				     ? json_null() : json_boolean(md->over_limit));
 	set(o, "counted", j_str(md->counted));
 	set(o, "documents", documents_to_json(md));
+	set(o, "unexamined", mdlist_to_json(&unexamined_desc, md->unexamined, md->nunexamined,
+					     j_str));
+	set(o, "linked_documents", mdlist_to_json(&link_desc, md->linked, md->nlinked, j_str));
 	set(o, "version", j_int_or_null(md->version, 0));
 	set(o, "supersedes", j_str(md->supersedes));
+	set(o, "held", json_boolean(md->held));
+	set(o, "accepted_at", j_time(md->accepted_at));
 	set(o, "raw_sha256", j_str(md->raw_sha256));
 	set(o, "raw_size", json_integer((json_int_t)md->raw_size));
 	set(o, "imap", imap_to_json(md));
@@ -412,6 +438,22 @@ static void rd_documents(struct rd *rd, json_t *root, struct metadata *md)
 	}
 }
 
+static void *rd_list(struct rd *rd, json_t *root, const struct mdlist_desc *d, size_t *n_r)
+{
+	const char *bad = NULL;
+	void *recs;
+
+	if (mdlist_from_json(d, json_object_get(root, d->key), &recs, n_r, &bad) < 0) {
+		char *where = xasprintf("%s[].", d->key);
+		if (bad == d->key)
+			rd_fail(rd, "", d->key, "is not an array of objects");
+		else
+			rd_fail(rd, where, bad, "is not a string");
+		free(where);
+	}
+	return recs;
+}
+
 static void rd_route(struct rd *rd, json_t *route, struct metadata *md)
 {
 	md->route.matched_by = rd_str(rd, route, "route.", "matched_by");
@@ -453,6 +495,7 @@ static void rd_nested(struct rd *rd, json_t *root, struct metadata *md)
 	md->ack.message_id = rd_str(rd, o, "ack.", "message_id");
 	md->ack.suppressed = rd_str(rd, o, "ack.", "suppressed");
 	md->ack.outbox_id = rd_str(rd, o, "ack.", "outbox_id");
+	md->ack.error = rd_str(rd, o, "ack.", "error");
 	md->ack.sent_at = rd_time(rd, o, "ack.", "sent_at");
 
 	rd_route(rd, rd_obj(rd, root, "route", empty), md);
@@ -489,9 +532,13 @@ static void rd_top(struct rd *rd, json_t *root, struct metadata *md)
 	md->word_count = (long)rd_int(rd, root, "", "word_count", 0, LONG_MAX, -1);
 	md->word_limit = (long)rd_int(rd, root, "", "word_limit", 0, LONG_MAX, 0);
 	md->over_limit = rd_bool(rd, root, "", "over_limit");
+	/* null: not all words known; absent only in entries older than the key. */
+	md->over_limit_unknown = json_is_null(json_object_get(root, "over_limit"));
 	md->counted = rd_str(rd, root, "", "counted");
 	md->version = (int)rd_int(rd, root, "", "version", 0, INT_MAX, 0);
 	md->supersedes = rd_str(rd, root, "", "supersedes");
+	md->held = rd_bool(rd, root, "", "held");
+	md->accepted_at = rd_time(rd, root, "", "accepted_at");
 	md->raw_sha256 = rd_str(rd, root, "", "raw_sha256");
 	md->raw_size = (size_t)rd_int(rd, root, "", "raw_size", 0, SIZE_LIMIT, 0);
 	md->filed_at = rd_time(rd, root, "", "filed_at");
@@ -516,6 +563,8 @@ int metadata_from_json(const char *json, size_t len, struct metadata **md_r, str
 	rd_top(&rd, root, md);
 	rd_nested(&rd, root, md);
 	rd_documents(&rd, root, md);
+	md->unexamined = rd_list(&rd, root, &unexamined_desc, &md->nunexamined);
+	md->linked = rd_list(&rd, root, &link_desc, &md->nlinked);
 	json_decref(root);
 	if (rd.failed) {
 		metadata_free(&md);

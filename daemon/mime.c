@@ -15,11 +15,14 @@
 #include <unictype.h>
 #include <unistr.h>
 
+#include "intaked/address.h"
 #include "intaked/extract.h"
+#include "intaked/links.h"
 #include "intaked/log.h"
 #include "intaked/sanitize.h"
 #include "intaked/util.h"
 #include "intaked/wordcount.h"
+#include "mime_parts.h"
 
 #define MAX_HEADERS 1000
 #define MAX_HEADER_VALUE (64 * 1024)
@@ -27,8 +30,8 @@
 #define MAX_GROUP_DEPTH 4     /* groups cannot nest in RFC 5322; GMime may */
 #define WARNING_MAX 1024
 /* For limits left at 0: the defaults of config_keys.c. */
-#define DEFAULT_MIME_PARTS 500
-#define DEFAULT_MIME_DEPTH 50
+#define DEFAULT_MIME_PARTS 10000
+#define DEFAULT_MIME_DEPTH 100
 #define DEFAULT_ATTACHMENT_SIZE ((size_t)32 << 20)
 #define DEFAULT_TIMEOUT 60
 
@@ -39,8 +42,11 @@ struct walk {
 	struct analysis *a;
 	size_t docs_cap;
 	unsigned parts;
-	bool parts_exceeded;
-	bool depth_exceeded;
+	/* Once a limit on parts or time is reached, nothing more is examined:
+	 * "parts" or "time"; what is left is listed as unexamined. */
+	const char *stop;
+	GMimeObject *refused;     /* the object walk() stopped at, unentered */
+	struct mime_unexamined un; /* what is not examined goes here */
 	bool gmime_nesting_overflow;
 	/* Body candidates in order of preference; borrowed from the tree. */
 	GMimePart *plain, *html, *nested_plain, *nested_html;
@@ -242,6 +248,48 @@ static char *parse_first_addr(GMimeParserOptions *opts, const char *value,
 	return addr;
 }
 
+/* Display name as written: RFC 2047 words decoded, one pair of quotes
+ * and their backslashes undone. */
+static char *display_name(GMimeParserOptions *opts, const char *raw)
+{
+	char *decoded = g_mime_utils_header_decode_phrase(opts, raw);
+	const char *s = decoded != NULL ? decoded : raw;
+	size_t n = strlen(s);
+	struct buf b;
+	char *out;
+
+	buf_init(&b, n + 1);
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		for (size_t i = 1; i + 1 < n; i++) {
+			if (s[i] == '\\' && i + 2 < n)
+				i++;
+			(void)buf_append(&b, s + i, 1);
+		}
+	} else {
+		(void)buf_puts(&b, s);
+	}
+	(void)buf_append(&b, "", 0);
+	out = display_text(b.data);
+	buf_free(&b);
+	g_free(decoded);
+	return out;
+}
+
+/* The sender of a From, Reply-To or Sender value as mail clients read it
+ * (address.c), canonical; "" when the header names no address. */
+static char *sender_addr(GMimeParserOptions *opts, const char *value, char **name_r)
+{
+	char *raw_name = NULL;
+	char *addr = address_from_header(value, &raw_name);
+	char *clean = display_text(addr != NULL ? addr : "");
+
+	if (name_r != NULL)
+		*name_r = display_name(opts, raw_name);
+	free(raw_name);
+	free(addr);
+	return clean;
+}
+
 static char *parse_return_path(GMimeParserOptions *opts, const char *value)
 {
 	const char *p = value;
@@ -324,7 +372,7 @@ static void header_interpret(struct analysis *a, GMimeParserOptions *opts,
 		*seen_from = true;
 		free(a->from_addr);
 		free(a->from_name);
-		a->from_addr = parse_first_addr(opts, value, &a->from_name);
+		a->from_addr = sender_addr(opts, value, &a->from_name);
 	} else if (g_ascii_strcasecmp(name, "Subject") == 0 && !*seen_subject) {
 		char *decoded = g_mime_utils_header_decode_text(opts, value);
 
@@ -333,9 +381,9 @@ static void header_interpret(struct analysis *a, GMimeParserOptions *opts,
 		a->subject = display_text(decoded != NULL ? decoded : value);
 		g_free(decoded);
 	} else if (g_ascii_strcasecmp(name, "Reply-To") == 0) {
-		set_once(&a->reply_to_addr, parse_first_addr(opts, value, NULL));
+		set_once(&a->reply_to_addr, sender_addr(opts, value, NULL));
 	} else if (g_ascii_strcasecmp(name, "Sender") == 0) {
-		set_once(&a->sender_addr, parse_first_addr(opts, value, NULL));
+		set_once(&a->sender_addr, sender_addr(opts, value, NULL));
 	} else if (g_ascii_strcasecmp(name, "Return-Path") == 0) {
 		a->has_return_path = true;
 		set_once(&a->return_path, parse_return_path(opts, value));
@@ -480,7 +528,8 @@ static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 	free(text);
 }
 
-static void attachment(struct walk *w, GMimePart *part, const char *ctype)
+static void attachment(struct walk *w, GMimePart *part, const char *ctype,
+		       const char *id)
 {
 	struct document *d = doc_push(w);
 	const char *filename = g_mime_part_get_filename(part);
@@ -498,10 +547,13 @@ static void attachment(struct walk *w, GMimePart *part, const char *ctype)
 	if (len > w->lim->max_attachment_size) {
 		/* Not saved: message.eml holds it anyway. */
 		d->error = xstrdup("too_large");
+		mime_parts_add(&w->un, id, d->name, "size");
 	} else {
 		doc_save(w, d, data, len);
 		if (!w->failed)
 			doc_count(w, d, part, data, len);
+		if (!w->failed && d->error != NULL && strcmp(d->error, "timeout") == 0)
+			mime_parts_add(&w->un, id, d->name, "time");
 	}
 	g_object_unref(mem);
 }
@@ -517,7 +569,7 @@ static bool is_contentless(const char *ctype)
 	       strcmp(ctype, "application/pgp-encrypted") == 0;
 }
 
-static void leaf(struct walk *w, GMimePart *part, bool nested)
+static void leaf(struct walk *w, GMimePart *part, bool nested, const char *id)
 {
 	char *ctype = mime_type_lower(GMIME_OBJECT(part));
 	const char *disposition = g_mime_object_get_disposition(GMIME_OBJECT(part));
@@ -529,7 +581,7 @@ static void leaf(struct walk *w, GMimePart *part, bool nested)
 
 	if (is_attachment) {
 		if (!is_contentless(ctype))
-			attachment(w, part, ctype);
+			attachment(w, part, ctype, id);
 	} else if (strcmp(ctype, "text/plain") == 0) {
 		GMimePart **slot = nested ? &w->nested_plain : &w->plain;
 		if (*slot == NULL)
@@ -542,35 +594,80 @@ static void leaf(struct walk *w, GMimePart *part, bool nested)
 	free(ctype);
 }
 
-static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool nested)
+/* Whether to enter obj; when not, why (w->stop), and obj is remembered
+ * so that the caller lists it with what follows it. */
+static bool may_enter(struct walk *w, GMimeObject *obj)
 {
-	if (w->failed || obj == NULL)
-		return;
-	if (depth > w->lim->max_mime_depth) {
-		w->depth_exceeded = true;
+	if (w->stop == NULL && ++w->parts > w->lim->max_mime_parts)
+		w->stop = "parts";
+	if (w->stop == NULL && seconds_left(w) < 0)
+		w->stop = "time";
+	if (w->stop != NULL)
+		w->refused = obj;
+	return w->stop == NULL;
+}
+
+static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool nested,
+		 const char *id);
+
+static void walk_multipart(struct walk *w, GMimeMultipart *mp, unsigned depth, bool nested,
+			   const char *id)
+{
+	int n = g_mime_multipart_get_count(mp);
+
+	if (n == 0 && w->orphan_text == NULL)
+		w->orphan_text = g_mime_multipart_get_prologue(mp);
+	if (depth + 1 > w->lim->max_mime_depth) {
+		mime_parts_skip_children(&w->un, mp, 0, id, "depth");
 		return;
 	}
-	if (++w->parts > w->lim->max_mime_parts) {
-		w->parts_exceeded = true;
-		return;
+	for (int i = 0; i < n && !w->failed; i++) {
+		GMimeObject *c = g_mime_multipart_get_part(mp, i);
+		char *cid = mime_parts_child_id(id, i);
+
+		walk(w, c, depth + 1, nested, cid);
+		free(cid);
+		if (w->stop != NULL) {
+			mime_parts_skip_children(&w->un, mp, w->refused == c ? i : i + 1, id, w->stop);
+			w->refused = NULL;
+			break;
+		}
 	}
-	if (GMIME_IS_MESSAGE_PART(obj)) {
+}
+
+static void walk_message(struct walk *w, GMimeObject *obj, unsigned depth, const char *id)
+{
+	GMimeObject *body = mime_parts_message_body(obj);
+	char *bid;
+
+	if (body == NULL)
+		return;
+	bid = mime_parts_body_id(id, body);
+	if (depth + 1 > w->lim->max_mime_depth) {
+		mime_parts_skip(&w->un, body, bid, "depth");
+	} else {
 		/* A forwarded message: its attachments are documents too. */
-		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-
-		if (inner != NULL)
-			walk(w, g_mime_message_get_mime_part(inner), depth + 1, true);
-	} else if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		int n = g_mime_multipart_get_count(mp);
-
-		if (n == 0 && w->orphan_text == NULL)
-			w->orphan_text = g_mime_multipart_get_prologue(mp);
-		for (int i = 0; i < n && !w->failed && !w->parts_exceeded; i++)
-			walk(w, g_mime_multipart_get_part(mp, i), depth + 1, nested);
-	} else if (GMIME_IS_PART(obj)) {
-		leaf(w, GMIME_PART(obj), nested);
+		walk(w, body, depth + 1, true, bid);
+		if (w->stop != NULL && w->refused == body) {
+			mime_parts_skip(&w->un, body, bid, w->stop);
+			w->refused = NULL;
+		}
 	}
+	free(bid);
+}
+
+/* id: obj's section number ("" for a top-level multipart). */
+static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool nested,
+		 const char *id)
+{
+	if (w->failed || obj == NULL || !may_enter(w, obj))
+		return;
+	if (GMIME_IS_MESSAGE_PART(obj))
+		walk_message(w, obj, depth, id);
+	else if (GMIME_IS_MULTIPART(obj))
+		walk_multipart(w, GMIME_MULTIPART(obj), depth, nested, id);
+	else if (GMIME_IS_PART(obj))
+		leaf(w, GMIME_PART(obj), nested, id);
 }
 
 /* The preferred body part: plain over HTML, this message over forwarded
@@ -723,16 +820,41 @@ static GMimeMessage *parse(const unsigned char *raw, size_t len, GMimeParserOpti
 	return msg;
 }
 
+/* What the parser itself left out has no section number we could give. */
 static void note_limits(struct walk *w)
 {
-	if (w->depth_exceeded)
-		warning_add(w->a, "MIME parts nested deeper than max_mime_depth=%u not examined",
-			    w->lim->max_mime_depth);
-	if (w->parts_exceeded)
-		warning_add(w->a, "MIME parts beyond max_mime_parts=%u not examined",
-			    w->lim->max_mime_parts);
 	if (w->gmime_nesting_overflow)
-		warning_add(w->a, "MIME nesting beyond the parser's limit not examined");
+		mime_parts_add(&w->un, NULL, NULL, "depth");
+}
+
+static void on_link(const char *url, const char *service, void *arg)
+{
+	struct analysis *a = arg;
+
+	for (size_t i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].url, url) == 0)
+			return;
+	if (a->nlinks < LINKS_MAX)
+		analysis_add_link(a, url, service);
+}
+
+/* Links to documents in the text parts a mission writes its message in
+ * (plain and HTML source, so that an href counts too). */
+static void find_links(struct walk *w)
+{
+	GMimePart *parts[] = { w->plain, w->html, w->nested_plain, w->nested_html };
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const unsigned char *data;
+		size_t len;
+		GMimeStream *mem;
+
+		if (parts[i] == NULL)
+			continue;
+		mem = part_decode(parts[i], &data, &len);
+		(void)links_scan((const char *)data, len, on_link, w->a);
+		g_object_unref(mem);
+	}
 }
 
 int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
@@ -745,7 +867,7 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 	GMimeMessage *msg;
 	GMimeObject *body;
 	GByteArray *view = NULL;
-	const char *note;
+	const char *note, *top_id;
 
 	*a_r = NULL;
 	if (lim.max_mime_parts == 0)
@@ -767,14 +889,19 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 		return -1;
 	}
 	w.a = analysis_new();
+	w.un.a = w.a;
 	if (note != NULL)
 		warning_add(w.a, "%s", note);
 	read_headers(w.a, msg, opts);
 	body = g_mime_message_get_mime_part(msg);
 	w.a->content_type = body != NULL ? mime_type_lower(body) : xstrdup("text/plain");
-	walk(&w, body, 0, false);
+	top_id = body != NULL && GMIME_IS_MULTIPART(body) ? "" : "1";
+	walk(&w, body, 0, false, top_id);
+	if (w.stop != NULL && w.refused != NULL)
+		mime_parts_skip(&w.un, w.refused, top_id, w.stop); /* no time left for the top part */
 	if (!w.failed) {
 		read_body(&w);
+		find_links(&w);
 		w.a->body_words = wordcount_body(w.a->body_text);
 		note_limits(&w);
 		analysis_total_words(w.a);

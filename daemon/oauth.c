@@ -10,6 +10,7 @@
 #include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/oauth.h"
+#include "intaked/oauth_impl.h"
 #include "intaked/util.h"
 
 #define DEFAULT_EXPIRES_IN 3600
@@ -139,15 +140,9 @@ int oauth_parse_response(long status, const char *body, size_t len, struct oauth
 
 /* --------------------------------------------------------------- HTTP */
 
-struct response {
-	char *data;
-	size_t len;
-	bool overflow;
-};
-
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct response *r = arg;
+	struct oauth_response *r = arg;
 	size_t n = size * nmemb;
 	if (n > OAUTH_RESPONSE_MAX - r->len) {
 		r->overflow = true;
@@ -158,41 +153,47 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* "grant_type=refresh_token&refresh_token=…&client_id=…[&client_secret=…]".
- * Caller wipes and frees. */
-static char *grant_form(CURL *h, const struct oauth_config *oc, const char *refresh_token)
+void oauth_response_init(struct oauth_response *r)
 {
-	const char *names[] = { "refresh_token", "client_id", "client_secret" };
-	const char *values[] = { refresh_token, oc->client_id, oc->client_secret };
-	struct buf b;
-	buf_init(&b, 4 * OAUTH_RESPONSE_MAX);
-	buf_puts(&b, "grant_type=refresh_token");
-	for (size_t i = 0; i < 3; i++) {
-		if (values[i] == NULL || values[i][0] == '\0')
-			continue;
-		char *esc = curl_easy_escape(h, values[i], 0);
-		if (esc == NULL)
-			fatalx("oauth: out of memory");
-		buf_printf(&b, "&%s=%s", names[i], esc);
-		explicit_bzero(esc, strlen(esc));
-		curl_free(esc);
-	}
-	return buf_steal(&b);
+	*r = (struct oauth_response){ .data = xmalloc(OAUTH_RESPONSE_MAX + 1) };
 }
 
-static int post(const struct oauth *o, const char *form, struct response *resp, long *status_r,
-		struct err *err)
+void oauth_response_free(struct oauth_response *r)
+{
+	if (r->data != NULL)
+		explicit_bzero(r->data, r->len);
+	free(r->data);
+	r->data = NULL;
+}
+
+static int curl_start(struct err *err)
+{
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			err_set(err, ERR_TEMP, "oauth: curl_global_init failed");
+			return -1;
+		}
+		curl_ready = true;
+	}
+	return 0;
+}
+
+int oauth_http_post(const struct oauth_config *oc, const char *url, long timeout,
+		    const char *form, struct oauth_response *resp, long *status_r,
+		    struct err *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
+	if (curl_start(err) < 0)
+		return -1;
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
 	if (h == NULL || hdr == NULL)
 		fatalx("oauth: out of memory");
-	curl_easy_setopt(h, CURLOPT_URL, o->oc->token_url);
+	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
-	if (o->oc->token_ca_file != NULL) {
+	if (oc->token_ca_file != NULL) {
 		/* A private identity provider: its CAs instead of the system's. */
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->oc->token_ca_file);
+		curl_easy_setopt(h, CURLOPT_CAINFO, oc->token_ca_file);
 		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	}
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
@@ -201,8 +202,8 @@ static int post(const struct oauth *o, const char *form, struct response *resp, 
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "intaked");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, o->timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	CURLcode rc = curl_easy_perform(h);
@@ -215,7 +216,7 @@ static int post(const struct oauth *o, const char *form, struct response *resp, 
 		return -1;
 	}
 	if (rc != CURLE_OK) {
-		err_set(err, ERR_TEMP, "oauth: token endpoint %s: %s", o->oc->token_url,
+		err_set(err, ERR_TEMP, "oauth: token endpoint %s: %s", url,
 			errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return -1;
 	}
@@ -248,28 +249,19 @@ static int save_rotated(const struct oauth *o, const char *old, const char *fres
 static int refresh(struct oauth *o, time_t now, struct err *err)
 {
 	char *rt = NULL, *form = NULL;
-	struct response resp = { .data = xmalloc(OAUTH_RESPONSE_MAX + 1) };
+	struct oauth_response resp;
 	struct oauth_grant g = { 0 };
 	long status = 0;
 	int rc = -1, rotated = 0;
+	bool app = o->oc->grant == GRANT_CLIENT_CREDENTIALS;
 
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			err_set(err, ERR_TEMP, "oauth: curl_global_init failed");
-			goto out;
-		}
-		curl_ready = true;
-	}
-	if (config_read_secret(o->oc->refresh_token_file, &rt, err) < 0)
+	oauth_response_init(&resp);
+	if ((!app && config_read_secret(o->oc->refresh_token_file, &rt, err) < 0) ||
+	    (form = oauth_grant_form(o->oc, rt, time(NULL), err)) == NULL)
 		goto out;
-	CURL *h = curl_easy_init();
-	if (h == NULL)
-		fatalx("oauth: out of memory");
-	form = grant_form(h, o->oc, rt);
-	curl_easy_cleanup(h);
-	if (post(o, form, &resp, &status, err) < 0 ||
+	if (oauth_http_post(o->oc, o->oc->token_url, o->timeout, form, &resp, &status, err) < 0 ||
 	    oauth_parse_response(status, resp.data, resp.len, &g, err) < 0 ||
-	    (g.refresh_token && (rotated = save_rotated(o, rt, g.refresh_token, err)) < 0))
+	    (!app && g.refresh_token && (rotated = save_rotated(o, rt, g.refresh_token, err)) < 0))
 		goto out;
 	wipe_free(&o->token);
 	o->token = g.access_token;
@@ -277,13 +269,13 @@ static int refresh(struct oauth *o, time_t now, struct err *err)
 	/* Refresh a margin before expiry; a short-lived token at half-life. */
 	o->refresh_at = now + (g.expires_in > 2 * OAUTH_EXPIRY_MARGIN
 				       ? g.expires_in - OAUTH_EXPIRY_MARGIN : g.expires_in / 2);
-	log_info("event=oauth-refreshed client=%s expires_in=%ld rotated=%s",
-		 log_q(o->oc->client_id), g.expires_in, rotated > 0 ? "yes" : "no");
+	log_info("event=oauth-refreshed client=%s grant=%s expires_in=%ld rotated=%s",
+		 log_q(o->oc->client_id), oauth_grant_name(o->oc->grant), g.expires_in,
+		 rotated > 0 ? "yes" : "no");
 	rc = 0;
 out:
 	oauth_grant_clear(&g);
-	explicit_bzero(resp.data, resp.len);
-	free(resp.data);
+	oauth_response_free(&resp);
 	wipe_free(&form);
 	config_wipe_secret(&rt);
 	return rc;
@@ -316,7 +308,8 @@ void oauth_invalidate(struct oauth *o)
 int oauth_token(struct oauth *o, time_t now, const char **token_r, struct err *err)
 {
 	*token_r = NULL;
-	if (o->oc->token_url == NULL || o->oc->refresh_token_file == NULL) {
+	if (o->oc->token_url == NULL ||
+	    (o->oc->grant == GRANT_REFRESH_TOKEN && o->oc->refresh_token_file == NULL)) {
 		err_set(err, ERR_CONFIG, "oauth: token_url and refresh_token_file are required");
 		return -1;
 	}

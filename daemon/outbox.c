@@ -18,7 +18,8 @@
 #include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/outbox.h"
-#include "intaked/smtp.h"
+#include "intaked/mailer.h"
+#include "intaked/outbox_impl.h"
 #include "intaked/spool.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
@@ -31,11 +32,7 @@
 #define BACKOFF_MAX    3600
 #define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
 
-struct outbox_dirs {
-	char *root, *queue, *sent, *failed, *tmp;
-};
-
-static void dirs_free(struct outbox_dirs *d)
+void outbox_dirs_free(struct outbox_dirs *d)
 {
 	free(d->root);
 	free(d->queue);
@@ -44,7 +41,7 @@ static void dirs_free(struct outbox_dirs *d)
 	free(d->tmp);
 }
 
-static int dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err)
+int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err)
 {
 	d->root = xasprintf("%s/outbox", spool_dir(sp));
 	d->queue = xasprintf("%s/queue", d->root);
@@ -54,13 +51,13 @@ static int dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *
 	const char *all[] = { d->queue, d->sent, d->failed, d->tmp };
 	for (size_t i = 0; i < 4; i++)
 		if (fsio_mkdirs(all[i], 0700, err) < 0) {
-			dirs_free(d);
+			outbox_dirs_free(d);
 			return -1;
 		}
 	return 0;
 }
 
-static void item_free(struct outbox_item *it)
+void outbox_item_free(struct outbox_item *it)
 {
 	free(it->id);
 	free(it->kind);
@@ -79,7 +76,7 @@ int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
 		err_set(err, ERR_MESSAGE, "outbox: bad item id");
 		return -1;
 	}
-	if (dirs_open(sp, &d, err) < 0)
+	if (outbox_dirs_open(sp, &d, err) < 0)
 		return -1;
 	char *dir = xasprintf("%s/%s", d.queue, id);
 	char *staged = xasprintf("%s/%s", d.tmp, id);
@@ -89,7 +86,7 @@ int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
 	if (rc < 0 && err && err->cls == ERR_NONE)
 		err_setsys(err, ERR_TEMP, "outbox: remove %s", dir);
 	free(dir);
-	dirs_free(&d);
+	outbox_dirs_free(&d);
 	return rc;
 }
 
@@ -122,7 +119,7 @@ static json_t *jtime(time_t t)
 	return json_string(s);
 }
 
-static char *envelope_json(const struct outbox_item *it, const char *state, time_t done_at)
+char *outbox_envelope_json(const struct outbox_item *it, const char *state, time_t done_at)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", jstr(it->id));
@@ -160,7 +157,7 @@ static time_t jget_time(json_t *o, const char *key)
 }
 
 /* Load dir/envelope.json; *state_r (caller frees) is its "state". */
-static int envelope_load(const char *dir, struct outbox_item *it, char **state_r,
+int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r,
 			 struct err *err)
 {
 	char *path = xasprintf("%s/envelope.json", dir);
@@ -194,7 +191,7 @@ static int envelope_load(const char *dir, struct outbox_item *it, char **state_r
 	json_decref(o);
 	if (it->id == NULL || it->from == NULL || it->rcpt == NULL || it->created == 0) {
 		err_set(err, ERR_MESSAGE, "%s/envelope.json: incomplete", dir);
-		item_free(it);
+		outbox_item_free(it);
 		xfree(state_r);
 		return -1;
 	}
@@ -215,7 +212,7 @@ static int write_item(const char *dir, const struct outbox_item *it, const char 
 	}
 	int (*write_file)(int, const char *, const void *, size_t, mode_t, struct err *) =
 		sync ? fsio_write_new : fsio_create;
-	char *env = envelope_json(it, "queued", 0);
+	char *env = outbox_envelope_json(it, "queued", 0);
 	int rc = -1;
 	if (write_file(dfd, "message.eml", msg, len, 0600, err) == 0 &&
 	    write_file(dfd, "envelope.json", env, strlen(env), 0600, err) == 0) {
@@ -228,17 +225,17 @@ static int write_item(const char *dir, const struct outbox_item *it, const char 
 	return rc;
 }
 
-static int stage_item(const struct spool *sp, const char *kind, const char *ref,
-		      const char *from, const char *rcpt, const char *message_id,
-		      const char *msg, size_t len, time_t now, bool sync, char **id_r,
-		      struct err *err)
+static int stage_item(const struct spool *sp, const char *id, const char *kind,
+		      const char *ref, const char *from, const char *rcpt,
+		      const char *message_id, const char *msg, size_t len, time_t now,
+		      bool sync, char **id_r, struct err *err)
 {
 	if (kind == NULL || from == NULL || rcpt == NULL || *rcpt == '\0' || msg == NULL) {
 		err_set(err, ERR_MESSAGE, "outbox: kind, from and rcpt are required");
 		return -1;
 	}
 	struct outbox_dirs d;
-	if (dirs_open(sp, &d, err) < 0)
+	if (outbox_dirs_open(sp, &d, err) < 0)
 		return -1;
 	char stamp[32], hex[17];
 	struct tm tm;
@@ -246,7 +243,7 @@ static int stage_item(const struct spool *sp, const char *kind, const char *ref,
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	random_hex(hex, 8);
 	struct outbox_item it = {
-		.id = xasprintf("%s-%s", stamp, hex),
+		.id = id ? xstrdup(id) : xasprintf("%s-%s", stamp, hex),
 		.kind = xstrdup(kind), .ref = xstrdup(ref), .from = xstrdup(from),
 		.rcpt = xstrdup(rcpt), .message_id = xstrdup(message_id),
 		.created = now, .next_attempt = now,
@@ -263,8 +260,8 @@ static int stage_item(const struct spool *sp, const char *kind, const char *ref,
 		rc = 0;
 	}
 	free(tmp);
-	item_free(&it);
-	dirs_free(&d);
+	outbox_item_free(&it);
+	outbox_dirs_free(&d);
 	return rc;
 }
 
@@ -272,8 +269,23 @@ int outbox_stage(const struct spool *sp, const char *kind, const char *ref,
 		 const char *from, const char *rcpt, const char *message_id,
 		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
 {
-	return stage_item(sp, kind, ref, from, rcpt, message_id, msg, len, now, false, id_r,
-			  err);
+	return stage_item(sp, NULL, kind, ref, from, rcpt, message_id, msg, len, now, false,
+			  id_r, err);
+}
+
+int outbox_stage_as(const struct spool *sp, const char *id, const char *kind, const char *ref,
+		    const char *from, const char *rcpt, const char *message_id, const char *msg,
+		    size_t len, time_t now, struct err *err)
+{
+	char *got = NULL;
+	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL || id[0] == '.') {
+		err_set(err, ERR_MESSAGE, "outbox: bad item id");
+		return -1;
+	}
+	int rc = stage_item(sp, id, kind, ref, from, rcpt, message_id, msg, len, now, false,
+			    &got, err);
+	free(got);
+	return rc;
 }
 
 int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct err *err)
@@ -282,7 +294,7 @@ int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct er
 	int rc = 0;
 	if (n == 0)
 		return 0;
-	if (dirs_open(sp, &d, err) < 0)
+	if (outbox_dirs_open(sp, &d, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *tmp = xasprintf("%s/%s", d.tmp, ids[i]);
@@ -299,7 +311,7 @@ int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct er
 	if (fsio_fsync_dir(d.queue, rc < 0 ? NULL : err) < 0 ||
 	    fsio_fsync_dir(d.tmp, rc < 0 ? NULL : err) < 0)
 		rc = -1; /* in place; only their durability is in doubt */
-	dirs_free(&d);
+	outbox_dirs_free(&d);
 	return rc;
 }
 
@@ -308,7 +320,7 @@ int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
 		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
 {
 	char *id = NULL;
-	if (stage_item(sp, kind, ref, from, rcpt, message_id, msg, len, now, true, &id,
+	if (stage_item(sp, NULL, kind, ref, from, rcpt, message_id, msg, len, now, true, &id,
 		       err) < 0)
 		return -1;
 	int rc = outbox_publish(sp, &id, 1, err);
@@ -342,7 +354,7 @@ static int finish_item(const struct outbox_dirs *d, const char *dir, const char 
 		       const struct outbox_item *it, const char *state, time_t now,
 		       struct err *err)
 {
-	char *env = envelope_json(it, state, now);
+	char *env = outbox_envelope_json(it, state, now);
 	char *envpath = xasprintf("%s/envelope.json", dir);
 	char *to = xasprintf("%s/%s", dest, it->id);
 	int rc = fsio_replace(envpath, env, strlen(env), 0600, err);
@@ -360,7 +372,7 @@ static int finish_item(const struct outbox_dirs *d, const char *dir, const char 
 
 static int defer_item(const char *dir, const struct outbox_item *it, struct err *err)
 {
-	char *env = envelope_json(it, "queued", 0);
+	char *env = outbox_envelope_json(it, "queued", 0);
 	char *envpath = xasprintf("%s/envelope.json", dir);
 	int rc = fsio_replace(envpath, env, strlen(env), 0600, err);
 	free(env);
@@ -400,7 +412,7 @@ static size_t list_queue(const struct outbox_dirs *d, struct queued **items_r)
 		memset(q, 0, sizeof(*q));
 		q->dir = xasprintf("%s/%s", d->queue, de->d_name);
 		struct err e = { 0 };
-		if (envelope_load(q->dir, &q->it, &q->state, &e) < 0) {
+		if (outbox_envelope_load(q->dir, &q->it, &q->state, &e) < 0) {
 			q->broken = true;
 			q->error = xstrdup(e.msg);
 			q->it.id = xstrdup(de->d_name);
@@ -423,7 +435,7 @@ static void queued_free(struct queued *items, size_t n)
 		free(items[i].dir);
 		free(items[i].state);
 		free(items[i].error);
-		item_free(&items[i].it);
+		outbox_item_free(&items[i].it);
 	}
 	free(items);
 }
@@ -476,7 +488,7 @@ struct flush {
 	const struct outbox_dirs *d;
 	const struct smtp_config *sc;
 	const char *token;
-	struct smtp_session *s;
+	struct mailer *m;
 	time_t now;
 	outbox_event_fn fn;
 	void *arg;
@@ -514,11 +526,11 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	free(path);
 	if (rc < 0)
 		return fail_item(f, q, e.msg, err);
-	if (f->s == NULL && smtp_open(f->sc, f->token, &f->s, err) < 0) {
+	if (f->m == NULL && mailer_open(f->sc, f->token, &f->m, err) < 0) {
 		free(msg);
 		return -1;
 	}
-	rc = smtp_send(f->s, q->it.from, q->it.rcpt, msg, len, &e);
+	rc = mailer_send(f->m, q->it.from, q->it.rcpt, msg, len, &e);
 	free(msg);
 	q->it.attempts++;
 	if (rc == 0) {
@@ -541,9 +553,9 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 		return -1;
 	f->st->deferred++;
 	event(f, q, "deferred", e.msg);
-	if (smtp_failed_connection(f->s)) {
-		/* The server is down or refuses us: the others would fail the
-		 * same way. They keep their schedule. */
+	if (mailer_failed_transport(f->m)) {
+		/* The server is down or refuses us (or sendmail fails): the
+		 * others would fail the same way. They keep their schedule. */
 		*err = e;
 		if (err->cls != ERR_AUTH)
 			err->cls = ERR_TEMP;
@@ -579,7 +591,7 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 	st = st ? st : &local;
 	memset(st, 0, sizeof(*st));
 	struct outbox_dirs d;
-	if (dirs_open(sp, &d, err) < 0)
+	if (outbox_dirs_open(sp, &d, err) < 0)
 		return -1;
 	struct queued *items = NULL;
 	size_t n = 0;
@@ -618,12 +630,12 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 			rc = deliver(&f, q, err);
 		}
 	}
-	smtp_close(&f.s);
+	mailer_close(&f.m);
 	count_left(st, items, n, now);
 	close(lock);
 out:
 	queued_free(items, n);
-	dirs_free(&d);
+	outbox_dirs_free(&d);
 	return rc;
 }
 
@@ -646,7 +658,7 @@ int outbox_stat(const struct spool *sp, struct outbox_stats *st, struct err *err
 {
 	memset(st, 0, sizeof(*st));
 	struct outbox_dirs d;
-	if (dirs_open(sp, &d, err) < 0)
+	if (outbox_dirs_open(sp, &d, err) < 0)
 		return -1;
 	struct queued *items;
 	size_t n = list_queue(&d, &items);
@@ -660,6 +672,13 @@ int outbox_stat(const struct spool *sp, struct outbox_stats *st, struct err *err
 	queued_free(items, n);
 	st->sent = count_entries(d.sent);
 	st->failed = count_entries(d.failed);
-	dirs_free(&d);
+	outbox_dirs_free(&d);
 	return 0;
+}
+
+/* --- for outbox_admin.c (outbox_impl.h) ----------------------------------- */
+
+int outbox_take_lock(const struct outbox_dirs *d, struct err *err)
+{
+	return take_lock(d, err);
 }

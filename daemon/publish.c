@@ -38,7 +38,11 @@ bool publish_selects(const struct metadata *md, const struct publish_options *op
 		return false;
 	if (opt->no_rejected && md->status && strcmp(md->status, "rejected") == 0)
 		return false;
-	if (opt->no_unverified && !md->submitter.verified)
+	if (!opt->include_unverified && !md->submitter.verified)
+		return false;
+	/* Unverified while the submitter has a verified version: never
+	 * published in its place until a coordinator accepts it. */
+	if (md->held)
 		return false;
 	return true;
 }
@@ -262,8 +266,9 @@ static void row_from(struct publish_row *r, const struct metadata *md)
 {
 	r->id = xstrdup(md->id);
 	r->in_roster = md->submitter.name && *md->submitter.name;
-	r->name = xstrdup(r->in_roster ? md->submitter.name
-				       : md->from_name && *md->from_name ? md->from_name : NULL);
+	/* Never the display name: anyone can call themselves "France". */
+	r->name = md->submitter.verified ? xstrdup(md->submitter.name) : NULL;
+	r->address = xstrdup(md->from);
 	r->verified = md->submitter.verified;
 	r->subject = xstrdup(md->subject);
 	r->received_at = md->received_at;
@@ -273,12 +278,17 @@ static void row_from(struct publish_row *r, const struct metadata *md)
 	r->word_count = md->word_count;
 	r->word_limit = md->word_limit;
 	r->over_limit = md->over_limit;
+	r->over_limit_unknown = md->over_limit_unknown;
 }
 
 static int cmp_rows(const void *a, const void *b)
 {
 	const struct publish_row *x = a, *y = b;
-	int c = strcasecmp(x->name ? x->name : "\x7f", y->name ? y->name : "\x7f");
+	/* Verified missions by name, then unverified senders by address. */
+	int c = (x->name == NULL) - (y->name == NULL);
+	if (c == 0)
+		c = strcasecmp(x->name ? x->name : x->address ? x->address : "",
+			       y->name ? y->name : y->address ? y->address : "");
 	if (c == 0)
 		c = (x->received_at > y->received_at) - (x->received_at < y->received_at);
 	return c != 0 ? c : strcmp(x->id ? x->id : "", y->id ? y->id : "");

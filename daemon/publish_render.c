@@ -94,6 +94,7 @@ struct labels {
 	const char *over_limit, *unverified, *not_in_roster, *unknown_sender, *version;
 	const char *unreadable, *message_text, *words_unit, *data;
 	const char *left_late, *left_rejected, *left_unverified;
+	const char *limit_unknown;
 };
 
 static const struct labels labels_all[] = {
@@ -101,11 +102,11 @@ static const struct labels labels_all[] = {
 	  "Submissions", "No submissions to show yet.",
 	  "Submitter", "Received", "Subject", "Documents", "Words", "Status",
 	  "Before the opening", "On time", "Within the grace period", "Late", "rejected",
-	  "over the word limit", "sender not verified", "not in the roster",
+	  "over the word limit", "unverified sender", "not in the roster",
 	  "Unknown sender", "version", "could not be read", "Message text", "words",
 	  "The same list as data",
 	  "Late submissions are not listed.", "Rejected submissions are not listed.",
-	  "Submissions from senders not verified are not listed." },
+	  "Submissions from senders not verified are not listed.", "word count unknown" },
 	{ "fr", "Contributions écrites reçues", "Date limite", "Nombre de mots maximal",
 	  "Liste au", "Contributions", "Aucune contribution à afficher pour l’instant.",
 	  "Délégation", "Reçue le", "Objet", "Documents", "Mots", "Statut",
@@ -115,7 +116,8 @@ static const struct labels labels_all[] = {
 	  "mots", "La même liste en données",
 	  "Les contributions en retard ne sont pas listées.",
 	  "Les contributions refusées ne sont pas listées.",
-	  "Les contributions d’expéditeurs non vérifiés ne sont pas listées." },
+	  "Les contributions d’expéditeurs non vérifiés ne sont pas listées.",
+	  "nombre de mots inconnu" },
 	{ "es", "Contribuciones escritas recibidas", "Plazo", "Límite de palabras", "Lista al",
 	  "Contribuciones", "Todavía no hay contribuciones que mostrar.",
 	  "Remitente", "Recibida", "Asunto", "Documentos", "Palabras", "Estado",
@@ -125,7 +127,8 @@ static const struct labels labels_all[] = {
 	  "no se pudo leer", "Texto del mensaje", "palabras", "La misma lista como datos",
 	  "Las contribuciones fuera de plazo no se listan.",
 	  "Las contribuciones rechazadas no se listan.",
-	  "Las contribuciones de remitentes no verificados no se listan." },
+	  "Las contribuciones de remitentes no verificados no se listan.",
+	  "número de palabras desconocido" },
 };
 
 static const struct labels *labels_for(const char *lang)
@@ -255,10 +258,12 @@ static void put_status(struct buf *b, const struct labels *L, const struct publi
 		notes[n++] = L->rejected;
 	if (r->over_limit)
 		notes[n++] = L->over_limit;
+	else if (r->over_limit_unknown)
+		notes[n++] = L->limit_unknown;
+	if (!r->verified)
+		notes[n++] = L->unverified;
 	if (!r->in_roster)
 		notes[n++] = L->not_in_roster;
-	else if (!r->verified)
-		notes[n++] = L->unverified;
 	for (size_t i = 0; i < n; i++) {
 		put(b, i ? ", " : "; <span class=\"flag\">");
 		put_esc(b, notes[i]);
@@ -286,7 +291,8 @@ static void put_row(struct buf *b, const struct labels *L, const struct publish_
 		    const struct publish_row *r)
 {
 	put(b, "<tr>\n<th scope=\"row\">");
-	put_esc(b, r->name && *r->name ? r->name : L->unknown_sender);
+	put_esc(b, r->verified && r->name && *r->name ? r->name
+		   : r->address && *r->address ? r->address : L->unknown_sender);
 	put(b, "</th>\n");
 	put_cell_open(b, NULL, L->received);
 	put_time(b, r->received_at, p->zone);
@@ -343,7 +349,7 @@ static void put_head(struct buf *b, const struct labels *L, const struct publish
 	}
 	const char *left[3] = { p->opt.no_late ? L->left_late : NULL,
 				p->opt.no_rejected ? L->left_rejected : NULL,
-				p->opt.no_unverified ? L->left_unverified : NULL };
+				!p->opt.include_unverified ? L->left_unverified : NULL };
 	for (size_t i = 0; i < 3; i++)
 		if (left[i]) {
 			put(b, "<p class=\"note\">");
@@ -432,15 +438,19 @@ static json_t *json_row(const struct publish_page *p, const struct publish_row *
 						      "size", (json_int_t)d->size, "sha256",
 						      jstr(d->sha256)));
 	}
-	return json_pack("{s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
-			 "id", jstr(r->id), "submitter", jstr(r->name), "in_roster", r->in_roster,
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+			 "s:o}",
+			 "id", jstr(r->id), "submitter", jstr(r->verified ? r->name : NULL),
+			 "address", jstr(r->verified ? NULL : r->address), "in_roster", r->in_roster,
 			 "verified", r->verified, "version", r->version, "subject", jstr(r->subject),
 			 "received_at", jtime(r->received_at),
 			 "received_local", jlocal(r->received_at, p->zone),
 			 "timeliness", jstr(r->timeliness), "status", jstr(r->status),
 			 "word_count", jcount(r->word_count),
 			 "word_limit", r->word_limit > 0 ? json_integer(r->word_limit) : json_null(),
-			 "over_limit", r->over_limit, "documents", docs);
+			 "over_limit", r->over_limit_unknown && !r->over_limit ? json_null()
+						       : json_boolean(r->over_limit),
+			 "documents", docs);
 }
 
 char *publish_render_json(const struct publish_page *p)
@@ -456,7 +466,7 @@ char *publish_render_json(const struct publish_page *p)
 			      "word_limit", p->word_limit > 0 ? json_integer(p->word_limit) : json_null(),
 			      "generated_at", jtime(p->generated),
 			      "included", "late", !p->opt.no_late, "rejected", !p->opt.no_rejected,
-			      "unverified", !p->opt.no_unverified,
+			      "unverified", p->opt.include_unverified,
 			      "submissions", rows);
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -478,6 +488,7 @@ void publish_page_clear(struct publish_page *p)
 		free(r->docs);
 		free(r->id);
 		free(r->name);
+		free(r->address);
 		free(r->subject);
 		free(r->status);
 		free(r->timeliness);

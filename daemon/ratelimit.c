@@ -1,7 +1,15 @@
 /* ratelimit.c — acknowledgements per address per UTC day, kept in
- * SPOOL/state/ratelimit-YYYY-MM-DD: one address a line, appended and
- * fsynced before the acknowledgement is queued, so neither a restart nor a
- * second process (intakectl resend-ack) resets the count. */
+ * SPOOL/state/ratelimit-YYYY-MM-DD: one line per acknowledgement,
+ * "ADDRESS" or "ADDRESS<TAB>OUTBOX-ID", appended and fsynced before the
+ * acknowledgement is queued, so neither a restart nor a second process
+ * (intakectl resend-ack) resets the count.
+ *
+ * A line with an outbox id counts only while that item exists in the
+ * outbox (staged by this daemon, queued, sent or failed), and once per
+ * id: an acknowledgement staged by a daemon that was then killed is
+ * withdrawn at the next start (outbox_withdraw_staged) and stops
+ * counting, so the message it was for, answered again, finds the budget
+ * it would have found without the crash (issue 14). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intaked/address.h"
 #include "intaked/fsio.h"
 #include "intaked/log.h"
+#include "intaked/outbox.h"
 #include "intaked/ratelimit.h"
 #include "intaked/spool.h"
 #include "intaked/util.h"
@@ -23,10 +33,11 @@
 
 struct rl_entry {
 	char *addr;
-	int count;
+	char *id;                 /* outbox item, or NULL: counts always */
 };
 
 struct ratelimit {
+	const struct spool *sp;
 	char *dir;                /* SPOOL/state */
 	char day[11];             /* YYYY-MM-DD loaded, "" if none */
 	off_t loaded_size;        /* file size when loaded */
@@ -36,18 +47,23 @@ struct ratelimit {
 
 static void entries_clear(struct ratelimit *rl)
 {
-	for (size_t i = 0; i < rl->n; i++)
+	for (size_t i = 0; i < rl->n; i++) {
 		free(rl->v[i].addr);
+		free(rl->v[i].id);
+	}
 	free(rl->v);
 	rl->v = NULL;
 	rl->n = 0;
 }
 
-/* The form an address is counted under: lower-case, and nothing that
- * could break the one-address-a-line file. */
+/* The form an address is counted under: the canonical address without
+ * its "+tag", lower-case (stranger+1@x and stranger+2@x are one mailbox),
+ * and nothing that could break the one-address-a-line file. */
 static char *normalize(const char *addr)
 {
-	char *s = xstrndup(addr, strnlen(addr, ADDR_MAX));
+	char *key = address_sender_key(addr);
+	char *s = xstrndup(key, strnlen(key, ADDR_MAX));
+	free(key);
 	for (char *p = s; *p; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7F)
 			*p = '_';
@@ -55,17 +71,28 @@ static char *normalize(const char *addr)
 	return s;
 }
 
-static void bump(struct ratelimit *rl, const char *addr)
+/* One line of the file: "ADDRESS" or "ADDRESS<TAB>OUTBOX-ID". */
+static void bump(struct ratelimit *rl, const char *line)
 {
-	for (size_t i = 0; i < rl->n; i++)
-		if (strcmp(rl->v[i].addr, addr) == 0) {
-			rl->v[i].count++;
-			return;
-		}
+	const char *tab = strchr(line, '\t');
 	rl->v = xreallocarray(rl->v, rl->n + 1, sizeof(*rl->v));
-	rl->v[rl->n].addr = xstrdup(addr);
-	rl->v[rl->n].count = 1;
+	rl->v[rl->n].addr = tab ? xstrndup(line, (size_t)(tab - line)) : xstrdup(line);
+	rl->v[rl->n].id = tab && tab[1] ? xstrdup(tab + 1) : NULL;
 	rl->n++;
+}
+
+/* Whether line i counts: no id, or an id that is in the outbox and not
+ * counted already by an earlier line. */
+static bool counts(const struct ratelimit *rl, size_t i)
+{
+	const struct rl_entry *e = &rl->v[i];
+	if (e->id == NULL)
+		return true;
+	for (size_t j = 0; j < i; j++)
+		if (rl->v[j].id && strcmp(rl->v[j].id, e->id) == 0 &&
+		    strcmp(rl->v[j].addr, e->addr) == 0)
+			return false;
+	return outbox_where(rl->sp, e->id) != OUTBOX_NOWHERE;
 }
 
 static void day_of(time_t t, char out[11])
@@ -145,6 +172,7 @@ static int load(struct ratelimit *rl, time_t now, struct err *err)
 int ratelimit_open(const struct spool *sp, struct ratelimit **rl_r, struct err *err)
 {
 	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
+	rl->sp = sp;
 	rl->dir = xasprintf("%s/state", spool_dir(sp));
 	if (fsio_mkdirs(rl->dir, 0700, err) < 0) {
 		ratelimit_close(&rl);
@@ -174,18 +202,24 @@ int ratelimit_count(struct ratelimit *rl, const char *addr, time_t now)
 	char *a = normalize(addr);
 	int count = 0;
 	for (size_t i = 0; i < rl->n; i++)
-		if (strcmp(rl->v[i].addr, a) == 0)
-			count = rl->v[i].count;
+		if (strcmp(rl->v[i].addr, a) == 0 && counts(rl, i))
+			count++;
 	free(a);
 	return count;
 }
 
 int ratelimit_add(struct ratelimit *rl, const char *addr, time_t now, struct err *err)
 {
+	return ratelimit_add_for(rl, addr, NULL, now, err);
+}
+
+int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox_id,
+		      time_t now, struct err *err)
+{
 	if (load(rl, now, err) < 0)
 		return -1;
 	char *a = normalize(addr);
-	char *line = xasprintf("%s\n", a);
+	char *line = outbox_id ? xasprintf("%s\t%s\n", a, outbox_id) : xasprintf("%s\n", a);
 	char *path = day_path(rl, rl->day);
 	int rc = -1;
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -207,7 +241,8 @@ int ratelimit_add(struct ratelimit *rl, const char *addr, time_t now, struct err
 	/* The first line of the day created the file: make its name durable. */
 	if (rl->loaded_size == 0 && fsio_fsync_dir(rl->dir, err) < 0)
 		goto out;
-	bump(rl, a);
+	line[len - 1] = '\0';
+	bump(rl, line);
 	rl->loaded_size += (off_t)len;
 	rc = 0;
 out:

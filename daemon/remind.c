@@ -83,8 +83,7 @@ struct run {
 	const struct call_config *call;
 	struct schedstate *st;
 	time_t now;
-	bool dry_run;
-	FILE *out;
+	FILE *out;                /* remind_explain's */
 	struct member_state *ms;  /* parallel to call->roster->members */
 	char *subject_t, *body_t; /* templates, loaded on first use */
 	int count;
@@ -210,20 +209,6 @@ out:
 	return rc;
 }
 
-static void reminder_print(struct run *r, const struct roster_member *m, long offset,
-			   time_t deadline, const char *rcpt)
-{
-	char name[24], local[96];
-	remind_offset_name(offset, name, sizeof(name));
-	tztime_format_local(deadline, r->call->zone, local, sizeof(local));
-	size_t idx = (size_t)(m - r->call->roster->members);
-	if (r->out != NULL)
-		fprintf(r->out, "would-remind call=%s member=%s to=%s offset=%s deadline=%s status=%s\n",
-			r->call->name, log_q(m->name), log_q(rcpt), name, log_q(local),
-			r->ms[idx].submitted ? "received" : "missing");
-	r->count++;
-}
-
 /* The offset due for m now whose addresses are not all recorded, or -1. */
 static int member_due(const struct run *r, const struct roster_member *m, time_t *deadline_r)
 {
@@ -235,7 +220,7 @@ static int member_due(const struct run *r, const struct roster_member *m, time_t
 		return -1;
 	*deadline_r = deadline;
 	if (m->addresses.n == 0)
-		return r->dry_run ? i : -1; /* nobody to write to: only worth a word */
+		return -1; /* nobody to write to: remind_log_unreachable said so */
 	for (size_t k = 0; k < m->addresses.n; k++) {
 		char *key = reminder_key(c, m, c->reminders[i], m->addresses.v[k]);
 		bool sent = schedstate_find(r->st, key) != NULL;
@@ -268,12 +253,6 @@ static int remind_call(struct run *r, struct err *err)
 		int due = member_due(r, m, &deadline);
 		if (due < 0 || (c->remind == REMIND_MISSING && r->ms[i].submitted != 0))
 			continue;
-		if (m->addresses.n == 0) {
-			if (r->out != NULL)
-				fprintf(r->out, "cannot-remind call=%s member=%s reason=no-full-address\n",
-					c->name, log_q(m->name));
-			continue;
-		}
 		for (size_t k = 0; rc == 0 && k < m->addresses.n; k++) {
 			const char *rcpt = m->addresses.v[k];
 			char *key = reminder_key(c, m, c->reminders[due], rcpt);
@@ -281,9 +260,7 @@ static int remind_call(struct run *r, struct err *err)
 			free(key);
 			if (sent)
 				continue;
-			if (r->dry_run) {
-				reminder_print(r, m, c->reminders[due], deadline, rcpt);
-			} else if (reminder_send(r, m, c->reminders[due], deadline, rcpt, err) < 0) {
+			if (reminder_send(r, m, c->reminders[due], deadline, rcpt, err) < 0) {
 				if (err->cls != ERR_MESSAGE)
 					rc = -1; /* disk or template: stop, retry next pass */
 				else
@@ -299,10 +276,9 @@ static int remind_call(struct run *r, struct err *err)
 }
 
 int remind_run(const struct config *cfg, const struct spool *sp,
-	       const struct call_config *call, time_t now, bool dry_run, FILE *out,
-	       struct err *err)
+	       const struct call_config *call, time_t now, struct err *err)
 {
-	struct run r = { .cfg = cfg, .sp = sp, .now = now, .dry_run = dry_run, .out = out };
+	struct run r = { .cfg = cfg, .sp = sp, .now = now };
 	bool any = false; /* most setups have no reminders: no journal to open */
 	for (size_t i = 0; i < (call ? 1 : cfg->ncalls) && !any; i++)
 		any = (call ? call : &cfg->calls[i])->n_reminders > 0;
@@ -317,6 +293,96 @@ int remind_run(const struct config *cfg, const struct spool *sp,
 	}
 	schedstate_close(&r.st);
 	return rc < 0 ? -1 : r.count;
+}
+
+/* ---- why (not) ---- */
+
+/* What a reminder pass would do for m now, in words: "would remind
+ * ADDRESS (7d before ...)" lines, or one "not reminded: ..." line. */
+static void explain_member(struct run *r, const struct roster_member *m, size_t idx)
+{
+	const struct call_config *c = r->call;
+	time_t deadline = config_deadline_for(c, m->name);
+	time_t opens = c->has_opens ? c->opens : 0;
+	char local[96], name[24];
+	tztime_format_local(deadline, c->zone, local, sizeof(local));
+	int due = remind_due_index(c->reminders, c->n_reminders, deadline, opens, r->now);
+	const char *why = NULL;
+	char text[160];
+	if (c->remind == REMIND_MISSING && r->ms[idx].submitted != 0)
+		why = "has submitted";
+	else if (r->now >= deadline)
+		snprintf(text, sizeof(text), "the deadline (%s) has passed", local), why = text;
+	else if (m->addresses.n == 0)
+		why = "no full address in the roster (a domain only)";
+	else if (due < 0) {
+		time_t at = remind_next_instant(c->reminders, c->n_reminders, deadline, opens, r->now);
+		char when[96];
+		tztime_format_local(at, c->zone, when, sizeof(when));
+		if (at != 0)
+			snprintf(text, sizeof(text), "not due yet: next reminder %s", when), why = text;
+		else
+			why = "no reminder left before the deadline";
+	}
+	if (why != NULL) {
+		fprintf(r->out, "%-20s not reminded: %s\n", m->name, why);
+		return;
+	}
+	remind_offset_name(c->reminders[due], name, sizeof(name));
+	for (size_t k = 0; k < m->addresses.n; k++) {
+		char *key = reminder_key(c, m, c->reminders[due], m->addresses.v[k]);
+		bool sent = schedstate_find(r->st, key) != NULL;
+		free(key);
+		if (sent) {
+			fprintf(r->out, "%-20s %s: the %s reminder was sent\n", m->name,
+				m->addresses.v[k], name);
+			continue;
+		}
+		fprintf(r->out, "%-20s %s: would be reminded (%s before %s)\n", m->name,
+			m->addresses.v[k], name, local);
+		r->count++;
+	}
+}
+
+int remind_explain(const struct config *cfg, const struct spool *sp,
+		   const struct call_config *call, time_t now, FILE *out, struct err *err)
+{
+	struct run r = { .cfg = cfg, .sp = sp, .call = call, .now = now, .out = out };
+	if (call->n_reminders == 0) {
+		fprintf(out, "%s has no reminders configured (reminders = 7d, 1d, ...)\n", call->name);
+		return 0;
+	}
+	if (call->roster == NULL || call->roster->n == 0) {
+		fprintf(out, "%s has no roster: nobody to remind\n", call->name);
+		return 0;
+	}
+	if (schedstate_open(sp, "reminders", &r.st, err) < 0)
+		return -1;
+	r.ms = xcalloc(call->roster->n, sizeof(*r.ms));
+	int rc = spool_each_submission(sp, call->name, note_submission, &r, err);
+	for (size_t i = 0; rc == 0 && i < call->roster->n; i++)
+		explain_member(&r, &call->roster->members[i], i);
+	xfree(&r.ms);
+	schedstate_close(&r.st);
+	return rc < 0 ? -1 : r.count;
+}
+
+void remind_log_unreachable(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ncalls; i++) {
+		const struct call_config *c = &cfg->calls[i];
+		if (c->n_reminders == 0 || c->roster == NULL)
+			continue;
+		struct buf names;
+		buf_init(&names, 4096);
+		for (size_t k = 0; k < c->roster->n; k++)
+			if (c->roster->members[k].addresses.n == 0)
+				buf_printf(&names, "%s%s", names.len ? ", " : "", c->roster->members[k].name);
+		if (names.len > 0)
+			log_warnx("event=cannot-remind call=%s members=%s reason=no-full-address",
+				  c->name, log_q(names.data));
+		buf_free(&names);
+	}
 }
 
 time_t remind_next_due(const struct config *cfg, const struct spool *sp, time_t now)

@@ -11,6 +11,7 @@
 #include <uninorm.h>
 #include <unistr.h>
 
+#include "intaked/address.h"
 #include "intaked/confval.h"
 #include "intaked/roster.h"
 
@@ -297,6 +298,23 @@ static const struct roster_member *member_with_slug(const struct roster *r, cons
 	return NULL;
 }
 
+/* An item in the form addresses are compared in (address.c), lower-case:
+ * "@münchen.de" and "@xn--mnchen-3ya.de" are one domain. */
+static char *canonical_item(const char *item)
+{
+	bool domain = item[0] == '@';
+	char *probe = domain ? xasprintf("x%s", item) : xstrdup(item);
+	char *canon = address_canonical(probe);
+	char *out;
+	free(probe);
+	if (canon == NULL)
+		return xstrdup(item);
+	out = domain ? xstrdup(strrchr(canon, '@')) : xstrdup(canon);
+	free(canon);
+	str_lower(out);
+	return out;
+}
+
 /* Fill m's address lists from "a@x;@y"; an address or a domain may belong
  * to one member only, or mail from it would be ambiguous. */
 static int add_addresses(const struct roster *r, struct roster_member *m, const char *field,
@@ -311,9 +329,8 @@ static int add_addresses(const struct roster *r, struct roster_member *m, const 
 	free(norm);
 	int rc = 0;
 	for (size_t i = 0; i < items.n && rc == 0; i++) {
-		char *a = items.v[i];
+		char *a = canonical_item(items.v[i]);
 		bool domain = a[0] == '@';
-		str_lower(a);
 		const struct roster_member *other =
 			domain ? member_with_domain(r, a + 1) : member_with_address(r, a);
 		if (domain ? !confval_is_domain(a + 1) : !confval_is_address(a)) {
@@ -331,6 +348,7 @@ static int add_addresses(const struct roster *r, struct roster_member *m, const 
 				  : !strlist_contains_ci(&m->addresses, a)) {
 			strlist_push(domain ? &m->domains : &m->addresses, domain ? a + 1 : a);
 		}
+		free(a);
 	}
 	strlist_free(&items);
 	return rc;
@@ -475,13 +493,15 @@ const struct roster_member *roster_match(const struct roster *roster,
 {
 	const struct roster_member *m = NULL;
 	enum roster_match how = ROSTER_NONE;
-	const char *at = addr ? strrchr(addr, '@') : NULL;
+	char *canon = address_canonical(addr); /* the roster holds this form */
+	const char *at = canon ? strrchr(canon, '@') : NULL;
 	if (roster != NULL && at != NULL) {
-		if ((m = member_with_address(roster, addr)) != NULL)
+		if ((m = member_with_address(roster, canon)) != NULL)
 			how = ROSTER_ADDRESS;
 		else if ((m = member_with_domain(roster, at + 1)) != NULL)
 			how = ROSTER_DOMAIN;
 	}
+	free(canon);
 	if (how_r)
 		*how_r = how;
 	return m;

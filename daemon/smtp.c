@@ -1,12 +1,15 @@
 /* smtp.c — mail submission through one libcurl easy handle, so a batch
- * shares one connection (one EHLO, STARTTLS and AUTH). TLS is always on
- * and always verified; there is no option to turn verification off. */
+ * shares one connection (one EHLO, STARTTLS and AUTH). TLS is on and
+ * verified (there is no option to turn verification off), except with
+ * [smtp] tls = none, which the configuration allows only to a loopback
+ * address and without credentials. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
 
+#include "intaked/confval.h"
 #include "intaked/log.h"
 #include "intaked/smtp.h"
 #include "intaked/util.h"
@@ -74,7 +77,7 @@ static size_t reply_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 /* Envelope addresses go into SMTP commands verbatim: anything that could
  * end or extend a command line (CR, LF, blanks, brackets) is refused, as
  * is non-ASCII (we do not ask for SMTPUTF8). "" is the null sender. */
-static bool envelope_ok(const char *a, bool allow_empty)
+bool smtp_envelope_ok(const char *a, bool allow_empty)
 {
 	size_t n = strlen(a);
 	if (n == 0)
@@ -104,6 +107,13 @@ int smtp_open(const struct smtp_config *sc, const char *access_token,
 		err_set(err, ERR_CONFIG, "smtp: url must start with smtp:// or smtps://");
 		return -1;
 	}
+	/* The configuration checks this too; here it is what keeps a
+	 * credential or a mail off the network in clear whatever the caller. */
+	if (sc->plaintext && (implicit || sc->host == NULL || !confval_loopback_host(sc->host) ||
+			      sc->user != NULL || sc->password != NULL)) {
+		err_set(err, ERR_CONFIG, "smtp: tls = none only to loopback and without AUTH");
+		return -1;
+	}
 	if (global_init(err) < 0)
 		return -1;
 	struct smtp_session *s = xcalloc(1, sizeof(*s));
@@ -115,17 +125,25 @@ int smtp_open(const struct smtp_config *sc, const char *access_token,
 	}
 	long timeout = sc->timeout > 0 ? sc->timeout : SMTP_DEFAULT_TIMEOUT;
 	SETOPT(s, CURLOPT_URL, sc->url);
-	SETOPT(s, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	/* STARTTLS is required on smtp://: a server that does not offer it
-	 * fails the transfer instead of receiving our password in clear. */
-	SETOPT(s, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	SETOPT(s, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	SETOPT(s, CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(s, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (sc->ca_file != NULL) {
-		/* Instead of the system store, as for IMAP: no CA directory. */
-		SETOPT(s, CURLOPT_CAINFO, sc->ca_file);
-		SETOPT(s, CURLOPT_CAPATH, NULL);
+	if (sc->plaintext) {
+		/* tls = none (loopback, checked above): no STARTTLS even if
+		 * offered, as a local MTA's self-signed certificate would fail. */
+		SETOPT(s, CURLOPT_PROTOCOLS_STR, "smtp");
+		SETOPT(s, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
+	} else {
+		SETOPT(s, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+		/* STARTTLS is required on smtp://: a server that does not offer
+		 * it fails the transfer instead of receiving our password in
+		 * clear. */
+		SETOPT(s, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+		SETOPT(s, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+		SETOPT(s, CURLOPT_SSL_VERIFYPEER, 1L);
+		SETOPT(s, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (sc->ca_file != NULL) {
+			/* Instead of the system store, as for IMAP: no CA directory. */
+			SETOPT(s, CURLOPT_CAINFO, sc->ca_file);
+			SETOPT(s, CURLOPT_CAPATH, NULL);
+		}
 	}
 	if (sc->user != NULL)
 		SETOPT(s, CURLOPT_USERNAME, sc->user);
@@ -182,7 +200,7 @@ int smtp_send(struct smtp_session *s, const char *from, const char *rcpt,
 	      const char *msg, size_t len, struct err *err)
 {
 	s->conn_failed = false;
-	if (!envelope_ok(from ? from : "", true) || !envelope_ok(rcpt ? rcpt : "", false)) {
+	if (!smtp_envelope_ok(from ? from : "", true) || !smtp_envelope_ok(rcpt ? rcpt : "", false)) {
 		err_set(err, ERR_MESSAGE, "smtp: unusable envelope address");
 		return -1;
 	}

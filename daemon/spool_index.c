@@ -322,22 +322,47 @@ static void put_version(FILE *f, bool first, int version, const struct metadata 
 	else
 		fprintf(f, "%ld", md->word_count);
 	put_key(f, 5, false, "over_limit");
-	fputs(md->over_limit ? "true" : "false", f);
+	fputs(md->over_limit ? "true" : md->over_limit_unknown ? "null" : "false", f);
 	put_key(f, 5, false, "verified");
 	fputs(md->submitter.verified ? "true" : "false", f);
 	put_close(f, 4, '}');
 }
 
+/* The index of the current version: the highest that reads and is not
+ * held (an unverified message never supersedes a verified one, issue 14);
+ * when every version that reads is held, the highest. *cur_r: its
+ * metadata, or NULL when no version reads. */
+static size_t find_current(const struct slug_dir *sd, struct metadata **cur_r)
+{
+	size_t fallback = sd->n;
+	*cur_r = NULL;
+	for (size_t i = sd->n; i-- > 0;) {
+		struct metadata *md = load_version(sd, i, true);
+		if (md == NULL)
+			continue;
+		if (!md->held) {
+			if (*cur_r != NULL)
+				metadata_free(cur_r);
+			*cur_r = md;
+			return i;
+		}
+		if (*cur_r == NULL) {
+			*cur_r = md;
+			fallback = i;
+		} else {
+			metadata_free(&md);
+		}
+	}
+	return fallback;
+}
+
 /* One submitter. "name" and "current" come before the versions but are
- * those of the highest version that reads: find it from the end, then
- * stream the versions up to it. A submitter none of whose versions reads
- * is left out. */
+ * those of the current version (find_current); every version that reads
+ * is listed. A submitter none of whose versions reads is left out. */
 static void index_submitter(struct index_out *o, const struct slug_dir *sd, const char *slug)
 {
 	struct metadata *cur = NULL;
-	size_t last = sd->n;
-	while (cur == NULL && last > 0)
-		cur = load_version(sd, --last, true);
+	size_t last = find_current(sd, &cur);
 	if (cur == NULL)
 		return;
 	put_open(o->f, 2, !o->any, '{');
@@ -351,7 +376,7 @@ static void index_submitter(struct index_out *o, const struct slug_dir *sd, cons
 	put_key(o->f, 3, false, "versions");
 	fputc('[', o->f);
 	bool first = true;
-	for (size_t i = 0; i <= last; i++) {
+	for (size_t i = 0; i < sd->n; i++) {
 		struct metadata *md = i == last ? cur : load_version(sd, i, true);
 		if (md == NULL)
 			continue;

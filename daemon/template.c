@@ -156,6 +156,8 @@ static const struct builtin builtins[] = {
 	{ "digest_missing", "en", "Not yet received ({count} of {members} roster members):" },
 	{ "digest_flagged", "en", "Late, rejected or over the word limit:" },
 	{ "digest_unknown", "en", "From senders not in the roster:" },
+	{ "digest_held", "en", "Needing a decision: not authenticated (DMARC), so the verified version stays current until you accept one (intakectl accept ID):" },
+	{ "digest_held_line", "en", "- {from}: \"{subject}\", {received_local}, v{version}, id {id}" },
 	{ "digest_unreadable", "en", "Documents that could not be read:" },
 	{ "digest_undelivered", "en", "Mail that could not be delivered:" },
 	{ "digest_none", "en", "- none" },
@@ -323,6 +325,8 @@ static const struct builtin builtins[] = {
 	  "Pas encore reçues ({count} sur {members} membres de la liste) :" },
 	{ "digest_flagged", "fr", "En retard, refusées ou au-delà de la limite de mots :" },
 	{ "digest_unknown", "fr", "D'expéditeurs absents de la liste :" },
+	{ "digest_held", "fr", "Décision à prendre : messages non authentifiés (DMARC) ; la version vérifiée reste la version courante tant que vous ne les acceptez pas (intakectl accept ID) :" },
+	{ "digest_held_line", "fr", "- {from} : « {subject} », {received_local}, v{version}, id {id}" },
 	{ "digest_unreadable", "fr", "Documents illisibles :" },
 	{ "digest_undelivered", "fr", "Messages qui n'ont pas pu être remis :" },
 	{ "digest_none", "fr", "- aucune" },
@@ -492,6 +496,8 @@ static const struct builtin builtins[] = {
 	{ "digest_flagged", "es",
 	  "Fuera de plazo, rechazadas o por encima del límite de palabras:" },
 	{ "digest_unknown", "es", "De remitentes que no figuran en la lista:" },
+	{ "digest_held", "es", "Pendientes de decisión: mensajes no autenticados (DMARC); la versión verificada sigue vigente hasta que los acepte (intakectl accept ID):" },
+	{ "digest_held_line", "es", "- {from}: «{subject}», {received_local}, v{version}, id {id}" },
 	{ "digest_unreadable", "es", "Documentos que no pudieron leerse:" },
 	{ "digest_undelivered", "es", "Mensajes que no pudieron entregarse:" },
 	{ "digest_none", "es", "- ninguna" },
@@ -524,7 +530,7 @@ static const char *lookup(const char *name, const char *lang)
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
 		if (strcmp(builtins[i].name, name) == 0 && strcmp(builtins[i].lang, lang) == 0)
 			return builtins[i].text;
-	return NULL;
+	return template_hidden_lookup(name, lang);
 }
 
 const char *template_builtin(const char *name, const char *language)

@@ -22,11 +22,12 @@ struct scripts {
 	const uc_script_t *katakana;
 };
 
+/* Exactly Unicode's White_Space property (SPEC §4). U+200B ZERO WIDTH
+ * SPACE is not in it: a hidden character must not let a text count more
+ * words than a reader sees, so "one\u200Btwo" is one word. */
 static bool is_space(ucs4_t uc)
 {
-	/* U+200B ZERO WIDTH SPACE is how some editors mark a break without
-	 * showing one; Unicode does not call it white space. */
-	return uc == 0x200B || uc_is_property_white_space(uc);
+	return uc_is_property_white_space(uc);
 }
 
 static bool is_cjk(const struct scripts *s, ucs4_t uc)

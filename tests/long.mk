@@ -4,7 +4,9 @@
 #
 #   make valgrind        the spine scenario with every intaked under valgrind
 #   make reliability-long   crash test with 500 messages and 24 random kills
-#                        (+ 3 kills at each fault point), a 1000-message
+#                        (+ 3 kills at each fault point), the repeating-
+#                        senders crash test (65 senders, 300 messages, 20
+#                        kills, each sender's mailbox checked), a 1000-message
 #                        flood, the whole integration suite under valgrind,
 #                        and each fuzzer for FUZZ_SECONDS (default 300)
 #   make check-long      make check, then reliability-long: everything

@@ -6,13 +6,15 @@
 #define INTAKED_ACK_H
 
 #include <stddef.h>
+#include <time.h>
 #include "intaked/config.h"
 #include "intaked/err.h"
 #include "intaked/metadata.h"
 
 /* The address an acknowledgement goes to per RFC 3834 §4 (a response
- * meant for the author): md->reply_to (the Reply-To the daemon recorded)
- * if it is a usable, non-no-reply address, else md->from. Borrowed, or
+ * meant for the author): for a sender the roster verifies, md->reply_to
+ * (the Reply-To the daemon recorded) if it is a usable, non-no-reply
+ * address; else, and always for anyone else, md->from. Borrowed, or
  * NULL. Why not the Return-Path: see ack.c. */
 const char *ack_recipient(const struct metadata *md);
 
@@ -29,6 +31,18 @@ const char *ack_recipient(const struct metadata *md);
  * recipient already got today. Static string. */
 const char *ack_suppression(const struct config *cfg, const struct call_config *call,
 			    const struct metadata *md, int sent_today);
+
+/* The call-wide cap on acknowledgements to senders the roster does not
+ * verify: "stranger-cap" when strangers_this_hour (counted under
+ * ack_stranger_key) reached call->ack_unknown_per_hour (for the unmatched
+ * reply, the smallest of all calls'), NULL otherwise or for a verified
+ * sender. Many strangers, each under the per-sender limit, would
+ * otherwise make the intake a mail cannon. */
+const char *ack_stranger_cap(const struct config *cfg, const struct call_config *call,
+			     const struct metadata *md, int strangers_this_hour);
+/* "strangers:CALL:YYYY-MM-DDTHH" (UTC): the ratelimit key of that count;
+ * it has no '@', so it never meets an address. Caller frees. */
+char *ack_stranger_key(const struct call_config *call, time_t now);
 
 /* Build the acknowledgement (call may be NULL for the "which consultation?"
  * reply to unmatched mail): call->ack_template if set (template_load,

@@ -31,11 +31,27 @@ struct document {
 			       * unsupported timeout no_text ... */
 };
 
+/* A part that was not examined (SPEC §6 "unexamined"): a limit on parts,
+ * depth, size or time was reached. */
+struct unexamined {
+	char *part;           /* IMAP section number "1.2.3"; a run of unnamed
+			       * siblings "1.4-1.9"; NULL when the parser
+			       * itself could not place it */
+	char *name;           /* file name within it, or NULL */
+	char *reason;         /* "parts" "depth" "size" "time" */
+};
+
+/* A document shared as a link to a file service instead of attached. */
+struct linked_document {
+	char *url;
+	char *service;        /* "onedrive" "sharepoint" "google_drive" ... */
+};
+
 struct analysis {
 	struct header *headers;
 	size_t nheaders;
 
-	char *from_addr;      /* bare address, lower-case; "" if none */
+	char *from_addr;      /* canonical (address.h): domain an A-label; "" if none */
 	char *from_name;      /* decoded display name, UTF-8 */
 	char *reply_to_addr;  /* NULL if absent */
 	char *sender_addr;    /* Sender:, NULL if absent */
@@ -61,8 +77,13 @@ struct analysis {
 	long word_count;      /* sum of document words, or body_words */
 	const char *counted;  /* "documents" | "body" (static) */
 
-	char *warning;        /* NULL, or what was left unexamined and why
-			       * (a MIME limit was reached); for metadata */
+	char *warning;        /* NULL, or what was assumed to read the message
+			       * (a header block missing...); for the log */
+
+	struct unexamined *unexamined;
+	size_t nunexamined;
+	struct linked_document *links;
+	size_t nlinks;
 };
 
 struct analysis *analysis_new(void);
@@ -71,6 +92,15 @@ void analysis_free(struct analysis **a);
  * document of a counted type exists, the sum of the readable ones'
  * words ("documents"), else body_words ("body"). */
 void analysis_total_words(struct analysis *a);
+/* True when the words of the message are not all known: a part was left
+ * unexamined, or the body was counted and it links to a document stored
+ * elsewhere. Then "within the limit" cannot be said (over_limit null). */
+bool analysis_words_unknown(const struct analysis *a);
+/* Append to the lists (strings copied; NULL part/name allowed). */
+void analysis_add_unexamined(struct analysis *a, const char *part, const char *name,
+			     const char *reason);
+void analysis_add_link(struct analysis *a, const char *url, const char *service);
+
 /* First header named name (case-insensitive), or NULL. Borrowed. */
 const char *analysis_header(const struct analysis *a, const char *name);
 

@@ -28,11 +28,24 @@ static inline bool auth_is_oauth(enum auth_method a)
 /* "password", "xoauth2" or "oauthbearer", as written in intaked.conf. */
 const char *auth_method_name(enum auth_method a);
 
+/* How intaked gets its access tokens: with a refresh token a person
+ * obtained once (intakectl oauth login), or as the application itself
+ * (client credentials: Microsoft 365 app-only access). */
+enum oauth_grant_type { GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS };
+/* "refresh_token" or "client_credentials", as written in intaked.conf. */
+const char *oauth_grant_name(enum oauth_grant_type g);
+
 /* OAuth2 client settings, shared by [mailbox] and [smtp]. */
 struct oauth_config {
+	enum oauth_grant_type grant;
 	char *token_url;
+	char *device_auth_url;    /* RFC 8628 endpoint, for intakectl oauth login */
+	char *auth_url;           /* authorization endpoint, for oauth login --loopback */
+	char *scope;              /* space-separated; NULL: not sent */
 	char *client_id;
 	char *client_secret;      /* read from client_secret_file */
+	char *client_cert_file;   /* with client_key_file: private_key_jwt */
+	char *client_key_file;
 	char *refresh_token_file; /* rewritten atomically when rotated */
 	char *token_ca_file;      /* CAs for token_url; NULL: system store */
 };
@@ -55,19 +68,27 @@ struct mailbox_config {
 	long alarm_after;         /* seconds */
 	bool ack_unmatched;
 	long timeout;             /* per read/write, seconds (default 60) */
+	struct strlist authserv_id; /* receiving servers whose Authentication-
+				     * Results count (RFC 8601), lower-case */
 };
+
+#define SMTP_SENDMAIL_DEFAULT "/usr/sbin/sendmail"
 
 struct smtp_config {
 	char *url;                /* normalised, port spelled out (libcurl would
 				   * take 25 for smtp://): "smtp://host:587",
-				   * "smtps://[::1]:465" */
-	char *host;
+				   * "smtps://[::1]:465"; or "sendmail:" */
+	char *host;               /* NULL for sendmail: */
 	int port;                 /* default 587 (smtp), 465 (smtps) */
 	bool implicit_tls;        /* smtps:// ; smtp:// means STARTTLS required */
+	bool plaintext;           /* tls = none: smtp:// to loopback, no TLS, no AUTH */
+	char *sendmail;           /* url = sendmail: the program (absolute path,
+				   * default /usr/sbin/sendmail); else NULL */
 	char *user;
 	char *password;           /* secret */
 	enum auth_method auth;
 	struct oauth_config oauth;
+	bool oauth_shared;        /* oauth copied from [mailbox]: one token set */
 	char *ca_file;
 	char *from;               /* header value as written: "Name <addr>" */
 	char *from_addr;          /* bare, lower-case */
@@ -111,6 +132,7 @@ struct call_config {
 	enum require_auth require_auth;
 	bool ack_unknown;
 	int ack_per_sender_per_day; /* 0: acknowledge nobody */
+	int ack_unknown_per_hour;   /* call-wide, to senders the roster does not verify */
 	char *roster_path;
 	struct roster *roster;    /* loaded; never NULL (empty if no roster) */
 	struct strlist coordinators;
@@ -153,6 +175,9 @@ void config_print_summary(const struct config *cfg, FILE *out);
 /* Read a secret file: refused if it is not a regular file or if group or
  * others may read it. Trailing newline stripped. Caller wipes and frees. */
 int config_read_secret(const char *path, char **secret_r, struct err *err);
+/* intakectl oauth login writes refresh_token_file: a configuration naming
+ * one that does not exist yet loads when this is set (default: not). */
+void config_allow_missing_token_file(bool allow);
 /* explicit_bzero + free. */
 void config_wipe_secret(char **secret);
 

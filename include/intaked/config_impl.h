@@ -93,5 +93,15 @@ void config_call_defaults(struct call_config *call, const char *name);
 /* Rules across keys and files named by them; config_fail() on the first
  * problem. */
 void config_finish(struct config_load *ld);
+/* config_sanity.c: two calls with the same match_to (error) or one that
+ * also catches another's +tag address (warning, logged); the spool and
+ * state directories (config_dir_secure). */
+void config_check_sanity(struct config_load *ld);
+/* 0 if path (or, while it does not exist yet, its deepest existing
+ * ancestor) and every directory above it is owned by root or us and
+ * writable by neither group nor others (a root-owned sticky directory
+ * such as /tmp excepted), as OpenSSH's StrictModes; else -1, err says
+ * which directory. */
+int config_dir_secure(const char *path, struct err *err);
 
 #endif

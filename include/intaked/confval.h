@@ -42,6 +42,11 @@ struct confval_url {
 };
 int confval_url(const char *s, struct confval_url *u, struct err *err);
 void confval_url_clear(struct confval_url *u);
+/* host (as confval_url gives it, IPv6 without brackets) is a loopback
+ * address: an IPv4 literal in 127.0.0.0/8, ::1 (or ::ffff:127.x.y.z), or
+ * "localhost", which libcurl resolves to loopback itself. Names that
+ * merely begin with "127." are not. */
+bool confval_loopback_host(const char *host);
 
 /* "HH:MM" -> minutes after midnight. */
 int confval_minute_of_day(const char *s, int *minute_r, struct err *err);

@@ -37,8 +37,12 @@ struct ctl_args {
 	const char *pos[2];       /* CALL / ID / OUTDIR, in order */
 	size_t npos;
 	bool json, send, dry_run;
-	bool no_late, no_rejected, no_unverified;
+	bool no_late, no_rejected, no_unverified, include_unverified;
+	bool loopback;            /* oauth login --loopback */
 	const char *format;       /* "csv" | "json" for export */
+	/* list: only the versions that are all of these (none: every version) */
+	bool current, late, over_limit, unverified, unreadable;
+	const char *since;        /* received at or after: a date in the call's zone, or ISO 8601 */
 };
 
 /* Open cfg->spool_dir (it must exist already: a read-only command never
@@ -74,16 +78,20 @@ int ctl_list_calls(struct ctl *c, struct strlist *names, struct err *err);
 typedef int (*ctl_entry_fn)(const char *relpath, const struct metadata *md, void *arg);
 int ctl_each_entry(struct ctl *c, ctl_entry_fn fn, void *arg, struct err *err);
 
-/* Find the entry whose metadata.json "id" is id anywhere in the spool
- * (calls, unmatched, ignored, quarantine). 1 found (*relpath_r and *md_r
- * owned by the caller), 0 not found, -1 the spool could not be read. */
-int ctl_find_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r,
+/* Find the entry named by name anywhere in the spool (calls, unmatched,
+ * ignored, quarantine): its metadata.json "id", an unambiguous prefix of
+ * it, or its path in the spool ("calls/CALL/SLUG/vN", also under the
+ * spool directory or with a trailing slash). 1 found (*relpath_r and
+ * *md_r owned by the caller), 0 not found, -1 the spool could not be
+ * read, -2 the prefix is ambiguous (err lists the entries it names). */
+int ctl_find_entry(struct ctl *c, const char *name, char **relpath_r, struct metadata **md_r,
 		   struct err *err);
 
-/* The spool opened and the entry named by id found: CTL_OK with
- * *relpath_r and *md_r (caller frees), or the exit code once the reason
- * is printed (no such entry: CTL_FAIL; spool trouble: CTL_IOERR). */
-int ctl_open_entry(struct ctl *c, const char *id, char **relpath_r, struct metadata **md_r);
+/* The spool opened and the entry named found: CTL_OK with *relpath_r and
+ * *md_r (caller frees), or the exit code once the reason is printed (no
+ * such entry: CTL_FAIL; an ambiguous prefix: CTL_USAGE; spool trouble:
+ * CTL_IOERR). */
+int ctl_open_entry(struct ctl *c, const char *name, char **relpath_r, struct metadata **md_r);
 
 /* The name shown for a submitter: the roster's, else the sender's display
  * name or address. Borrowed from md. */
@@ -99,6 +107,9 @@ void ctl_format_time(time_t t, const char *zone, char *out, size_t n);
 struct ctl_table;
 struct ctl_table *ctl_table_new(const char *const *headers, size_t ncols);
 void ctl_table_add(struct ctl_table *t, const char *const *cells);
+/* Column col is shown at most width terminal columns wide (cut with an
+ * ellipsis), so that a table fits a 100-column terminal. */
+void ctl_table_cap(struct ctl_table *t, size_t col, size_t width);
 void ctl_table_print(const struct ctl_table *t, FILE *out);
 void ctl_table_free(struct ctl_table **t);
 
@@ -114,5 +125,11 @@ int ctl_cmd_remind(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_resend_ack(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_reindex(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_outbox(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_oauth(struct ctl *c, const struct ctl_args *a);
+
+/* "42s", "17m", "5h", "3d": how long before now t was. */
+void ctl_format_age(time_t now, time_t t, char *out, size_t n);
+int ctl_cmd_accept(struct ctl *c, const struct ctl_args *a);
 
 #endif

@@ -20,7 +20,14 @@ struct digest_row {
 	char *status, *timeliness, *ack_state, *ack_to;
 	struct strlist documents;          /* names of the counted documents */
 	struct strlist unreadable, reasons; /* names and error codes, parallel */
+	/* Parts not examined (only those not already unreadable documents):
+	 * section numbers, names ("" when none) and reasons, parallel; and
+	 * documents shared as links, with their services. */
+	struct strlist unexamined_parts, unexamined_names, unexamined_reasons;
+	struct strlist links, link_services;
 	bool verified, current, over_limit, extended;
+	bool over_limit_unknown;  /* metadata over_limit null */
+	bool held;                /* unverified, waiting for intakectl accept */
 	int version;
 	long words;               /* -1: not counted */
 	long word_limit;          /* 0: none */

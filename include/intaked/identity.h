@@ -21,13 +21,13 @@ struct identity {
 	struct auth_results auth;
 };
 
-/* Parse the topmost Authentication-Results header (the one our own MTA
- * added; lower ones may be forged by the sender). value may be NULL. */
-void identity_parse_auth_results(const char *value, struct auth_results *ar);
-/* Resolve the sender of a against call. Frees nothing of its inputs; the
+/* Resolve the sender of a against call. auth: the results of our own
+ * receiving servers (authserv_ids, [mailbox] authserv_id; see authres.h):
+ * with require_auth = dmarc a member is verified only by a dmarc=pass
+ * for the From header's domain. Frees nothing of its inputs; the
  * result's slug is owned: identity_clear(). */
-void identity_resolve(const struct call_config *call, const struct analysis *a,
-		      struct identity *id);
+void identity_resolve(const struct call_config *call, const struct strlist *authserv_ids,
+		      const struct analysis *a, struct identity *id);
 void identity_clear(struct identity *id);
 
 #endif

@@ -98,6 +98,8 @@ int imap_mark_filed_many(struct imap_session *s, const uint32_t *uids, size_t n,
  * Returns 1 when the server announced new messages, 0 otherwise; -1 on
  * error. Without IDLE it just waits. */
 int imap_wait(struct imap_session *s, long max_seconds, int wake_fd, struct err *err);
+/* Whether imap_wait waits in IDLE (offered, enabled, not refused yet). */
+bool imap_uses_idle(const struct imap_session *s);
 /* LOGOUT (best effort) and free. NULL-safe. */
 void imap_close(struct imap_session **s);
 

@@ -19,6 +19,19 @@ struct md_document {
 	char *error;              /* NULL: null */
 };
 
+/* A part that was not examined (limits on parts, depth, size or time). */
+struct md_unexamined {
+	char *part;               /* "1.2.3", a range "1.4-1.9", "1.5-" (and all
+				   * after it), or NULL: not placeable */
+	char *name;               /* file name, or NULL */
+	char *reason;             /* parts depth size time */
+};
+
+/* A document shared as a link (never fetched). */
+struct md_link {
+	char *url, *service;
+};
+
 struct metadata {
 	char *id;
 	char *kind;               /* submission unmatched auto-reply bounce list loop malformed */
@@ -40,14 +53,25 @@ struct metadata {
 	bool extended;
 	long word_count;          /* -1: null */
 	long word_limit;          /* 0: null */
-	bool over_limit;
+	bool over_limit;          /* known to be over the limit */
+	bool over_limit_unknown;  /* JSON null: words not all known (unexamined
+				   * parts, a linked document); never with
+				   * over_limit */
 	char *counted;            /* documents | body */
 	struct md_document *documents;
 	size_t ndocuments;
+	struct md_unexamined *unexamined;
+	size_t nunexamined;
+	struct md_link *linked;   /* "linked_documents" */
+	size_t nlinked;
 	int version;              /* 0: null */
 	char *supersedes;         /* relative path "vN" of the previous, or NULL; a
 				   * filed entry is never rewritten when a newer
 				   * version comes: vN+1 beside it says so */
+	bool held;                /* unverified while a verified version of the
+				   * submitter exists: filed, never current, until
+				   * intakectl accept (issue 14) */
+	time_t accepted_at;       /* when intakectl accept cleared held; 0: null */
 	char *raw_sha256;
 	size_t raw_size;
 	struct {
@@ -58,6 +82,7 @@ struct metadata {
 		char *state;      /* queued sent failed suppressed */
 		char *to, *message_id, *suppressed, *outbox_id;
 		time_t sent_at;   /* 0: null */
+		char *error;      /* why it failed (the server's refusal), or NULL */
 	} ack;
 	struct {
 		char *matched_by;

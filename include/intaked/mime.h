@@ -17,12 +17,15 @@ void mime_deinit(void);
 
 /* files_dirfd: the entry's files/ directory; attachments are written there
  * with sanitized, unique names (never outside it); one over
- * max_attachment_size is not written (error "too_large"). Parts beyond
- * max_mime_parts or deeper than max_mime_depth are skipped and named in
- * a->warning. Converters share nine tenths of extract_timeout (counted
- * from the call): a document that finds the budget spent gets the error
- * "timeout" while the rest of the message is still reported. A limit left
- * at 0 takes config.c's default (500 parts, depth 50, 32 MiB, 60 s).
+ * max_attachment_size is not written (error "too_large"). Nothing is
+ * skipped silently: parts beyond max_mime_parts, deeper than
+ * max_mime_depth, too large, or left when nine tenths of extract_timeout
+ * (counted from the call) are spent go to a->unexamined with their section
+ * number, file name and reason (parts depth size time); a document that
+ * finds the converters' budget spent gets the error "timeout" too. Links
+ * to file services in the text parts go to a->links (never fetched). A
+ * limit left at 0 takes config.c's default (10000 parts, depth 100,
+ * 32 MiB, 60 s).
  * Input that does not start with a header is read as a body (noted in
  * a->warning). Returns 0 with a new analysis (caller frees), or -1 with
  * err (ERR_MESSAGE: unparseable; ERR_TEMP: an attachment could not be

@@ -59,11 +59,35 @@ int outbox_stage(const struct spool *sp, const char *kind, const char *ref,
 		 const char *from, const char *rcpt, const char *message_id,
 		 const char *msg, size_t len, time_t now, char **id_r, struct err *err);
 int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct err *err);
+/* outbox_stage under a name of the caller's (intake: "ack-" and the
+ * entry's id), so a restarted daemon finds what it staged or queued for
+ * a message before it was killed. */
+int outbox_stage_as(const struct spool *sp, const char *id, const char *kind, const char *ref,
+		    const char *from, const char *rcpt, const char *message_id, const char *msg,
+		    size_t len, time_t now, struct err *err);
+
+enum outbox_where { OUTBOX_NOWHERE, OUTBOX_STAGED, OUTBOX_QUEUED, OUTBOX_SENT, OUTBOX_FAILED };
+/* Where item id is (tmp/, queue/, sent/, failed/). */
+enum outbox_where outbox_where(const struct spool *sp, const char *id);
+/* The same with its envelope in *it (zeroed when nowhere; free with
+ * outbox_item_clear). -1 only when it is somewhere but unreadable. */
+int outbox_lookup(const struct spool *sp, const char *id, enum outbox_where *w,
+		  struct outbox_item *it, struct err *err);
+void outbox_item_clear(struct outbox_item *it);
+/* Point a queued item at another spool entry (the message it answers was
+ * filed at another path after a crash). Atomic. */
+int outbox_set_ref(const struct spool *sp, const char *id, const char *ref, struct err *err);
+/* Remove the items in tmp/ whose id starts with prefix: staged by a
+ * daemon that was killed before it published them (their messages were
+ * not filed, so they come back and are answered again). At start only. */
+int outbox_withdraw_staged(const struct spool *sp, const char *prefix, size_t *n_r,
+			   struct err *err);
 /* Withdraw a queued (or staged) item that must not go out after all (the entry it
  * acknowledges could not be filed). Nothing to do if it is gone. */
 int outbox_cancel(const struct spool *sp, const char *id, struct err *err);
 /* Deliver every item due at now, oldest first, over one SMTP connection
- * (opened only if something is due): 4xx and connection errors back off
+ * (opened only if something is due), or one sendmail(8) run per item
+ * (url = sendmail:, see mailer.h): 4xx and connection errors back off
  * exponentially with jitter (1 min .. 1 h, ±20 %), 5xx fail at once,
  * items created 3 days ago or more fail ("undelivered for 3 days").
  * Only one process flushes at a time: when another one is flushing this

@@ -33,7 +33,10 @@ struct metadata;
 struct publish_options {
 	bool no_late;             /* leave out timeliness "late" */
 	bool no_rejected;         /* leave out status "rejected" */
-	bool no_unverified;       /* leave out submitter.verified == false */
+	/* Senders the roster does not verify are left out unless this is set:
+	 * a stranger must not appear as a mission under a display name of
+	 * their choosing. Included, they show by address, "unverified sender". */
+	bool include_unverified;
 };
 
 struct publish_doc {
@@ -48,7 +51,8 @@ struct publish_doc {
 
 struct publish_row {
 	char *id;
-	char *name;               /* roster name, sender's display name, or NULL */
+	char *name;               /* roster name when verified, else NULL */
+	char *address;            /* sender's address, shown when not verified */
 	bool in_roster, verified;
 	char *subject;
 	time_t received_at;
@@ -57,6 +61,7 @@ struct publish_row {
 	long word_count;          /* -1: null */
 	long word_limit;          /* 0: none */
 	bool over_limit;
+	bool over_limit_unknown;  /* not all words known */
 	struct publish_doc *docs;
 	size_t ndocs;
 };

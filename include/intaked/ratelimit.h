@@ -21,5 +21,10 @@ void ratelimit_close(struct ratelimit **rl);
 int ratelimit_count(struct ratelimit *rl, const char *addr, time_t now);
 /* Record one more for addr on the UTC day of now (appended, fsynced). */
 int ratelimit_add(struct ratelimit *rl, const char *addr, time_t now, struct err *err);
+/* The same for the outbox item outbox_id, before it is queued: it counts
+ * only while the item is in the outbox, and once however often it is
+ * recorded (see ratelimit.c). */
+int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox_id,
+		      time_t now, struct err *err);
 
 #endif

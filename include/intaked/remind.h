@@ -26,13 +26,20 @@
 
 struct spool;
 
-/* Queue every reminder due at now for call (NULL: all calls). dry_run:
- * record and queue nothing, print one line per reminder that would go out
- * to out. out may be NULL. Returns the number queued (or listed), -1 on
- * error (ERR_TEMP: disk). */
+/* Queue every reminder due at now for call (NULL: all calls). Returns
+ * the number queued, -1 on error (ERR_TEMP: disk). */
 int remind_run(const struct config *cfg, const struct spool *sp,
-	       const struct call_config *call, time_t now, bool dry_run, FILE *out,
-	       struct err *err);
+	       const struct call_config *call, time_t now, struct err *err);
+/* For remind --dry-run: what a pass at now would do for each member of
+ * call, or why it would not remind them (submitted, deadline passed, no
+ * full address, not due yet and when it will be, already sent), one line
+ * each, to out; or why the call reminds nobody. Records and queues
+ * nothing. Returns the number of reminders that would go out, -1 on error. */
+int remind_explain(const struct config *cfg, const struct spool *sp,
+		   const struct call_config *call, time_t now, FILE *out, struct err *err);
+/* Log once (at start and on reload) each call with reminders whose roster
+ * has members without a full address: they cannot be reminded. */
+void remind_log_unreachable(const struct config *cfg);
 /* The earliest instant after now at which a reminder becomes due, or 0.
  * From the configuration alone (sp is not read): it may name an instant
  * at which, in the end, nobody needs reminding. */

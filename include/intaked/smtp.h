@@ -1,6 +1,8 @@
 /* smtp.h — submit mail with libcurl: STARTTLS required for smtp://,
- * implicit TLS for smtps://, certificates verified, AUTH. One connection is
- * reused for a batch. No libcurl type outside smtp.c. */
+ * implicit TLS for smtps://, certificates verified, AUTH; or, with
+ * sc->plaintext (tls = none), plain SMTP to a loopback address without
+ * AUTH. One connection is reused for a batch. No libcurl type outside
+ * smtp.c. */
 #ifndef INTAKED_SMTP_H
 #define INTAKED_SMTP_H
 
@@ -31,5 +33,9 @@ int smtp_send(struct smtp_session *s, const char *from, const char *rcpt,
  * the rest of a batch should wait too. */
 bool smtp_failed_connection(const struct smtp_session *s);
 void smtp_close(struct smtp_session **s);
+/* a can be used as an envelope address as it is: ASCII, '@', no blank,
+ * control character or angle bracket, at most 254 bytes; "" (the null
+ * sender) only when allow_empty. */
+bool smtp_envelope_ok(const char *a, bool allow_empty);
 
 #endif

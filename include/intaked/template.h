@@ -43,6 +43,18 @@ char *template_render(const char *text, const struct template_var *vars, size_t 
  *   digest     {call_title} {date} {deadline_local} {deadline_utc} {summary}
  */
 const char *template_builtin(const char *name, const char *language);
+/* What was not read (template_hidden.c), looked up by template_builtin:
+ *   unexamined_line {name} {part} {reason}   unexamined_part {part} {reason}
+ *   unexamined_more {count}   skip_parts skip_depth skip_size skip_time
+ *   link_line {service} {url}   word_count_unknown {words}
+ *   outcome_limit_unknown outcome_linked {word_limit}   outcome_linked_counted
+ *   digest_hidden   digest_unexamined_line {submitter} {name} {part} {reason}
+ *   digest_unexamined_part {submitter} {part} {reason}
+ *   digest_unexamined_more {submitter} {count}
+ *   digest_link_line {submitter} {service} {url}
+ *   digest_limit_unknown   limit_unknown ("unknown", for over_limit null)
+ * NULL when name is not one of them in lang. */
+const char *template_hidden_lookup(const char *name, const char *lang);
 
 /* Load an override file (UTF-8, at most 64 KiB; else ERR_CONFIG); first
  * line "Subject: ..." optional (see template_split). Caller frees. */

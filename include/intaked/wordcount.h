@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* Words in UTF-8 text: tokens split on Unicode white space (and U+200B);
+/* Words in UTF-8 text: tokens split on Unicode White_Space (only: not
+ * U+200B, which is not White_Space);
  * a token counts if it holds a letter or digit; each CJK ideograph,
  * Hiragana and Katakana character is one word, and each run of other
  * letters/digits in the token one more. Invalid UTF-8 bytes are spaces. */

@@ -75,6 +75,7 @@ check_files() {
 		fail "intakectl: daemon/intakectl.c does not exist yet"
 	fi
 	expect_file "systemd unit" "$dest$prefix/lib/systemd/system/intaked.service"
+	expect_file "systemd template unit" "$dest$prefix/lib/systemd/system/intaked@.service"
 	if [ -f "$root/systemd/intaked.sysusers" ]; then
 		expect_file "sysusers.d entry" "$dest$prefix/lib/sysusers.d/intaked.conf"
 	fi
@@ -107,14 +108,36 @@ check_files() {
 }
 
 # The unit must start the binary that was installed, not some other path.
-check_unit_execstart() {
-	unit=$dest$prefix/lib/systemd/system/intaked.service
+check_unit_execstart() { # unit-file
+	unit=$dest$prefix/lib/systemd/system/$1
 	[ -f "$unit" ] || return 0
 	exe=$(sed -n 's/^ExecStart=[-@:+!]*\([^ ]*\).*/\1/p' "$unit" | head -n 1)
 	if [ -n "$exe" ] && [ -x "$dest$exe" ]; then
-		ok "unit ExecStart= names the installed binary ($exe)"
+		ok "$1 ExecStart= names the installed binary ($exe)"
 	else
-		fail "unit ExecStart= names '$exe', which was not installed under PREFIX=$prefix"
+		fail "$1 ExecStart= names '$exe', which was not installed under PREFIX=$prefix"
+	fi
+}
+
+# The template's sandbox is the plain unit's: the lines that name the
+# instance differ, nothing else.
+check_template_sandbox() {
+	units=$dest$prefix/lib/systemd/system
+	[ -f "$units/intaked@.service" ] || return 0
+	instance_lines='^(#|$|Description=|ExecStart=|SyslogIdentifier=|StateDirectory=)'
+	grep -Ev "$instance_lines" "$units/intaked.service" >"$tmp/plain.lines"
+	grep -Ev "$instance_lines" "$units/intaked@.service" >"$tmp/template.lines"
+	if diff -u "$tmp/plain.lines" "$tmp/template.lines" >"$tmp/sandbox.diff"; then
+		ok "intaked@.service has intaked.service's settings but the instance's"
+	else
+		fail "intaked@.service and intaked.service differ beyond the instance's lines:"
+		tail_of "$tmp/sandbox.diff"
+	fi
+	if grep -q '^ExecStart=.* -c /etc/intaked/%i.conf' "$units/intaked@.service" &&
+		grep -q '^StateDirectory=intaked/%i$' "$units/intaked@.service"; then
+		ok "intaked@NAME reads /etc/intaked/NAME.conf and owns /var/lib/intaked/NAME"
+	else
+		fail "intaked@.service: config or state directory not per instance"
 	fi
 }
 
@@ -218,9 +241,14 @@ check_man() {
 
 # ---- systemd ----------------------------------------------------------------
 
-check_systemd() {
-	unit=$dest$prefix/lib/systemd/system/intaked.service
+check_systemd() { # unit-file [instance]
+	unit=$dest$prefix/lib/systemd/system/$1
 	[ -f "$unit" ] || return 0
+	if [ -n "${2:-}" ]; then # systemd-analyze rates instances, not templates
+		mkdir -p "$tmp/instance"
+		cp "$unit" "$tmp/instance/${1%@.service}@$2.service"
+		unit=$tmp/instance/${1%@.service}@$2.service
+	fi
 	if ! command -v systemd-analyze >/dev/null 2>&1; then
 		echo "skip - systemd-analyze not installed: exposure not rated"
 		return 0
@@ -229,9 +257,9 @@ check_systemd() {
 	# A misspelt hardening key is ignored by systemd, and silently weakens it.
 	complaints=$(grep -E 'Unknown|ignoring|Invalid|Failed to' "$tmp/security.out")
 	if [ -z "$complaints" ]; then
-		ok "systemd reads every line of the unit"
+		ok "systemd reads every line of $1"
 	else
-		fail "systemd complains about the unit:" "$(echo "$complaints" | head -n 10)"
+		fail "systemd complains about $1:" "$(echo "$complaints" | head -n 10)"
 	fi
 	level=$(sed -n 's/.*Overall exposure level for [^:]*: *\([0-9][0-9.]*\).*/\1/p' \
 		"$tmp/security.out" | head -n 1)
@@ -239,9 +267,9 @@ check_systemd() {
 		fail "systemd-analyze security gave no exposure level:"
 		tail_of "$tmp/security.out"
 	elif awk -v l="$level" -v m="$max_exposure" 'BEGIN { exit !(l <= m) }'; then
-		ok "systemd-analyze security: exposure $level <= $max_exposure"
+		ok "systemd-analyze security ${unit##*/}: exposure $level <= $max_exposure"
 	else
-		fail "systemd-analyze security: exposure $level > $max_exposure; the worst:" \
+		fail "systemd-analyze security ${unit##*/}: exposure $level > $max_exposure; the worst:" \
 			"$(grep "✗" "$tmp/security.out" | head -n 12)"
 	fi
 
@@ -262,10 +290,13 @@ check_systemd() {
 
 if install_tree; then
 	check_files
-	check_unit_execstart
+	check_unit_execstart intaked.service
+	check_unit_execstart intaked@.service
+	check_template_sandbox
 	check_config
 	check_man
-	check_systemd
+	check_systemd intaked.service
+	check_systemd intaked@.service ux-2026
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -42,6 +42,22 @@ GCM = {
     'language': 'fr',
 }
 
+class Skip(Exception):
+    """Raised by a test whose outside data is absent; run.py counts it skipped."""
+
+
+def outside_data(env, default, what):
+    """The path of data kept outside the repository ($env, else default).
+    Absent: a Skip naming the path, or under CI=true (where the data is laid
+    beside the clone) a failure."""
+    path = os.environ.get(env) or default
+    if os.path.isdir(path):
+        return path
+    if os.environ.get('CI') == 'true':
+        raise AssertionError(f'{what} not found at {path} (required under CI=true; set ${env})')
+    raise Skip(f'{what} not found at {path} (set ${env} to run it)')
+
+
 USERS_TO_CLEAR = ['intake@example.org', 'coord@example.org', 'ops@example.org',
                   'catchall@example.org', 'bangladesh@mofa.gov.bd',
                   'france@diplomatie.gouv.fr', 'mexico@sre.gob.mx',
@@ -49,11 +65,15 @@ USERS_TO_CLEAR = ['intake@example.org', 'coord@example.org', 'ops@example.org',
 
 
 class Harness:
-    def __init__(self, bed, build, keep=False):
+    def __init__(self, bed, build, keep=False, workdir=None):
+        """workdir: where config, secrets and spool go (default: a new
+        /tmp/it.XXXX)."""
         self.bed = bed
         self.build = build
         self.keep = keep
-        self.dir = tempfile.mkdtemp(prefix='it.', dir='/tmp')
+        if workdir:
+            os.makedirs(workdir, exist_ok=True)
+        self.dir = workdir or tempfile.mkdtemp(prefix='it.', dir='/tmp')
         self.spool = os.path.join(self.dir, 'spool')
         self.conf = os.path.join(self.dir, 'intaked.conf')
         self.logs = []
@@ -71,7 +91,7 @@ class Harness:
     def config(self, calls=(IMRF, GCM), roster=ROSTER, mailbox=None, smtp=None,
                limits=None, extra=''):
         """Write intaked.conf for the bed; dict arguments override keys (a
-        None value leaves the key out)."""
+        value None leaves the key out)."""
         bed = self.bed
         with open(os.path.join(self.dir, 'roster.csv'), 'w') as f:
             f.write(roster)

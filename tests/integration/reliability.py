@@ -4,6 +4,7 @@ check every crash run ends with."""
 import collections
 import email
 import email.policy
+import email.utils
 import glob
 import hashlib
 import json
@@ -242,3 +243,95 @@ def check_consistency(h, appended, user='intake@example.org', acks=True):
         print(f'  KNOWN FINDING F2: ack delivered (outbox/sent/) but metadata still says '
               f'"queued" after a kill between the move and the record: {lagging}')
     return stats
+
+
+# ---- repeating senders (issue 14, item 6) ----------------------------------
+
+DEFAULT_ACK_LIMIT = 5   # ack_per_sender_per_day's default (config_keys.c)
+
+
+def repeating_plan(counts, tag):
+    """[(msgid, sender, raw, date)] for senders s sending counts[s] messages
+    each, interleaved round-robin as missions write in: a sender's k-th
+    message follows the others' (k-1)-th. Every sender is a stranger whose
+    acknowledgements land in the bed's catch-all."""
+    left = list(counts)
+    plan = []
+    i = 0
+    while any(left):
+        for s, n in enumerate(left):
+            if n == 0:
+                continue
+            left[s] -= 1
+            sender = f'delegate{s}@repeat{s}.{tag}.test'
+            msgid = f'<{tag}{i}.{os.getpid()}@generated.test>'
+            date = utc(2022, 3, 20, 9) + timedelta(minutes=i)
+            raw = message(f'Delegate {s} <{sender}>', 'intake+imrf@example.org', f'Input {i}',
+                          f'Written input number {i} from sender {s}.\n', date, msgid)
+            plan.append((msgid, sender, raw, date))
+            i += 1
+    return plan
+
+
+def acks_by_sender(h, user='catchall@example.org'):
+    """{sender: Counter(In-Reply-To)} of the acknowledgements in user's
+    mailbox, read back over IMAP, by their To address."""
+    out = collections.defaultdict(collections.Counter)
+    for raw in h.inbox(user):
+        m = email.message_from_bytes(raw, policy=email.policy.compat32)
+        if m['Auto-Submitted'] and m['In-Reply-To']:
+            to = email.utils.parseaddr(m['To'] or '')[1].lower()
+            out[to][m['In-Reply-To'].strip()] += 1
+    return out
+
+
+def check_receipts(h, plan, limit=DEFAULT_ACK_LIMIT, settle=3.0, timeout=90):
+    """Each sender's mailbox against what it would have got without a
+    crash (its first `limit` messages acknowledged, at most twice; the rest
+    suppressed for the rate limit) and against every entry's ack.state.
+    Returns the figures; asserts they are all clean."""
+    expected = {}
+    per_sender = collections.Counter()
+    for msgid, sender, _, _ in plan:
+        per_sender[sender] += 1
+        expected[msgid] = per_sender[sender] <= limit
+    want = sum(expected.values())
+    last = [None, time.monotonic()]
+
+    def settled():
+        got = acks_by_sender(h)
+        total = sum(sum(c.values()) for c in got.values())
+        if total != last[0]:
+            last[0], last[1] = total, time.monotonic()
+            return None
+        return got if total >= want and time.monotonic() - last[1] >= settle else None
+    try:
+        got = wait_until(settled, timeout, 'acknowledgements', step=0.5)
+    except TimeoutError:
+        got = acks_by_sender(h)
+    state = {md['message_id']: md['ack'] for _, md in h.entries_all()}
+    sender_of = {msgid: sender for msgid, sender, _, _ in plan}
+    received = {m: got[sender_of[m]][m] for m in expected}
+    missing = sorted(m for m, e in expected.items() if e and received[m] == 0)
+    unexpected = sorted(m for m, e in expected.items() if not e and received[m] > 0)
+    thrice = sorted(m for m in expected if received[m] > 2)
+    stale = sorted(m for m in expected if (state[m]['state'] == 'sent') != (received[m] > 0)
+                   or (state[m]['state'] == 'suppressed' and
+                       state[m].get('suppressed') != 'rate-limit'))
+    senders_short = sorted(s for s in per_sender
+                           if any(sender_of[m] == s for m in missing))
+    figures = {'senders': len(per_sender), 'messages': len(plan), 'acks_expected': want,
+               'acks_received': sum(received.values()),
+               'messages_acked': sum(1 for m in expected if received[m] > 0),
+               'acked_twice': sum(1 for m in expected if received[m] == 2),
+               'missing': len(missing), 'senders_missing_an_ack': len(senders_short),
+               'unexpected': len(unexpected), 'stale_ack_state': len(stale),
+               'outbox_tmp_left': len(glob.glob(os.path.join(h.spool, 'outbox', 'tmp', '*')))}
+    print(f'  receipts: {figures}')
+    assert not missing, ('acknowledgements never received', figures, missing[:10])
+    assert not unexpected, ('acknowledged though over the limit', figures, unexpected[:10])
+    assert not thrice, ('acknowledged more than twice', thrice[:10])
+    assert not stale, ('ack.state disagrees with the mailbox', figures,
+                       [(m, state[m], received[m]) for m in stale[:10]])
+    assert figures['outbox_tmp_left'] == 0, figures
+    return figures

@@ -5,7 +5,9 @@ that this runner starts on loopback (tests/testbed) and stops afterwards.
 usage: run.py [--build DIR] [-k SUBSTRING] [--keep]
 
 Every test_*.py module here holds functions test_NAME(h) taking a Harness
-(harness.py). Prints one line per test and 'N passed, N failed' last."""
+(harness.py). A test that needs what is not there (data from outside the
+repository) raises harness.Skip. Prints one line per test and
+'N passed, N failed, N skipped' last."""
 import argparse
 import contextlib
 import importlib
@@ -17,7 +19,7 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from harness import Harness  # noqa: E402
+from harness import Harness, Skip  # noqa: E402
 from testbed import Testbed  # noqa: E402
 
 
@@ -56,7 +58,7 @@ def main():
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     tests, modules = collect(args.substring)
-    passed = failed = 0
+    passed = failed = skipped = 0
     base = int(os.environ.get('TESTBED_PORT_BASE', '20000'))
     if 'asan' in os.path.basename(build):
         base += 2000  # so a plain and a sanitizer run can share a machine
@@ -68,6 +70,9 @@ def main():
                 fn(h)
                 passed += 1
                 print(f'PASS {full} ({time.monotonic() - t0:.1f}s)', flush=True)
+            except Skip as why:
+                skipped += 1
+                print(f'SKIP {full}: {why}', flush=True)
             except Exception:  # a failed assert or anything else: report, go on
                 failed += 1
                 print(f'FAIL {full} ({time.monotonic() - t0:.1f}s)', flush=True)
@@ -75,7 +80,7 @@ def main():
                 h.dump_logs()
             finally:
                 h.cleanup(failed_now=False)
-    print(f'{passed} passed, {failed} failed')
+    print(f'{passed} passed, {failed} failed, {skipped} skipped')
     return 1 if failed or not tests else 0
 
 

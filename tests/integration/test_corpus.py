@@ -6,26 +6,29 @@ import json
 import os
 import subprocess
 
+from harness import outside_data
 from mail import sha256, utc
 
-CORPUS = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..',
-                                       'shared', 'corpus', 'peer'))
+# Beside the clone (../shared), or wherever $INTAKED_PEER_CORPUS says.
+DEFAULT_CORPUS = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..',
+                                               'shared', 'corpus', 'peer'))
 KINDS = {'submission', 'unmatched', 'auto-reply', 'bounce', 'list', 'loop', 'malformed'}
 
 
 def corpus_files():
+    corpus = outside_data('INTAKED_PEER_CORPUS', DEFAULT_CORPUS, 'peer corpus')
     out = []
-    for root, _, files in os.walk(CORPUS):
+    for root, _, files in os.walk(corpus):
         for f in sorted(files):
             if f.startswith('LICENSE') or f.endswith('.md'):
                 continue
             out.append(os.path.join(root, f))
+    assert len(out) >= 150, f'peer corpus at {corpus} holds only {len(out)} messages'
     return sorted(out)
 
 
 def test_corpus_analysed_without_crash(h):
     files = corpus_files()
-    assert len(files) >= 150, f'corpus not found at {CORPUS}'
     tool = os.path.join(h.build, 'tools', 'analyze')
     p = subprocess.run([tool, *files], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
@@ -34,7 +37,6 @@ def test_corpus_analysed_without_crash(h):
 
 def test_corpus_filed_with_a_kind(h):
     files = corpus_files()
-    assert len(files) >= 150, f'corpus not found at {CORPUS}'
     h.config()
     appended = {}
     for i, path in enumerate(files):
@@ -45,7 +47,7 @@ def test_corpus_filed_with_a_kind(h):
         try:
             h.bed.append('intake@example.org', raw, utc(2022, 3, 1, 0, i // 60, i % 60))
         except Exception as e:  # the server refuses it (NUL bytes...): not ours to file
-            print(f'  server refused {os.path.relpath(path, CORPUS)}: {e}')
+            print(f'  server refused {os.path.basename(path)}: {e}')
             continue
         appended[sha256(raw)] = path
     # The server may normalise what it stores: compare with what it serves.

@@ -9,13 +9,14 @@ import glob
 import os
 import random
 import subprocess
+import time
 
 from harness import IMRF
 from mail import message, utc
-from reliability import (FAULT_POINTS, LONG, Daemon, check_consistency, run_once, sha,
-                         submission, wait_until)
+from reliability import (FAULT_POINTS, LONG, Daemon, check_consistency, check_receipts,
+                         repeating_plan, run_once, sha, submission, wait_until)
 
-CALL = dict(IMRF, ack_per_sender_per_day='1000', word_limit='0')
+CALL = dict(IMRF, ack_per_sender_per_day='1000', ack_unknown_per_hour='100000', word_limit='0')
 
 
 def append_batch(h, appended, start, n, tag):
@@ -82,6 +83,98 @@ def test_crash_random_kills(h):
     h.once('--now', h.iso_now(hours=2))
     stats = check_consistency(h, appended)
     print(f'  random kills: {kills} kills ({mid_batch} with mail still unfiled), {stats}')
+
+
+# Issue 14, item 6: senders that write several times, under the default
+# daily limit (5). Only acknowledgements actually queued may spend a
+# sender's budget, so a kill must change nobody's receipts: each sender's
+# mailbox (read back over IMAP) holds what it would have got without the
+# kills, and every ack.state says what the sender got.
+IMRF_DEFAULT_LIMIT = dict(IMRF, word_limit='0')
+
+
+def append_plan(h, plan, appended):
+    for _, _, raw, date in plan:
+        b = h.append('intake@example.org', raw, date)
+        appended[sha(b)] = b
+
+
+def test_crash_repeating_senders_at_each_fault_point(h):
+    h.config(calls=[IMRF_DEFAULT_LIMIT])
+    appended, plan = {}, []
+    for k, point in enumerate(FAULT_POINTS):
+        # One sender over the limit (6), one under it (3).
+        part = repeating_plan([6, 3], f'fp{k}')
+        append_plan(h, part, appended)
+        plan += part
+        p = run_once(h, env={'INTAKED_FAULT': f'{point}:2'})
+        assert p.returncode == -9, (point, p.returncode, p.stderr[-2000:])
+        h.once()
+    h.once('--now', h.iso_now(hours=2))
+    figures = check_receipts(h, plan)
+    check_consistency(h, appended, acks=False)
+    print(f'  repeating senders, fault points: {len(FAULT_POINTS)} kills, {figures}')
+
+
+def staged_acks(h):
+    """The names in outbox/tmp/ (acknowledgements being staged)."""
+    try:
+        return set(os.listdir(os.path.join(h.spool, 'outbox', 'tmp')))
+    except FileNotFoundError:
+        return set()
+
+
+def test_crash_repeating_senders_random_kills(h):
+    h.config(calls=[IMRF_DEFAULT_LIMIT], mailbox={'poll_interval': '5s', 'idle': 'yes'})
+    if LONG:   # the run of the issue: 300 messages, 65 senders, 20 kills
+        counts, kills = ([3, 4, 5, 6, 5] * 13)[:65], 20
+        counts[-1] += 300 - sum(counts)
+    else:
+        counts, kills = [2, 3, 4, 5, 6, 4] * 4, 10
+    plan = repeating_plan(counts, 'rk')
+    rng = random.Random(int(os.environ.get('INTAKED_CRASH_SEED', '14')))
+    appended = {}
+    # Half the mail is waiting when intaked first starts (a big first
+    # batch, many acknowledgements staged at once); the rest comes in
+    # while it runs.
+    half = len(plan) // 2
+    append_plan(h, plan[:half], appended)
+    per = (len(plan) - half) // kills
+    for k in range(kills):
+        part = plan[half + k * per:half + (k + 1) * per] if k < kills - 1 else \
+            plan[half + k * per:]
+        d = Daemon(h)
+        staged_before = staged_acks(h)
+        append_plan(h, part, appended)
+        if k % 2:
+            # A random moment while it fetches, parses, files or sends.
+            try:
+                d.p.wait(timeout=rng.uniform(0.2, 1.5))
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            # While acknowledgements are staged (the group commit's
+            # window), or after 3 s if none is.
+            end = time.monotonic() + 3
+            while time.monotonic() < end and d.p.poll() is None and \
+                    not staged_acks(h) - staged_before:
+                time.sleep(0.003)
+        assert d.p.poll() is None, ('intaked exited by itself', d.text()[-2000:])
+        assert d.kill() == -9
+    d = Daemon(h)
+    try:
+        def drained():
+            server = h.bed.messages('intake@example.org')
+            queued = glob.glob(os.path.join(h.spool, 'outbox', 'queue', '*'))
+            return all('$Filed' in m.flags for m in server) and not queued
+        wait_until(drained, 900 if LONG else 120, 'everything filed and sent', step=0.5)
+    finally:
+        rc = d.stop()
+    assert rc == 0, (rc, d.text()[-2000:])
+    h.once('--now', h.iso_now(hours=2))
+    figures = check_receipts(h, plan)
+    check_consistency(h, appended, acks=False)
+    print(f'  repeating senders, random kills: {kills} kills, {figures}')
 
 
 # F4 of RELIABILITY.md: a crash between the ledger record and the rename

@@ -24,7 +24,7 @@ TO = 'intake+docs@example.org'
 DOCS_CALL = dict(IMRF, name='docs-2030', title='Written inputs 2030',
                  match_to=TO, match_subject='[DOCS]', opens='2020-01-01 00:00 UTC',
                  deadline='2030-12-31 18:00 America/New_York', word_limit='1000',
-                 ack_per_sender_per_day='1000')
+                 ack_per_sender_per_day='1000', ack_unknown_per_hour='100000')
 CTYPES = {'docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
           'odt': 'application/vnd.oasis.opendocument.text', 'pdf': 'application/pdf',
           'rtf': 'application/rtf', 'html': 'text/html', 'txt': 'text/plain'}

@@ -15,7 +15,7 @@ from mail import multipart, utc
 from reliability import (Daemon, ack_counts, check_consistency, leftovers, run_once, sha,
                          submission, wait_acks_settled, wait_until)
 
-CALL = dict(IMRF, ack_per_sender_per_day='1000', word_limit='0')
+CALL = dict(IMRF, ack_per_sender_per_day='1000', ack_unknown_per_hour='100000', word_limit='0')
 
 
 def filed_on_server(h):

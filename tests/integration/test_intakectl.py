@@ -106,26 +106,28 @@ def test_read_commands(h):
     out, _ = ctl(h, 'calls')
     rows = {r[0]: r for r in table(out)[1:]}
     assert set(rows) == {'imrf-2022', 'gcm-2022'}, out
-    assert rows['imrf-2022'][1] == IMRF['title'], rows
+    assert rows['imrf-2022'][1] == 'Progress Declaration, I…', rows   # cut to 24 columns
     assert rows['imrf-2022'][2] == '2022-03-29 18:00 EDT', rows
-    # Bangladesh, France, Mexico and the stranger in 5 versions; China missing.
-    assert rows['imrf-2022'][3:] == ['4', '5', '1 of 4'], rows
-    assert rows['gcm-2022'][3:] == ['1', '1', '3 of 4'], rows
+    # Bangladesh, France, Mexico, and the stranger who is no member, in 5
+    # versions; China missing.
+    assert rows['imrf-2022'][3:] == ['3 of 4, 1 other', '5', '1 of 4'], rows
+    assert rows['gcm-2022'][3:] == ['1 of 4, 0 others', '1', '3 of 4'], rows
 
     out, _ = ctl(h, 'list', 'imrf-2022')
     rows = table(out)
-    assert rows[0][:4] == ['ID', 'SUBMITTER', 'VERSION', 'RECEIVED'], rows[0]
-    body = {r[0]: r for r in rows[1:-1]}
-    assert set(body) == set(imrf_ids.values()), out
-    assert body[imrf_ids['bd1']][1:3] == ['Bangladesh', 'v1 superseded'], out
-    assert body[imrf_ids['bd2']][1:3] == ['Bangladesh', 'v2'], out
-    assert body[imrf_ids['bd2']][7] == 'Bangladesh input.txt', out
-    assert body[imrf_ids['mx1']][4:6] == ['late', 'late'], out
-    assert body[imrf_ids['st1']][1] == 'stranger@gmail.test (not in roster)', out
-    assert body[imrf_ids['fr1']][3] == '2022-03-29 17:00 EDT', out
-    assert body[imrf_ids['fr1']][6] == f'{count_words(FR_DOC)}/60', out
-    assert body[imrf_ids['fr1']][8] == 'sent', out
-    assert rows[-1] == ['5 submissions, 1 superseded'], rows[-1]
+    assert rows[0][:4] == ['ID', 'SUBMITTER', 'VER', 'RECEIVED'], rows[0]
+    body = {r[0]: r for r in rows[1:-2]}
+    imrf_short = {k: v[:21] for k, v in imrf_ids.items()}   # ids shown to 21 characters
+    assert set(body) == set(imrf_short.values()), out
+    assert body[imrf_short['bd1']][1:3] == ['Bangladesh', 'v1 old'], out
+    assert body[imrf_short['bd2']][1:3] == ['Bangladesh', 'v2'], out
+    assert body[imrf_short['mx1']][4] == 'late', out
+    assert body[imrf_short['st1']][1] == '? stranger@gmail.t…', out   # cut to 19 columns
+    assert body[imrf_short['fr1']][3] == '29 Mar 17:00', out
+    assert body[imrf_short['fr1']][5] == f'{count_words(FR_DOC)}/60', out
+    assert body[imrf_short['fr1']][6] == 'sent', out
+    assert rows[-2] == ['5 submissions, 1 superseded (old); times in America/New_York'], rows[-2]
+    assert rows[-1] == ['? not in the roster', '~ the roster does not verify this sender'], rows
 
     out, _ = ctl(h, 'list', 'imrf-2022', '--json')
     js = {r['id']: r for r in json.loads(out)}

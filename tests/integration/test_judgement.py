@@ -143,7 +143,7 @@ def test_extension_and_language(h):
 
 def test_dmarc_required_and_unmatched_reply(h):
     call = dict(IMRF, require_auth='dmarc')
-    h.config(calls=(call, GCM), mailbox={'ack_unmatched': 'yes'})
+    h.config(calls=(call, GCM), mailbox={'ack_unmatched': 'yes', 'authserv_id': 'mx.example.org'})
     h.append(INTAKE, message('BD <bangladesh@mofa.gov.bd>', IMRF_TO, 'Authenticated',
                              'Input.\n', utc(2022, 3, 20), '<auth-ok@mofa.gov.bd>',
                              headers=['Authentication-Results: mx.example.org; spf=pass '

@@ -15,6 +15,7 @@ def test_permanent_refusal_is_recorded_as_failed(h):
     [(rel, md)] = h.submissions()
     assert md['ack']['state'] == 'failed', md['ack']
     assert md['ack']['to'] == 'ghost@gmail.test'
+    assert md['ack']['error'], md['ack']     # what the server said
     assert len(glob.glob(os.path.join(h.spool, 'outbox/failed/*'))) == 1
     assert glob.glob(os.path.join(h.spool, 'outbox/queue/*')) == []
 

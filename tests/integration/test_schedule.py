@@ -258,8 +258,8 @@ def test_intakectl_digest_and_remind(h):
     p = subprocess.run([ctl, '-c', h.conf, '--now', iso(t), 'remind', 'imrf-2022',
                         '--dry-run'], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.count('would-remind call=imrf-2022') == 2, p.stdout
-    assert 'to=china@mfa.gov.cn offset=1d' in p.stdout
+    assert p.stdout.count(': would be reminded (1d before') == 2, p.stdout
+    assert 'china@mfa.gov.cn: would be reminded (1d before' in p.stdout
     p = subprocess.run([ctl, '-c', h.conf, '--now', iso(t), 'digest', 'imrf-2022'],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr

@@ -104,6 +104,7 @@ class Testbed:
         self.imaps_port = b + 993        # also on BAD_TLS_HOSTS
         self.lmtp_port = b + 24
         self.smtp_port = b + 25          # as the outside world would send
+        self.smtp_plain_port = b + 26    # no TLS at all (no STARTTLS), no AUTH
         self.submission_port = b + 587   # STARTTLS + AUTH required
         self.smtps_port = b + 465        # implicit TLS + AUTH required
         # Dovecot checks XOAUTH2/OAUTHBEARER tokens by POSTing them to
@@ -113,6 +114,8 @@ class Testbed:
         ca = os.path.join(self.run_dir, 'ca')
         self.ca_path = os.path.join(ca, 'ca.pem')             # trust this one
         self.other_ca_path = os.path.join(ca, 'other-ca.pem')  # unrelated CA
+        # MAIL_CONFIG for Postfix's sendmail(1), to submit through this bed.
+        self.postfix_config = os.path.join(self.run_dir, 'postfix', 'etc')
         self.users = dict(USERS)
         self.catchall = CATCHALL
         self.running = False
@@ -147,6 +150,40 @@ class Testbed:
     def _remove_own_dir(self):
         if self._own_dir and not os.environ.get('TESTBED_KEEP'):
             shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    @classmethod
+    def attach(cls, run_dir):
+        """The bed that `start` made in run_dir, running or not, on the
+        ports its testbed.env records: to stop, or use, a bed that outlived
+        the process that started it (make demo, make demo-stop). stop()
+        leaves run_dir in place."""
+        env = {}
+        with open(os.path.join(run_dir, 'testbed.env')) as f:
+            for line in f:
+                k, _, v = line.strip().partition('=')
+                env[k] = v
+        bed = cls(run_dir=run_dir, port_base=env['TESTBED_PORT_BASE'])
+        bed.running = bool(bed.master_pids())
+        return bed
+
+    def master_pids(self):
+        """{'dovecot': pid, 'postfix': pid} of the masters whose pid files
+        the bed holds and that are alive (not checked to be this bed's:
+        testbed.sh stop does that)."""
+        files = {'dovecot': ('dovecot', 'run', 'master.pid'),
+                 'postfix': ('postfix', 'queue', 'pid', 'master.pid')}
+        pids = {}
+        for name, path in files.items():
+            try:
+                with open(os.path.join(self.run_dir, *path)) as f:
+                    pid = int(f.read().strip())
+                with open(f'/proc/{pid}/stat') as f:
+                    if f.read().rpartition(') ')[2].startswith('Z'):
+                        continue
+            except (OSError, ValueError):
+                continue
+            pids[name] = pid
+        return pids
 
     def __enter__(self):
         return self.start()

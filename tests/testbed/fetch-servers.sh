@@ -53,7 +53,7 @@ missing=
 for l in $LIBS; do
   dpkg-query -W -f='${Status}' "$l" 2>/dev/null | grep -q "install ok installed" || missing="$missing $l"
 done
-[[ -z $missing ]] || die "missing libraries:$missing (sh contrib/install-deps.sh)"
+[[ -z $missing ]] || die "missing libraries:$missing (sh contrib/install-deps.sh test)"
 
 mkdir -p "$dir"
 tmp=$(mktemp -d "$dir/.fetch.XXXXXX")

@@ -240,7 +240,7 @@ def main():
         left = session_members(sids)
         expect(not left, 'processes left: %s' % left)
         ports = (tb.imap_port, tb.imap_notls_port, tb.imaps_port, tb.lmtp_port, tb.smtp_port,
-                 tb.submission_port, tb.smtps_port)
+                 tb.submission_port, tb.smtps_port, tb.smtp_plain_port)
         expect(not any(port_open(tb.host, p) for p in ports), 'a port still listens')
     check('nothing_left', nothing_left)
 

@@ -11,7 +11,7 @@
 # bytes), e.g. $(mktemp -d /tmp/itb.XXXX). Ports are TESTBED_PORT_BASE
 # (default 20000) plus 143 IMAP+STARTTLS, 144 IMAP without TLS, 993 IMAPS
 # (also on 127.0.0.2/.3/.4 with bad certificates), 24 LMTP, 25 SMTP,
-# 587 submission, 465 SMTPS: beds running at once need bases >= 1000 apart.
+# 587 submission, 465 SMTPS, 26 SMTP without TLS (no STARTTLS, no AUTH): beds running at once need bases >= 1000 apart.
 # Dovecot also accepts SASL XOAUTH2/OAUTHBEARER (IMAP, and SMTP AUTH through
 # Postfix): it checks each token at http://127.0.0.1:BASE+80/introspect,
 # which a test that wants OAuth serves itself (tests/integration/oauthidp.py);
@@ -33,12 +33,13 @@ run=$(cd "$2" && pwd -P)
 base=${TESTBED_PORT_BASE:-20000}
 [[ $base =~ ^[0-9]+$ ]] && (( base >= 1024 && base + 993 <= 65535 )) ||
   die "TESTBED_PORT_BASE=$base: want 1024..64542"
-P_LMTP=$((base + 24)) P_SMTP=$((base + 25)) P_IMAP=$((base + 143))
+P_LMTP=$((base + 24)) P_SMTP=$((base + 25)) P_SMTP_PLAIN=$((base + 26)) P_IMAP=$((base + 143))
 P_IMAP_NOTLS=$((base + 144)) P_SMTPS=$((base + 465))
 P_SUBMISSION=$((base + 587)) P_IMAPS=$((base + 993)) P_OAUTH=$((base + 80))
 IMAP_ADDRS=("127.0.0.1:$P_IMAP" "127.0.0.1:$P_IMAP_NOTLS" "127.0.0.1:$P_LMTP"
   "127.0.0.1:$P_IMAPS" "127.0.0.2:$P_IMAPS" "127.0.0.3:$P_IMAPS" "127.0.0.4:$P_IMAPS")
-MTA_ADDRS=("127.0.0.1:$P_SMTP" "127.0.0.1:$P_SUBMISSION" "127.0.0.1:$P_SMTPS")
+MTA_ADDRS=("127.0.0.1:$P_SMTP" "127.0.0.1:$P_SUBMISSION" "127.0.0.1:$P_SMTPS"
+  "127.0.0.1:$P_SMTP_PLAIN")
 
 dovecot_conf=$run/dovecot/dovecot.conf
 dovecot_pidfile=$run/dovecot/run/master.pid
@@ -238,6 +239,7 @@ issue() { # CA NAME CN SAN [openssl ca options]
 render() { # TEMPLATE OUTPUT
   sed -e "s|@RUN@|$run|g" -e "s|@BASE@|$base|g" -e "s|@DOMAINS@|${domains[*]}|g" \
     -e "s|@P_LMTP@|$P_LMTP|g" -e "s|@P_SMTP@|$P_SMTP|g" -e "s|@P_IMAP@|$P_IMAP|g" \
+    -e "s|@P_SMTP_PLAIN@|$P_SMTP_PLAIN|g" \
     -e "s|@P_IMAP_NOTLS@|$P_IMAP_NOTLS|g" -e "s|@P_SMTPS@|$P_SMTPS|g" \
     -e "s|@P_SUBMISSION@|$P_SUBMISSION|g" -e "s|@P_IMAPS@|$P_IMAPS|g" \
     -e "s|@P_OAUTH@|$P_OAUTH|g" \
@@ -290,6 +292,8 @@ TESTBED_IMAP_NOTLS_PORT=$P_IMAP_NOTLS
 TESTBED_IMAPS_PORT=$P_IMAPS
 TESTBED_LMTP_PORT=$P_LMTP
 TESTBED_SMTP_PORT=$P_SMTP
+TESTBED_SMTP_PLAIN_PORT=$P_SMTP_PLAIN
+TESTBED_POSTFIX_CONFIG=$postfix_etc
 TESTBED_SUBMISSION_PORT=$P_SUBMISSION
 TESTBED_SMTPS_PORT=$P_SMTPS
 TESTBED_OAUTH_PORT=$P_OAUTH

@@ -142,6 +142,11 @@ static void test_recipient(void **state)
 	assert_string_equal(ack_recipient(md), "expert@mofa.gov.bd");
 	set(&md->reply_to, "");
 	assert_string_equal(ack_recipient(md), "expert@mofa.gov.bd");
+	/* A sender the roster does not verify never redirects its receipt. */
+	set(&md->reply_to, "victim@target.test");
+	md->submitter.verified = false;
+	assert_string_equal(ack_recipient(md), "expert@mofa.gov.bd");
+	md->submitter.verified = true;
 	xfree(&md->from);
 	xfree(&md->reply_to);
 	assert_null(ack_recipient(md));
@@ -429,10 +434,25 @@ static void test_injection_and_fallbacks(void **state)
 	assert_null(g_mime_object_get_header(o, "In-Reply-To"));
 	assert_null(g_mime_object_get_header(o, "References"));
 	assert_int_equal(internet_address_list_length(g_mime_message_get_to(p.g)), 1);
+	/* A stranger: nothing it wrote comes back, only our reference. */
+	assert_string_equal(g_mime_message_get_subject(p.g),
+			    "Receipt acknowledged: 20220329T215900Z-0123456789ab");
+	assert_has(&p, "- #1: 4213 words\n- Text of the message: 4213 words\n");
+	assert_has(&p, "Submitted by: expert@mofa.gov.bd\n");
+	assert_lacks(&p, "victim");
+	assert_lacks(&p, "evil");
+	assert_has(&p, "(word limit: none)");
+	parsed_free(&p);
+
+	/* A roster member's own text is echoed, made one clean line. */
+	md->submitter.verified = true;
+	xfree(&md->submitter.name);
+	build(f, &f->calls[0], md, &p);
+	o = GMIME_OBJECT(p.g);
+	assert_null(g_mime_object_get_header(o, "Bcc"));
 	assert_string_equal(g_mime_message_get_subject(p.g), "Receipt acknowledged: Hi Bcc: victim@x");
 	assert_has(&p, "- evil Bcc: x@y.docx: 4213 words\n- Text of the message: 4213 words\n");
 	assert_has(&p, "Submitted by: Somebody To: victim@x (expert@mofa.gov.bd)\n");
-	assert_has(&p, "(word limit: none)");
 	parsed_free(&p);
 
 	/* No subject: the call title stands in. */
@@ -484,6 +504,53 @@ static void test_languages(void **state)
 	metadata_free(&md);
 }
 
+/* Words not all known: the parts are named, the count says unknown, and
+ * nothing reads as "within the limit", in every language. */
+static void test_hidden_parts_and_links(void **state)
+{
+	struct fixture *f = *state;
+	struct metadata *md = submission();
+	static const struct { const char *lang, *part, *count, *outcome, *link; } rows[] = {
+		{ "en", "- late.docx (part 1.502): not examined (the message has more parts",
+		  "Total word count: 4213 counted; the total is unknown (word limit: 5000)",
+		  "cannot be confirmed that your\ninput is within the limit of 5000 words",
+		  "- Document shared as a link (onedrive), not opened: https://1drv.ms/w/s!x" },
+		{ "fr", "- late.docx (partie 1.502) : non examiné (le message compte plus",
+		  "4213 mots comptés ; le total est inconnu",
+		  "Le nombre total de mots est donc inconnu",
+		  "- Document partagé par un lien (onedrive), non ouvert : https://1drv.ms/w/s!x" },
+		{ "es", "- late.docx (parte 1.502): no examinado (el mensaje tiene más partes",
+		  "4213 contadas; el total es desconocido",
+		  "el número total de palabras es desconocido",
+		  "- Documento compartido mediante un enlace (onedrive), no abierto: "
+		  "https://1drv.ms/w/s!x" },
+	};
+	md->over_limit_unknown = true;
+	md->unexamined = xcalloc(3, sizeof(*md->unexamined));
+	md->nunexamined = 3;
+	md->unexamined[0] = (struct md_unexamined){ xstrdup("1.3-1.501"), NULL, xstrdup("parts") };
+	md->unexamined[1] = (struct md_unexamined){ xstrdup("1.502"), xstrdup("late.docx"),
+						    xstrdup("parts") };
+	/* Listed among the documents already: not twice. */
+	md->unexamined[2] = (struct md_unexamined){ xstrdup("1.503"), xstrdup("big.pdf"),
+						    xstrdup("size") };
+	md->linked = xcalloc(1, sizeof(*md->linked));
+	md->nlinked = 1;
+	md->linked[0] = (struct md_link){ xstrdup("https://1drv.ms/w/s!x"), xstrdup("onedrive") };
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct parsed p;
+		set(&f->calls[0].language, rows[i].lang);
+		build(f, &f->calls[0], md, &p);
+		assert_has(&p, rows[i].part);
+		assert_has(&p, rows[i].count);
+		assert_has(&p, rows[i].outcome);
+		assert_has(&p, rows[i].link);
+		assert_lacks(&p, "big.pdf");
+		parsed_free(&p);
+	}
+	metadata_free(&md);
+}
+
 static void test_override_file(void **state)
 {
 	struct fixture *f = *state;
@@ -528,15 +595,45 @@ static void test_unmatched(void **state)
 	assert_int_equal(tztime_parse_iso8601("2022-03-29T21:59:00Z", &md->received_at), 0);
 	struct parsed p;
 	build(f, NULL, md, &p);
+	/* Unmatched mail is from no one the roster verifies: no echo. */
 	assert_string_equal(g_mime_message_get_subject(p.g),
-			    "Consultation not identified: Our contribution");
+			    "Consultation not identified: 20220329T215900Z-feedfacecafe");
 	assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(p.g), "In-Reply-To"),
 			    "<u-1@gmail.test>");
-	assert_has(&p, "We received your message \"Our contribution\" on 2022-03-29T21:59:00Z");
+	assert_has(&p, "We received your message \"20220329T215900Z-feedfacecafe\" on "
+		       "2022-03-29T21:59:00Z");
+	assert_lacks(&p, "Our contribution");
 	assert_has(&p, "- Progress Declaration, IMRF 2022: write to inputs+imrf@example.org\n"
 		       "- Review of the Global Compact: put [GCM] in the subject line\n");
 	assert_lacks(&p, "{");
 	parsed_free(&p);
+	metadata_free(&md);
+}
+
+static void test_stranger_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct metadata *md = submission();
+	f->calls[0].ack_unknown_per_hour = 3;
+	f->calls[1].ack_unknown_per_hour = 2;
+	/* A verified member is never capped. */
+	assert_null(ack_stranger_cap(&f->cfg, &f->calls[0], md, 100));
+	md->submitter.verified = false;
+	assert_null(ack_stranger_cap(&f->cfg, &f->calls[0], md, 2));
+	assert_string_equal(ack_stranger_cap(&f->cfg, &f->calls[0], md, 3), "stranger-cap");
+	/* The "which consultation?" reply: the smallest cap of all calls. */
+	assert_null(ack_stranger_cap(&f->cfg, NULL, md, 1));
+	assert_string_equal(ack_stranger_cap(&f->cfg, NULL, md, 2), "stranger-cap");
+	f->calls[0].ack_unknown_per_hour = 0;
+	assert_string_equal(ack_stranger_cap(&f->cfg, &f->calls[0], md, 0), "stranger-cap");
+	/* One count per call and UTC hour, never an address. */
+	char *k = ack_stranger_key(&f->calls[0], md->received_at);
+	assert_string_equal(k, "strangers:imrf-2022:2022-03-29T21");
+	assert_null(strchr(k, '@'));
+	free(k);
+	k = ack_stranger_key(NULL, md->received_at);
+	assert_string_equal(k, "strangers:-unmatched:2022-03-29T21");
+	free(k);
 	metadata_free(&md);
 }
 
@@ -551,7 +648,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_injection_and_fallbacks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_languages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hidden_parts_and_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmatched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stranger_cap, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	g_mime_shutdown();

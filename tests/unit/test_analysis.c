@@ -66,6 +66,26 @@ static void test_total_documents(void **state)
 	analysis_free(&a);
 }
 
+/* Words are unknown with a part unexamined, or a link when the body was
+ * what got counted; a link beside an attached document is only recorded. */
+static void test_words_unknown(void **state)
+{
+	struct analysis *a = analysis_new();
+
+	(void)state;
+	a->body_words = 5;
+	analysis_total_words(a);
+	assert_false(analysis_words_unknown(a));
+	analysis_add_link(a, "https://1drv.ms/w/s!x", "onedrive");
+	assert_true(analysis_words_unknown(a));
+	doc_add(a, "a.docx", "docx", true, 300, NULL);
+	analysis_total_words(a);
+	assert_false(analysis_words_unknown(a));
+	analysis_add_unexamined(a, "3", "b.docx", "depth");
+	assert_true(analysis_words_unknown(a));
+	analysis_free(&a);
+}
+
 static void test_total_unreadable_document_only(void **state)
 {
 	struct analysis *a = analysis_new();
@@ -121,7 +141,11 @@ static struct analysis *sample(void)
 	a->body_words = 4;
 	doc_add(a, "Bangladesh input.docx", "docx", true, 4213, NULL);
 	doc_add(a, "scan.pdf", "pdf", true, -1, "no_text");
-	a->warning = xstrdup("MIME parts beyond max_mime_parts=100 not examined");
+	a->warning = xstrdup("blank lines before the header skipped");
+	analysis_add_unexamined(a, "12-40", NULL, "parts");
+	analysis_add_unexamined(a, "41", "late.docx", "parts");
+	analysis_add_unexamined(a, NULL, NULL, "depth");
+	analysis_add_link(a, "https://we.tl/t-abc", "wetransfer");
 	analysis_total_words(a);
 	return a;
 }
@@ -159,6 +183,15 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(b->word_count, 4213);
 	assert_string_equal(b->counted, "documents");
 	assert_string_equal(b->warning, a->warning);
+	assert_int_equal(b->nunexamined, 3);
+	assert_string_equal(b->unexamined[0].part, "12-40");
+	assert_null(b->unexamined[0].name);
+	assert_string_equal(b->unexamined[1].name, "late.docx");
+	assert_null(b->unexamined[2].part);
+	assert_string_equal(b->unexamined[2].reason, "depth");
+	assert_int_equal(b->nlinks, 1);
+	assert_string_equal(b->links[0].service, "wetransfer");
+	assert_true(analysis_words_unknown(b));
 	/* Encoding what was decoded gives the same bytes. */
 	again = analysis_to_json(b);
 	assert_string_equal(again, json);
@@ -230,6 +263,11 @@ static const char *const malformed[] = {
 	"{\"subject\": \"a\", \"subject\": \"b\"}",
 	"{\"subject\": \"nul\\u0000inside\"}",
 	"{\"subject\": \"x\"} trailing",
+	"{\"unexamined\": [5]}",
+	"{\"unexamined\": [{\"part\": \"1\"}]}",
+	"{\"unexamined\": [{\"reason\": 3}]}",
+	"{\"links\": [{\"url\": \"https://x\"}]}",
+	"{\"links\": {}}",
 };
 
 static void test_json_malformed(void **state)
@@ -265,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_total_body_only),
 		cmocka_unit_test(test_total_documents),
 		cmocka_unit_test(test_total_unreadable_document_only),
+		cmocka_unit_test(test_words_unknown),
 		cmocka_unit_test(test_header_lookup),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_invalid_utf8_survives),

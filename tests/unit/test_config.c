@@ -53,6 +53,8 @@ static int setup(void **state)
 	write_file("ack.txt", "Subject: Thanks\n\nReceived.\n", 0644);
 	write_roster();
 	write_file("bad-roster.csv", "name,addresses\nA,a@x.org\nB,oops\n", 0644);
+	write_file("sendmail.sh", "#!/bin/sh\nexit 0\n", 0755);
+	write_file("notexec.sh", "#!/bin/sh\nexit 0\n", 0644);
 	return 0;
 }
 
@@ -61,7 +63,7 @@ static int teardown(void **state)
 	(void)state;
 	static const char *const files[] = {
 		"imap.secret", "smtp.secret", "open.secret", "token.secret", "ack.txt",
-		"roster.csv", "bad-roster.csv", "intaked.conf",
+		"roster.csv", "bad-roster.csv", "intaked.conf", "sendmail.sh", "notexec.sh",
 	};
 	char path[256];
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -91,6 +93,7 @@ static const char full[] =
 	"ack_unmatched = yes\n"
 	"folders = Inputs, INBOX\n"
 	"timeout = 30s\n"
+	"authserv_id = mx.example.org, MX2.example.org\n"
 	"\n"
 	"[smtp]\n"
 	"url = smtp://smtp.example.org\n"
@@ -168,6 +171,8 @@ static void test_full(void **state)
 	assert_int_equal(mc->alarm_after, 3600);
 	assert_true(mc->ack_unmatched);
 	assert_int_equal(mc->timeout, 30);
+	assert_int_equal(mc->authserv_id.n, 2);
+	assert_string_equal(mc->authserv_id.v[1], "mx2.example.org");
 	assert_null(mc->ca_file);
 
 	const struct smtp_config *sc = &cfg->smtp;
@@ -279,8 +284,8 @@ static void test_defaults(void **state)
 	assert_int_equal(l->max_unpack_ratio, 100);
 	assert_int_equal(l->max_zip_entries, 10000);
 	assert_int_equal(l->max_xml_depth, 256);
-	assert_int_equal(l->max_mime_parts, 500);
-	assert_int_equal(l->max_mime_depth, 50);
+	assert_int_equal(l->max_mime_parts, 10000);
+	assert_int_equal(l->max_mime_depth, 100);
 	assert_int_equal(l->extract_timeout, 60);
 	assert_int_equal(l->worker_memory, (size_t)1 << 30);
 	const struct call_config *c = &cfg->calls[0];
@@ -316,6 +321,16 @@ static void test_defaults(void **state)
 	"deadline = 2022-03-29 18:00 America/New_York\n"  \
 	"roster = roster.csv\n"
 
+/* BASE with another [smtp] url (line 6); keys added from line 8. */
+#define SMTP_URL(u)                                       \
+	"[mailbox]\n"                                     \
+	"url = imaps://127.0.0.1:10993/INBOX\n"           \
+	"user = intake@example.org\n"                     \
+	"password_file = imap.secret\n"                   \
+	"[smtp]\n"                                        \
+	"url = " u "\n"                                   \
+	"from = Inputs <inputs@example.org>\n"
+
 /* CONF and DIR in want stand for the paths of this run. */
 struct bad_row {
 	const char *text, *want;
@@ -324,6 +339,9 @@ struct bad_row {
 static const struct bad_row bad_rows[] = {
 	{ "", "CONF: the [mailbox] section is required" },
 	{ BASE, "CONF: no [call NAME] section: nothing to collect" },
+	/* Without our server's name any sender could write his own verdict. */
+	{ BASE CALL "require_auth = dmarc\n", "CONF:12: [call imrf-2022] require_auth: dmarc "
+	  "needs [mailbox] authserv_id" },
 	{ "[smtp]\nurl = smtp://x.org\nfrom = a@x.org\n" CALL, "CONF: the [mailbox] section is required" },
 	{ "url = imaps://x.org\n" BASE CALL, "CONF:1: url: key outside any section" },
 	{ BASE CALL "[mail]\nx = 1\n", "CONF:12: unknown section [mail] (known: [mailbox], [smtp], "
@@ -391,6 +409,28 @@ static const struct bad_row bad_rows[] = {
 	  "CONF:2: [mailbox] token_url: 'http://auth.example.org/token' must be an https:// URL" },
 	{ "[mailbox]\nrefresh_token_file = open.secret\n", "CONF:2: [mailbox] refresh_token_file: "
 	  "DIR/open.secret is readable by group or others" },
+	/* grants (issue 13) */
+	{ "[mailbox]\ngrant = password\n", "CONF:2: [mailbox] grant: 'password' is not one of: "
+	  "refresh_token, client_credentials" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+	  "grant = client_credentials\ntoken_url = https://idp.example.org/token\n"
+	  "client_id = intaked\n[smtp]\n" CALL,
+	  "CONF:1: [mailbox]: grant = client_credentials needs client_secret_file or "
+	  "client_certificate_file and client_key_file" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+	  "grant = client_credentials\ntoken_url = https://idp.example.org/token\n"
+	  "client_id = intaked\nclient_secret_file = imap.secret\n"
+	  "refresh_token_file = token.secret\n[smtp]\n" CALL,
+	  "CONF:9: [mailbox] refresh_token_file: not used with grant = client_credentials" },
+	{ "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+	  "token_url = https://idp.example.org/token\nclient_id = intaked\n"
+	  "refresh_token_file = token.secret\nclient_key_file = imap.secret\n[smtp]\n" CALL,
+	  "CONF:1: [mailbox]: client_certificate_file and client_key_file go together" },
+	{ "[mailbox]\ndevice_auth_url = http://idp.example.org/devicecode\n",
+	  "CONF:2: [mailbox] device_auth_url: 'http://idp.example.org/devicecode' must be an "
+	  "https:// URL" },
+	{ BASE "auth = xoauth2\n" CALL, "CONF:8: [smtp] auth: token_url is required (or "
+	  "[mailbox] auth = xoauth2 or oauthbearer, whose settings are used)" },
 	/* [smtp] */
 	{ BASE "url = smtp://a.org\n", "CONF:8: [smtp] url: given twice (first on line 6)" },
 	{ "[smtp]\nurl = http://x.org\n", "CONF:2: [smtp] url: 'http://x.org' is not an smtp:// "
@@ -405,6 +445,36 @@ static const struct bad_row bad_rows[] = {
 	{ BASE "password_file = smtp.secret\n" CALL, "CONF:8: [smtp] password_file: given without "
 	  "'user'" },
 	{ BASE "user = intake@example.org\n" CALL, "CONF:5: [smtp]: password_file is required" },
+	/* [smtp] local submission: plain text only to loopback, never with
+	 * credentials; sendmail: takes none of the SMTP keys. */
+	{ SMTP_URL("smtp://192.0.2.7:25") "tls = none\n" CALL, "CONF:8: [smtp] tls: 'none' "
+	  "(no TLS) is only for a loopback server (127.0.0.0/8, ::1, localhost), not 192.0.2.7" },
+	{ SMTP_URL("smtp://127.0.0.1.example.org:25") "tls = none\n" CALL, "CONF:8: [smtp] tls: "
+	  "'none' (no TLS) is only for a loopback server (127.0.0.0/8, ::1, localhost), "
+	  "not 127.0.0.1.example.org" },
+	{ SMTP_URL("smtp://[2001:db8::1]:25") "tls = none\n" CALL, "CONF:8: [smtp] tls: 'none' "
+	  "(no TLS) is only for a loopback server" },
+	{ SMTP_URL("smtps://127.0.0.1") "tls = none\n" CALL, "CONF:8: [smtp] tls: 'none' is "
+	  "not possible with smtps://" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "tls = none\nuser = intake@example.org\n"
+	  "password_file = smtp.secret\n" CALL, "CONF:9: [smtp] user: not used with tls = none "
+	  "(the credentials would travel in clear)" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "tls = none\nca_file = ack.txt\n" CALL,
+	  "CONF:9: [smtp] ca_file: not used with tls = none" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "tls = maybe\n" CALL, "CONF:8: [smtp] tls: 'maybe' is "
+	  "not one of: required, none" },
+	{ SMTP_URL("sendmail:") "user = intake@example.org\npassword_file = smtp.secret\n" CALL,
+	  "CONF:8: [smtp] user: not used with url = sendmail:" },
+	{ SMTP_URL("sendmail:") "tls = none\n" CALL, "CONF:8: [smtp] tls: not used with "
+	  "url = sendmail:" },
+	{ SMTP_URL("smtp://127.0.0.1:25") "sendmail = sendmail.sh\n" CALL, "CONF:8: [smtp] "
+	  "sendmail: only used with url = sendmail:" },
+	{ SMTP_URL("sendmail:") "sendmail = notexec.sh\n" CALL, "CONF:8: [smtp] sendmail: "
+	  "DIR/notexec.sh is not an executable file" },
+	{ SMTP_URL("sendmail:") "sendmail = missing.sh\n" CALL, "CONF:8: [smtp] sendmail: "
+	  "DIR/missing.sh is not an executable file" },
+	{ SMTP_URL("sendmail:/usr/lib/sendmail") CALL, "CONF:6: [smtp] url: "
+	  "'sendmail:/usr/lib/sendmail': write url = sendmail: and sendmail = PATH" },
 	/* [limits], [log] */
 	{ "[limits]\nmax_message_size = lots\n", "CONF:2: [limits] max_message_size: 'lots' is not "
 	  "a size (like 512K, 64M, 1G)" },
@@ -495,6 +565,49 @@ static void test_errors(void **state)
 			fail_msg("row %zu:\n got  %s\n want %s...", i, e.msg, want);
 		free(want);
 	}
+}
+
+/* Local submission: sendmail(8), or smtp:// without TLS to loopback with
+ * an explicit tls = none; without it smtp:// still means STARTTLS. */
+static void test_local_submission(void **state)
+{
+	(void)state;
+	struct config *cfg = load_ok(SMTP_URL("sendmail:") CALL);
+	assert_string_equal(cfg->smtp.url, "sendmail:");
+	assert_string_equal(cfg->smtp.sendmail, "/usr/sbin/sendmail");
+	assert_false(cfg->smtp.plaintext);
+	config_free(&cfg);
+
+	cfg = load_ok(SMTP_URL("SendMail:") "sendmail = sendmail.sh\ntimeout = 20s\n" CALL);
+	char *want = expand("DIR/sendmail.sh");
+	assert_string_equal(cfg->smtp.sendmail, want);
+	assert_int_equal(cfg->smtp.timeout, 20);
+	free(want);
+	config_free(&cfg);
+
+	static const char *const loopback[] = {
+		"smtp://127.0.0.1:25", "smtp://127.8.9.10", "smtp://[::1]:25", "smtp://LocalHost:25",
+	};
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		char *text = xasprintf("[mailbox]\nurl = imaps://127.0.0.1:10993/INBOX\n"
+				 "user = intake@example.org\npassword_file = imap.secret\n"
+				 "[smtp]\nurl = %s\nfrom = a@example.org\ntls = none\n" CALL,
+				 loopback[i]);
+		cfg = load_ok(text);
+		assert_true(cfg->smtp.plaintext);
+		assert_null(cfg->smtp.sendmail);
+		assert_null(cfg->smtp.user);
+		config_free(&cfg);
+		free(text);
+	}
+
+	cfg = load_ok(SMTP_URL("smtp://127.0.0.1:25") "tls = required\n" CALL);
+	assert_false(cfg->smtp.plaintext); /* STARTTLS, as without the key */
+	config_free(&cfg);
+	cfg = load_ok(SMTP_URL("smtp://127.0.0.1:25") CALL);
+	assert_false(cfg->smtp.plaintext);
+	assert_null(cfg->smtp.sendmail);
+	config_free(&cfg);
 }
 
 static void test_long_line(void **state)
@@ -677,14 +790,63 @@ static void test_contrib_sample(void **state)
 	write_roster(); /* the usual one back */
 }
 
+/* [smtp] auth = xoauth2 with no token keys of its own: the mailbox's
+ * token settings, and its user. */
+static void test_smtp_shares_mailbox_oauth(void **state)
+{
+	(void)state;
+	struct config *cfg = load_ok(
+		"[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+		"token_url = https://idp.example.org/token\nclient_id = intaked\n"
+		"scope = https://outlook.office365.com/.default\ngrant = client_credentials\n"
+		"client_secret_file = imap.secret\n"
+		"[smtp]\nurl = smtp://x.org\nfrom = a@x.org\nauth = oauthbearer\n" CALL);
+	const struct smtp_config *sc = &cfg->smtp;
+	assert_true(sc->oauth_shared);
+	assert_int_equal(sc->oauth.grant, GRANT_CLIENT_CREDENTIALS);
+	assert_string_equal(sc->oauth.token_url, "https://idp.example.org/token");
+	assert_string_equal(sc->oauth.scope, "https://outlook.office365.com/.default");
+	assert_string_equal(sc->oauth.client_secret, "secret-intake");
+	assert_string_equal(sc->user, "a@x.org");
+	assert_null(sc->oauth.refresh_token_file);
+	config_free(&cfg);
+}
+
+/* intakectl oauth login loads a configuration whose refresh token file
+ * it is about to write; nothing else does. */
+static void test_missing_token_file_for_login(void **state)
+{
+	(void)state;
+	const char *text = "[mailbox]\nurl = imaps://x.org\nuser = a@x.org\nauth = xoauth2\n"
+			   "token_url = https://idp.example.org/token\nclient_id = intaked\n"
+			   "device_auth_url = https://idp.example.org/devicecode\n"
+			   "refresh_token_file = not-yet.token\n"
+			   "[smtp]\nurl = smtp://x.org\nfrom = a@x.org\n" CALL;
+	write_file("intaked.conf", text, 0644);
+	struct config *cfg = NULL;
+	struct err e = { 0 };
+	assert_int_equal(config_load(conf, &cfg, &e), -1);
+	assert_non_null(strstr(e.msg, "not-yet.token"));
+	config_allow_missing_token_file(true);
+	int rc = config_load(conf, &cfg, &e);
+	config_allow_missing_token_file(false);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(cfg->mailbox.oauth.refresh_token_file, "/not-yet.token"));
+	assert_string_equal(cfg->mailbox.oauth.device_auth_url,
+			    "https://idp.example.org/devicecode");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_smtp_shares_mailbox_oauth),
+		cmocka_unit_test(test_missing_token_file_for_login),
 		cmocka_unit_test(test_full),         cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),       cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_read_secret),  cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_contrib_sample),
+		cmocka_unit_test(test_contrib_sample), cmocka_unit_test(test_local_submission),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

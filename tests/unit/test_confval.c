@@ -273,6 +273,23 @@ static void test_slug(void **state)
 	assert_false(confval_is_slug("abcdefghij", 9));
 }
 
+/* What [smtp] tls = none (and an http:// token_url) may talk to. */
+static void test_loopback_host(void **state)
+{
+	(void)state;
+	static const struct { const char *host; bool want; } rows[] = {
+		{ "127.0.0.1", true },  { "127.255.0.9", true },   { "localhost", true },
+		{ "LOCALHOST", true },  { "::1", true },           { "::ffff:127.0.0.1", true },
+		{ "128.0.0.1", false }, { "127.0.0.1.example.org", false },
+		{ "127.evil", false },  { "localhost.example.org", false },
+		{ "::2", false },       { "::ffff:10.0.0.1", false }, { "", false },
+		{ "0.0.0.0", false },   { "2001:db8::1", false },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (confval_loopback_host(rows[i].host) != rows[i].want)
+			fail_msg("%s: want %d", rows[i].host, rows[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,7 +298,7 @@ int main(void)
 		cmocka_unit_test(test_from),       cmocka_unit_test(test_url),
 		cmocka_unit_test(test_minute_of_day), cmocka_unit_test(test_reminders),
 		cmocka_unit_test(test_datetime_zone), cmocka_unit_test(test_extend),
-		cmocka_unit_test(test_slug),
+		cmocka_unit_test(test_slug),       cmocka_unit_test(test_loopback_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -249,6 +249,66 @@ static void test_nulls(void **state)
 	metadata_free(&back);
 }
 
+/* Parts not examined and linked documents survive a round trip, and an
+ * unknown over_limit is JSON null, never false. */
+static void test_unexamined_and_links(void **state)
+{
+	(void)state;
+	struct metadata *md = metadata_new();
+	md->id = xstrdup("x");
+	md->over_limit_unknown = true;
+	md->unexamined = xcalloc(2, sizeof(*md->unexamined));
+	md->nunexamined = 2;
+	md->unexamined[0] = (struct md_unexamined){ xstrdup("1.2-1.9"), NULL, xstrdup("parts") };
+	md->unexamined[1] = (struct md_unexamined){ xstrdup("1.10"), xstrdup("input.docx"),
+						    xstrdup("parts") };
+	md->linked = xcalloc(1, sizeof(*md->linked));
+	md->nlinked = 1;
+	md->linked[0] = (struct md_link){ xstrdup("https://1drv.ms/w/s!x"), xstrdup("onedrive") };
+	char *text = metadata_to_json(md);
+	json_t *j = parse(text);
+	assert_true(json_is_null(json_object_get(j, "over_limit")));
+	json_t *u = json_array_get(json_object_get(j, "unexamined"), 1);
+	assert_string_equal(json_string_value(json_object_get(u, "part")), "1.10");
+	assert_string_equal(json_string_value(json_object_get(u, "name")), "input.docx");
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "unexamined"), 0),
+						 "name")));
+	json_t *l = json_array_get(json_object_get(j, "linked_documents"), 0);
+	assert_string_equal(json_string_value(json_object_get(l, "service")), "onedrive");
+	json_decref(j);
+
+	struct metadata *back = NULL;
+	assert_int_equal(metadata_from_json(text, strlen(text), &back, NULL), 0);
+	assert_true(back->over_limit_unknown);
+	assert_false(back->over_limit);
+	assert_int_equal(back->nunexamined, 2);
+	assert_null(back->unexamined[0].name);
+	assert_string_equal(back->unexamined[1].reason, "parts");
+	assert_int_equal(back->nlinked, 1);
+	assert_string_equal(back->linked[0].url, "https://1drv.ms/w/s!x");
+	char *text2 = metadata_to_json(back);
+	assert_string_equal(text, text2);
+	free(text2);
+	free(text);
+	metadata_free(&back);
+
+	/* Over the limit already on what was read: true, not unknown. */
+	md->over_limit = true;
+	text = metadata_to_json(md);
+	j = parse(text);
+	assert_true(json_is_true(json_object_get(j, "over_limit")));
+	json_decref(j);
+	free(text);
+	metadata_free(&md);
+
+	/* Entries written before these keys existed: false stays false. */
+	const char *old = "{\"id\": \"y\", \"over_limit\": false}";
+	assert_int_equal(metadata_from_json(old, strlen(old), &back, NULL), 0);
+	assert_false(back->over_limit_unknown);
+	assert_int_equal(back->nunexamined, 0);
+	metadata_free(&back);
+}
+
 /* Bytes that are not UTF-8 become U+FFFD; the field is never lost. */
 static void test_invalid_utf8(void **state)
 {
@@ -304,6 +364,11 @@ static void test_malformed(void **state)
 		{ "{\"submitter\": {\"verified\": \"yes\"}}", "submitter.verified" },
 		{ "{\"route\": {\"also\": [1]}}", "route.also" },
 		{ "{\"over_limit\": 0}", "over_limit" },
+		{ "{\"unexamined\": {}}", "unexamined is not an array" },
+		{ "{\"unexamined\": [3]}", "unexamined is not an array" },
+		{ "{\"unexamined\": [{\"part\": \"1\"}]}", "unexamined[].reason" },
+		{ "{\"unexamined\": [{\"part\": 1, \"reason\": \"parts\"}]}", "unexamined[].part" },
+		{ "{\"linked_documents\": [{\"url\": \"https://x\"}]}", "linked_documents[].service" },
 		{ "{\"id\": \"a\", \"id\": \"b\"}", "line" },
 		{ "{\"id\": 7}", "id" },
 	};
@@ -359,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_spec_shape),
 		cmocka_unit_test(test_nulls),
 		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_unexamined_and_links),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_save_load),
 	};

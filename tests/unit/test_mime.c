@@ -136,9 +136,10 @@ static void test_headers_and_addresses(void **state)
 	struct fixture *f = *state;
 	struct analysis *a = run(f, msg_headers);
 
-	assert_string_equal(a->from_addr, "evil@attacker.example");
+	/* Local part as written, domain lower-case (address.c). */
+	assert_string_equal(a->from_addr, "Evil@attacker.example");
 	assert_string_equal(a->from_name, "boss@un.int");
-	assert_string_equal(a->sender_addr, "sec@mofa.gov.bd");
+	assert_string_equal(a->sender_addr, "Sec@mofa.gov.bd");
 	assert_string_equal(a->reply_to_addr, "team@mofa.gov.bd");
 	assert_true(a->has_return_path);
 	assert_string_equal(a->return_path, "");
@@ -187,6 +188,24 @@ static void test_subject_injection_and_controls(void **state)
 	assert_null(strstr(a->subject, "\xC2\x85"));
 	assert_non_null(strstr(a->subject, "Input"));
 	assert_non_null(strstr(a->subject, "Bcc: victim@x.org"));
+}
+
+/* Display names as several mail systems write them: unquoted specials. */
+static void test_from_with_specials(void **state)
+{
+	struct fixture *f = *state;
+	struct analysis *a = run(f, "From: Smith, John <j@x.org>\r\n\r\nx\r\n");
+
+	assert_string_equal(a->from_addr, "j@x.org");
+	assert_string_equal(a->from_name, "Smith, John");
+	a = run(f, "From: =?UTF-8?Q?Mission_de_la_C=C3=B4te?= [Gen\xC3\xA8ve] "
+		"<desk@xn--brgeramt-65a.test>\r\n\r\nx\r\n");
+	assert_string_equal(a->from_addr, "desk@xn--brgeramt-65a.test");
+	assert_string_equal(a->from_name, "Mission de la C\xC3\xB4te [Gen\xC3\xA8ve]");
+	a = run(f, "From: \"Desk \\\"A\\\"\" <d@x.org>\r\n\r\nx\r\n");
+	assert_string_equal(a->from_name, "Desk \"A\"");
+	a = run(f, "From: desk\r\n\r\nx\r\n");
+	assert_string_equal(a->from_addr, "");
 }
 
 static void test_no_from(void **state)
@@ -510,8 +529,11 @@ static void test_deep_nesting_is_bounded(void **state)
 	free(raw);
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
 	assert_int_equal(a->ndocs, 0);
-	assert_non_null(a->warning);
-	assert_non_null(strstr(a->warning, "max_mime_depth=20"));
+	/* Nothing hidden: what lies deeper is listed, and the parser's own
+	 * limit (1024 levels) adds an entry it cannot place. */
+	assert_true(a->nunexamined >= 1);
+	for (size_t i = 0; i < a->nunexamined; i++)
+		assert_string_equal(a->unexamined[i].reason, "depth");
 	assert_string_equal(a->from_addr, "a@b.c");
 }
 
@@ -524,7 +546,24 @@ static void test_shallow_nesting_is_read(void **state)
 	free(raw);
 	assert_int_equal(a->ndocs, 1);
 	assert_int_equal(a->docs[0].words, 2);
-	assert_null(a->warning);
+	assert_int_equal(a->nunexamined, 0);
+}
+
+/* Past max_mime_depth: the part is named with its section number. */
+static void test_too_deep_is_named(void **state)
+{
+	struct fixture *f = *state;
+	char *raw = deep_message(25);
+	struct analysis *a = run(f, raw);
+
+	free(raw);
+	assert_int_equal(a->ndocs, 0);
+	assert_int_equal(a->nunexamined, 1);
+	/* b0 is the top level; b1..b24 are 1, 1.1, ...; deep.txt is in b24. */
+	assert_string_equal(a->unexamined[0].name, "deep.txt");
+	assert_string_equal(a->unexamined[0].reason, "depth");
+	assert_int_equal(strlen(a->unexamined[0].part), 2 * 25 - 1);
+	assert_true(analysis_words_unknown(a));
 }
 
 static void test_parts_limit(void **state)
@@ -545,7 +584,89 @@ static void test_parts_limit(void **state)
 	buf_free(&b);
 	/* The multipart itself is one of the ten. */
 	assert_int_equal(a->ndocs, 9);
-	assert_non_null(strstr(a->warning, "max_mime_parts=10"));
+	/* The other 41 are named, each with its section number. */
+	assert_int_equal(a->nunexamined, 41);
+	assert_string_equal(a->unexamined[0].part, "10");
+	assert_string_equal(a->unexamined[0].name, "f9.pdf");
+	assert_string_equal(a->unexamined[40].part, "50");
+	assert_string_equal(a->unexamined[40].reason, "parts");
+}
+
+/* Unnamed parts past the limit are listed as runs; a document after
+ * them, and one inside a forwarded message, by name. */
+static void test_parts_limit_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct buf b;
+	struct analysis *a;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(buf_puts(&b, "From: a@b.c\r\n"
+				      "Content-Type: multipart/mixed; boundary=p\r\n\r\n"
+				      "--p\r\nContent-Type: text/plain\r\n\r\nfive words of body text\r\n"), 0);
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(buf_printf(&b, "--p\r\nContent-Type: text/plain\r\n"
+					       "Content-Disposition: inline\r\n\r\nsig %d\r\n", i), 0);
+	assert_int_equal(buf_puts(&b, "--p\r\nContent-Type: application/pdf; name=\"in.pdf\"\r\n"
+				      "\r\nx\r\n"
+				      "--p\r\nContent-Type: message/rfc822\r\n\r\n"
+				      "From: c@d.e\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n"
+				      "--q\r\nContent-Type: text/plain\r\n\r\nfwd\r\n"
+				      "--q\r\nContent-Type: application/pdf; name=\"fwd.pdf\"\r\n\r\nx\r\n"
+				      "--q--\r\n--p--\r\n"), 0);
+	f->lim.max_mime_parts = 5;
+	a = run_len(f, b.data, b.len);
+	buf_free(&b);
+	assert_int_equal(a->nunexamined, 4);
+	assert_string_equal(a->unexamined[0].part, "5-31");
+	assert_null(a->unexamined[0].name);
+	assert_string_equal(a->unexamined[1].part, "32");
+	assert_string_equal(a->unexamined[1].name, "in.pdf");
+	assert_string_equal(a->unexamined[2].part, "33.1");
+	assert_string_equal(a->unexamined[3].part, "33.2");
+	assert_string_equal(a->unexamined[3].name, "fwd.pdf");
+	assert_int_equal(a->word_count, 5);
+	assert_true(analysis_words_unknown(a));
+}
+
+/* A document over max_attachment_size is kept in message.eml, marked
+ * too_large, and listed as unexamined ("size"). */
+static void test_too_large_is_unexamined(void **state)
+{
+	struct fixture *f = *state;
+	struct analysis *a;
+
+	f->lim.max_attachment_size = 4;
+	a = run(f, "From: a@b.c\r\n"
+		   "Content-Type: multipart/mixed; boundary=p\r\n\r\n"
+		   "--p\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+		   "--p\r\nContent-Type: text/plain; name=\"big.txt\"\r\n"
+		   "Content-Disposition: attachment\r\n\r\nmany words in here\r\n--p--\r\n");
+	assert_int_equal(a->ndocs, 1);
+	assert_string_equal(a->docs[0].error, "too_large");
+	assert_int_equal(a->nunexamined, 1);
+	assert_string_equal(a->unexamined[0].part, "2");
+	assert_string_equal(a->unexamined[0].name, "big.txt");
+	assert_string_equal(a->unexamined[0].reason, "size");
+}
+
+/* A link in the HTML alternative (an href) is found; none is fetched. */
+static void test_linked_document(void **state)
+{
+	struct fixture *f = *state;
+	struct analysis *a = run(f,
+		"From: a@b.c\r\n"
+		"Content-Type: multipart/alternative; boundary=alt\r\n\r\n"
+		"--alt\r\nContent-Type: text/plain\r\n\r\nOur input is here.\r\n"
+		"--alt\r\nContent-Type: text/html\r\n\r\n"
+		"<p>Our input is <a href=\"https://drive.google.com/file/d/1x/view?usp=sharing\">"
+		"here</a>.</p>\r\n--alt--\r\n");
+
+	assert_int_equal(a->nlinks, 1);
+	assert_string_equal(a->links[0].url, "https://drive.google.com/file/d/1x/view?usp=sharing");
+	assert_string_equal(a->links[0].service, "google_drive");
+	assert_string_equal(a->counted, "body");
+	assert_true(analysis_words_unknown(a));
 }
 
 static void test_headerless_input(void **state)
@@ -595,6 +716,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_headers_and_addresses),
 		T(test_subject_injection_and_controls),
+		T(test_from_with_specials),
 		T(test_no_from),
 		T(test_latin1_quoted_printable_body),
 		T(test_html_only_body),
@@ -610,6 +732,10 @@ int main(void)
 		T(test_deep_nesting_is_bounded),
 		T(test_shallow_nesting_is_read),
 		T(test_parts_limit),
+		T(test_parts_limit_runs),
+		T(test_too_deep_is_named),
+		T(test_linked_document),
+		T(test_too_large_is_unexamined),
 		T(test_headerless_input),
 		T(test_boundaryless_multipart_keeps_text),
 		T(test_write_failure_is_temporary),

@@ -117,7 +117,7 @@ static void test_selects(void **state)
 	(void)state;
 	static const struct {
 		const char *kind, *status, *timeliness;
-		bool verified, no_late, no_rejected, no_unverified, want;
+		bool verified, no_late, no_rejected, include_unverified, want;
 	} rows[] = {
 		{ "submission", "accepted", "on_time", true, false, false, false, true },
 		{ "submission", "accepted", "on_time", true, true, true, true, true },
@@ -127,8 +127,9 @@ static void test_selects(void **state)
 		{ "submission", "accepted", "late", true, true, false, false, false },
 		{ "submission", "rejected", "late", true, false, true, false, false },
 		{ "submission", "rejected", "late", true, false, false, false, true },
-		{ "submission", "accepted", "on_time", false, false, false, false, true },
-		{ "submission", "accepted", "on_time", false, false, false, true, false },
+		/* Senders the roster does not verify: only when asked for. */
+		{ "submission", "accepted", "on_time", false, false, false, false, false },
+		{ "submission", "accepted", "on_time", false, false, false, true, true },
 		{ "unmatched", NULL, NULL, false, false, false, false, false },
 		{ "auto-reply", NULL, NULL, false, false, false, false, false },
 	};
@@ -139,7 +140,7 @@ static void test_selects(void **state)
 		md.timeliness = (char *)rows[i].timeliness;
 		md.submitter.verified = rows[i].verified;
 		struct publish_options opt = { rows[i].no_late, rows[i].no_rejected,
-					       rows[i].no_unverified };
+					       rows[i].include_unverified };
 		assert_int_equal(publish_selects(&md, &opt), rows[i].want);
 	}
 }
@@ -174,7 +175,7 @@ static void test_render_html(void **state)
 		  .version = 2, .status = (char *)"accepted", .timeliness = (char *)"on_time",
 		  .word_count = 10, .word_limit = 60, .docs = d1, .ndocs = 2 },
 		{ .id = (char *)"id2", .name = (char *)"M\"exico <b>", .in_roster = true,
-		  .verified = false, .subject = (char *)"Aporte & más", .received_at = 1648596600,
+		  .address = (char *)"m\"x<b>@sre.gob.mx", .verified = false, .subject = (char *)"Aporte & más", .received_at = 1648596600,
 		  .version = 1, .status = (char *)"rejected", .timeliness = (char *)"late",
 		  .word_count = 75, .word_limit = 60, .over_limit = true, .docs = d2, .ndocs = 1 },
 		{ .id = (char *)"id3", .name = NULL, .subject = (char *)"x", .received_at = 1648596600,
@@ -205,7 +206,9 @@ static void test_render_html(void **state)
 	assert_null(strstr(html, "https://"));
 	assert_non_null(strstr(html, "<td data-label=\"Objet\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
 	assert_non_null(strstr(html, "<h1>IMRF &lt;2022&gt;</h1>"));
-	assert_non_null(strstr(html, "<th scope=\"row\">M&quot;exico &lt;b&gt;</th>"));
+	/* Not verified: the address, never a name. */
+	assert_non_null(strstr(html, "<th scope=\"row\">m&quot;x&lt;b&gt;@sre.gob.mx</th>"));
+	assert_null(strstr(html, "M&quot;exico"));
 	assert_non_null(strstr(html, "<a href=\"files/france/img_src%3Dx_onerror%3Dalert%281%29_.txt\">"
 				     "&lt;img src=x onerror=alert(1)&gt;.txt</a>"));
 	assert_non_null(strstr(html, "<a href=\"files/mexico/message.txt\">Texte du message</a>"));
@@ -244,7 +247,7 @@ static void test_render_json(void **state)
 				   .ndocs = 1 };
 	struct publish_page p = { .call = "c", .title = "T", .lang = "es", .zone = "UTC",
 				  .deadline = 1648591200, .generated = 1648600000, .rows = &row,
-				  .nrows = 1, .opt = { .no_unverified = true } };
+				  .nrows = 1, .opt = { 0 } };
 	char *text = publish_render_json(&p);
 	json_error_t jerr;
 	json_t *o = json_loads(text, 0, &jerr);
@@ -376,7 +379,7 @@ static char *slurp(const char *dir, const char *name)
 static void test_publish_site(void **state)
 {
 	struct bed *b = *state;
-	struct publish_options opt = { 0 };
+	struct publish_options opt = { .include_unverified = true };
 	struct err err = { 0 };
 	size_t n;
 
@@ -413,7 +416,8 @@ static void test_publish_site(void **state)
 	free(idx);
 
 	/* Again with options: replaces the site; Bangladesh falls back to v1. */
-	opt.no_late = opt.no_unverified = true;
+	opt.no_late = true;
+	opt.include_unverified = false;
 	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 1648600000, &n, &err), 0);
 	assert_int_equal(n, 2);
 	html = slurp(b->out, "index.html");

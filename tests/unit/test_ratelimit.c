@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "intaked/fsio.h"
+#include "intaked/outbox.h"
 #include "intaked/ratelimit.h"
 #include "intaked/spool.h"
 #include "intaked/util.h"
@@ -62,12 +63,21 @@ static void test_counts_and_restart(void **state)
 	assert_int_equal(ratelimit_count(rl, "EXPERT@mofa.gov.bd", T0), 2);
 	assert_int_equal(ratelimit_count(rl, "other@un.int", T0), 1);
 	assert_int_equal(ratelimit_count(rl, "nobody@un.int", T0), 0);
+	/* A +tag is the same mailbox: it must not multiply the limit. */
+	assert_int_equal(ratelimit_add(rl, "stranger+1@gmail.test", T0, &e), 0);
+	assert_int_equal(ratelimit_add(rl, "Stranger+2@gmail.test", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, "stranger+3@gmail.test", T0), 2);
+	assert_int_equal(ratelimit_count(rl, "stranger@gmail.test", T0), 2);
+	/* One domain, written in Unicode or as its A-label. */
+	assert_int_equal(ratelimit_add(rl, "x@m\xC3\xBCnchen.test", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, "x@xn--mnchen-3ya.test", T0), 1);
 	/* A line per acknowledgement, lower-case. */
 	char *path = state_file(f, "2022-03-29");
 	char *data;
 	size_t len;
 	assert_int_equal(fsio_read_file(path, 4096, &data, &len, &e), 0);
-	assert_string_equal(data, "expert@mofa.gov.bd\nexpert@mofa.gov.bd\nother@un.int\n");
+	assert_string_equal(data, "expert@mofa.gov.bd\nexpert@mofa.gov.bd\nother@un.int\n"
+			    "stranger@gmail.test\nstranger@gmail.test\nx@xn--mnchen-3ya.test\n");
 	free(data);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
@@ -178,6 +188,42 @@ static void test_damaged_state(void **state)
 	free(p);
 }
 
+/* Issue 14: a line naming an outbox item counts only while the item is
+ * in the outbox, and once however often it is written. */
+static void test_counts_only_items_that_exist(void **state)
+{
+	struct fx *f = *state;
+	struct ratelimit *rl;
+	struct err e = { 0 };
+	const char *to = "expert@mofa.gov.bd";
+	assert_int_equal(ratelimit_open(f->sp, &rl, &e), 0);
+	assert_int_equal(outbox_stage_as(f->sp, "ack-1", "ack", "calls/c/s/v1", "", to, "<m1@x>",
+					 "x\r\n", 3, T0, &e), 0);
+	assert_int_equal(ratelimit_add_for(rl, to, "ack-1", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 1);      /* staged: counts */
+	char *id = "ack-1";
+	assert_int_equal(outbox_publish(f->sp, &id, 1, &e), 0);
+	assert_int_equal(ratelimit_add_for(rl, to, "ack-1", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 1);      /* once per item */
+	/* Staged by a daemon then killed: withdrawn at start, no longer spent. */
+	assert_int_equal(outbox_stage_as(f->sp, "ack-2", "ack", "calls/c/s/v2", "", to, "<m2@x>",
+					 "x\r\n", 3, T0, &e), 0);
+	assert_int_equal(ratelimit_add_for(rl, to, "ack-2", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 2);
+	ratelimit_close(&rl);
+	size_t n = 0;
+	assert_int_equal(outbox_withdraw_staged(f->sp, "ack-", &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(outbox_where(f->sp, "ack-1"), OUTBOX_QUEUED);
+	assert_int_equal(outbox_where(f->sp, "ack-2"), OUTBOX_NOWHERE);
+	assert_int_equal(ratelimit_open(f->sp, &rl, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 1);
+	/* A line without an item (intakectl resend-ack) always counts. */
+	assert_int_equal(ratelimit_add(rl, to, T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 2);
+	ratelimit_close(&rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +231,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_day_rollover_and_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counts_only_items_that_exist, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,7 +140,7 @@ static int teardown(void **state)
 static int run(struct rfx *r, time_t now)
 {
 	struct err err = { 0 };
-	int n = remind_run(r->f->cfg, r->f->sp, NULL, now, false, NULL, &err);
+	int n = remind_run(r->f->cfg, r->f->sp, NULL, now, &err);
 	if (n < 0)
 		fail_msg("remind_run: %s", err.msg);
 	return n;
@@ -274,21 +274,19 @@ static void test_dry_run_changes_nothing(void **state)
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	struct err err = { 0 };
-	int n = remind_run(r->f->cfg, r->f->sp, r->c, r->d - DAY + 60, true, out, &err);
+	int n = remind_explain(r->f->cfg, r->f->sp, r->c, r->d - DAY + 60, out, &err);
 	fclose(out);
 	assert_int_equal(n, 3);
-	assert_non_null(strstr(text, "would-remind call=imrf-2022 member=Bangladesh "
-				     "to=bangladesh@un.int offset=1d"));
-	assert_non_null(strstr(text, "to=china@mfa.gov.cn offset=1d"));
-	assert_non_null(strstr(text, "cannot-remind call=imrf-2022 member=Mexico "
-				     "reason=no-full-address"));
-	assert_null(strstr(text, "France"));
+	assert_non_null(strstr(text, "Bangladesh           bangladesh@un.int: would be reminded "
+				     "(1d before "));
+	assert_non_null(strstr(text, "china@mfa.gov.cn: would be reminded (1d before "));
+	assert_non_null(strstr(text, "Mexico               not reminded: no full address"));
+	assert_non_null(strstr(text, "France               not reminded: has submitted"));
 	free(text);
 	assert_int_equal(fx_queued(r->f), 0);
 	assert_false(recorded(r, "china", "1d", "china@mfa.gov.cn"));
 	/* The real run still sends them. */
-	assert_int_equal(remind_run(r->f->cfg, r->f->sp, r->c, r->d - DAY + 60, false, NULL,
-				    &err), 3);
+	assert_int_equal(remind_run(r->f->cfg, r->f->sp, r->c, r->d - DAY + 60, &err), 3);
 }
 
 static void test_next_due(void **state)

@@ -73,6 +73,11 @@ static const char *const names[] = {
 	"reason_tnef", "unmatched_subject", "unmatched", "unmatched_by_address",
 	"unmatched_by_subject", "reminder_subject", "reminder", "reminder_status_missing",
 	"reminder_status_received", "digest_subject", "digest",
+	"unexamined_line", "unexamined_part", "unexamined_more", "skip_parts", "skip_depth",
+	"skip_size", "skip_time", "link_line", "word_count_unknown", "outcome_limit_unknown",
+	"outcome_linked", "outcome_linked_counted", "digest_hidden", "digest_unexamined_line",
+	"digest_unexamined_part", "digest_unexamined_more", "digest_link_line",
+	"digest_limit_unknown", "limit_unknown",
 };
 
 /* The sorted, de-duplicated placeholders of text as "a,b,c". */

@@ -132,7 +132,7 @@ static void test_result_crosses_the_pipe(void **state)
 	struct stat st;
 
 	assert_int_equal(run(f, msg, strlen(msg)), 0);
-	assert_string_equal(f->a->from_addr, "x@mofa.gov.bd");
+	assert_string_equal(f->a->from_addr, "X@mofa.gov.bd"); /* local part as written */
 	assert_string_equal(f->a->subject, "été");
 	assert_int_equal(f->a->ndocs, 1);
 	assert_string_equal(f->a->docs[0].file, "files/input.txt");
