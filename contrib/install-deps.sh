@@ -44,9 +44,14 @@ TEST="
   clang libclang-rt-14-dev
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
   chromium fonts-liberation python3-cryptography
+  libical3 libxapian30 libidn12 libltdl7 libgamin0
 "
 # python3-cryptography: the test identity provider checks signed client
-# assertions (tests/integration/oauthidp.py).
+# assertions (tests/integration/oauthidp.py). The libraries on the line
+# after it are what Cyrus, Courier and OpenSMTPD of the server matrix link
+# with: those servers are unpacked, not installed (they conflict with
+# dovecot-imapd and postfix), by tests/testbed/fetch-servers.sh, which the
+# test role runs last.
 
 BENCH="pandoc isync time"
 
@@ -83,7 +88,16 @@ for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# The test role also unpacks the server matrix's servers (as root).
+fetch_servers() {
+	case " $roles " in *" test "*) ;; *) return 0 ;; esac
+	[ "$(id -u)" = 0 ] || return 0
+	bash "$(dirname "$0")/../tests/testbed/fetch-servers.sh"
+}
+if [ -z "$missing" ]; then
+	fetch_servers
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps: missing:$missing (run as root to install them)" >&2
@@ -95,3 +109,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=900 update -q
 # shellcheck disable=SC2086
 apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing
+fetch_servers

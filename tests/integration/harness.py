@@ -78,8 +78,7 @@ class Harness:
         self.conf = os.path.join(self.dir, 'intaked.conf')
         self.logs = []
         for user in USERS_TO_CLEAR:
-            bed.clear(user)
-            bed.clear(user, mailbox='Filed')
+            bed.clear_mailboxes(user, ('INBOX', 'Filed'))
 
     # ------------------------------------------------------------ config
     def secret(self, name, value, mode=0o600):

@@ -9,6 +9,7 @@ Every test_*.py module here holds functions test_NAME(h) taking a Harness
 repository) raises harness.Skip. Prints one line per test and
 'N passed, N failed, N skipped' last."""
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -23,17 +24,30 @@ from testbed import Testbed  # noqa: E402
 
 
 def collect(substring):
-    tests = []
+    tests, modules = [], []
     for fname in sorted(os.listdir(HERE)):
         if not (fname.startswith('test_') and fname.endswith('.py')):
             continue
         mod = importlib.import_module(fname[:-3])
+        modules.append(mod)
         for name, fn in vars(mod).items():
             if name.startswith('test_') and callable(fn):
                 full = f'{fname[:-3]}.{name}'
                 if not substring or substring in full:
                     tests.append((full, fn))
-    return tests
+    return tests, modules
+
+
+@contextlib.contextmanager
+def teardowns(modules):
+    """Servers a module started beside the bed (its teardown_run()) stop
+    before the bed does, whatever happened."""
+    try:
+        yield
+    finally:
+        for mod in modules:
+            if hasattr(mod, 'teardown_run'):
+                mod.teardown_run()
 
 
 def main():
@@ -43,12 +57,12 @@ def main():
     ap.add_argument('--keep', action='store_true', help='keep temp dirs')
     args = ap.parse_args()
     build = os.path.abspath(args.build)
-    tests = collect(args.substring)
+    tests, modules = collect(args.substring)
     passed = failed = skipped = 0
     base = int(os.environ.get('TESTBED_PORT_BASE', '20000'))
     if 'asan' in os.path.basename(build):
         base += 2000  # so a plain and a sanitizer run can share a machine
-    with Testbed(port_base=base) as bed:
+    with Testbed(port_base=base) as bed, teardowns(modules):
         for full, fn in tests:
             h = Harness(bed, build, keep=args.keep)
             t0 = time.monotonic()
