@@ -16,7 +16,7 @@ set -eu
 # What an installed intaked loads or runs, and why.
 RUNTIME="
   libetpan20 libcurl3-gnutls libjansson4 libssl3 libinih1 libgmime-3.0-0
-  libunistring2 libzip4 libxml2 libsystemd0 libidn2-0
+  libunistring2 libzip4 libxml2 libsystemd0 libidn2-0 libxlsxwriter4
   poppler-utils catdoc
   tzdata ca-certificates
 "
@@ -25,6 +25,7 @@ RUNTIME="
 # configuration. libgmime-3.0-0: MIME. libunistring2: the word rule.
 # libzip4, libxml2: .docx and .odt. libsystemd0: sd_notify and the watchdog.
 # libidn2-0: international domains in one canonical (A-label) form.
+# libxlsxwriter4: intakectl export --format xlsx.
 # poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
 # IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
 
@@ -32,7 +33,7 @@ BUILD="
   build-essential pkg-config
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
-  libsystemd-dev libidn2-dev
+  libsystemd-dev libidn2-dev libxlsxwriter-dev
 "
 
 # The test bed (a private Dovecot and Postfix on loopback with a throwaway
@@ -43,11 +44,12 @@ TEST="
   openssl python3 procps systemd mandoc valgrind
   clang libclang-rt-14-dev
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
-  chromium fonts-liberation python3-cryptography
+  chromium fonts-liberation python3-cryptography python3-openpyxl
   libical3 libxapian30 libidn12 libltdl7 libgamin0
 "
 # python3-cryptography: the test identity provider checks signed client
-# assertions (tests/integration/oauthidp.py). The libraries on the line
+# assertions (tests/integration/oauthidp.py). python3-openpyxl reads back
+# the xlsx export (tests/integration/test_exports.py). The libraries on the line
 # after it are what Cyrus, Courier and OpenSMTPD of the server matrix link
 # with: those servers are unpacked, not installed (they conflict with
 # dovecot-imapd and postfix), by tests/testbed/fetch-servers.sh, which the

@@ -9,6 +9,8 @@
 #include "intaked/ack.h"
 #include "intaked/ctl.h"
 #include "intaked/digest.h"
+#include "intaked/export_xlsx.h"
+#include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
 #include "intaked/outbox.h"
@@ -47,12 +49,12 @@ static int call_and_spool(struct ctl *c, const struct ctl_args *a,
 
 /* ---- export ---- */
 
-static int export_json(struct ctl *c, const struct call_config *call)
+static char *export_json(struct ctl *c, const struct call_config *call, size_t *len_r,
+			 struct err *err)
 {
 	struct ctl_subs subs;
-	struct err err = { 0 };
-	if (ctl_subs_load(c, call->name, &subs, &err) < 0)
-		return failed(c, CTL_IOERR, &err);
+	if (ctl_subs_load(c, call->name, &subs, err) < 0)
+		return NULL;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < subs.n; i++) {
 		/* The record is metadata.json itself, as the daemon wrote it. */
@@ -65,11 +67,27 @@ static int export_json(struct ctl *c, const struct call_config *call)
 		json_object_set_new(o, "current", json_boolean(subs.v[i].current));
 		json_array_append_new(arr, o);
 	}
-	json_dumpf(arr, c->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', c->out);
+	char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(arr);
 	ctl_subs_free(&subs);
-	return CTL_OK;
+	if (text == NULL)
+		abort(); /* jansson fails only on out-of-memory here */
+	char *out = xasprintf("%s\n", text);
+	free(text);
+	*len_r = strlen(out);
+	return out;
+}
+
+/* The CSV, its byte order mark dropped on request. */
+static char *export_csv(struct ctl *c, const struct call_config *call, bool bom,
+			size_t *len_r, struct err *err)
+{
+	char *csv = digest_csv(c->sp, call, len_r, err);
+	if (csv != NULL && !bom && *len_r >= 3 && memcmp(csv, "\xef\xbb\xbf", 3) == 0) {
+		memmove(csv, csv + 3, *len_r - 3 + 1);
+		*len_r -= 3;
+	}
+	return csv;
 }
 
 int ctl_cmd_export(struct ctl *c, const struct ctl_args *a)
@@ -78,16 +96,24 @@ int ctl_cmd_export(struct ctl *c, const struct ctl_args *a)
 	int rc = call_and_spool(c, a, &call);
 	if (rc != CTL_OK)
 		return rc;
-	if (strcmp(a->format, "json") == 0)
-		return export_json(c, call);
 	struct err err = { 0 };
+	if (strcmp(a->format, "xlsx") == 0) {
+		if (export_xlsx(c->sp, call, a->output, &err) < 0)
+			return failed(c, status_of(&err), &err);
+		return CTL_OK;
+	}
 	size_t len;
-	char *csv = digest_csv(c->sp, call, &len, &err);
-	if (csv == NULL)
+	char *data = strcmp(a->format, "json") == 0
+			     ? export_json(c, call, &len, &err)
+			     : export_csv(c, call, !a->no_bom, &len, &err);
+	if (data == NULL)
 		return failed(c, status_of(&err), &err);
-	fwrite(csv, 1, len, c->out);
-	free(csv);
-	return CTL_OK;
+	if (a->output != NULL)
+		rc = fsio_replace(a->output, data, len, 0644, &err) < 0 ? CTL_IOERR : CTL_OK;
+	else
+		fwrite(data, 1, len, c->out);
+	free(data);
+	return rc == CTL_OK ? rc : failed(c, rc, &err);
 }
 
 /* ---- digest, remind ---- */

@@ -1,5 +1,11 @@
 /* digest_csv.c — a call's submissions as rows, and as CSV (RFC 4180,
- * UTF-8, CRLF), for the digest's attachment and intakectl export. */
+ * UTF-8, CRLF), for the digest's attachment and intakectl export.
+ *
+ * The CSV starts with a UTF-8 byte order mark, in the digest's attachment
+ * too: Excel on Windows reads a CSV without one as the ANSI code page and
+ * shows "Pérez" as "PÃ©rez"; LibreOffice, Numbers and Python's
+ * utf-8-sig read it as it is. intakectl export --no-bom drops it. Times
+ * are given twice: ISO 8601 UTC (*_at) and the call's wall time (*_local). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +25,7 @@ static const char *const columns[] = {
 	"submitter", "slug", "verified", "version", "current", "received_at",
 	"received_local", "status", "timeliness", "words", "word_limit", "over_limit",
 	"documents", "unreadable_documents", "ack_state", "from", "subject", "id", "path",
+	"deadline_at", "deadline_local", "extension", "language",
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
@@ -27,7 +34,8 @@ static const char *const columns[] = {
 static void row_free(struct digest_row *r)
 {
 	char *strs[] = { r->path, r->id, r->slug, r->name, r->from, r->from_name, r->subject,
-			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone };
+			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone,
+			 r->language };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
 	strlist_free(&r->documents);
@@ -85,6 +93,7 @@ static int add_row(const char *relpath, const struct metadata *md, void *arg)
 	r->ack_state = xstrdup(md->ack.state);
 	r->ack_to = xstrdup(md->ack.to);
 	r->zone = xstrdup(md->zone);
+	r->language = xstrdup(md->language);
 	r->verified = md->submitter.verified;
 	r->held = md->held;
 	r->over_limit = md->over_limit;
@@ -192,13 +201,23 @@ static char *joined(const struct strlist *names, const struct strlist *reasons)
 	return buf_steal(&b);
 }
 
+/* t as ISO 8601 UTC and as the wall time in zone; both empty for 0. */
+static void put_times(time_t t, const char *zone, char utc[32], char local[96])
+{
+	utc[0] = local[0] = '\0';
+	if (t != 0) {
+		tztime_format_utc(t, utc, 32);
+		tztime_format_local(t, zone, local, 96);
+	}
+}
+
 static void put_row(struct buf *b, const struct digest_row *r, const char *zone)
 {
-	char utc[32] = "", local[96] = "", version[16], words[24] = "", limit[24] = "";
-	if (r->received_at != 0) {
-		tztime_format_utc(r->received_at, utc, sizeof(utc));
-		tztime_format_local(r->received_at, r->zone ? r->zone : zone, local, sizeof(local));
-	}
+	char utc[32], local[96], dl_utc[32], dl_local[96];
+	char version[16], words[24] = "", limit[24] = "";
+	zone = r->zone ? r->zone : zone;
+	put_times(r->received_at, zone, utc, local);
+	put_times(r->deadline, zone, dl_utc, dl_local);
 	snprintf(version, sizeof(version), "%d", r->version);
 	if (r->words >= 0)
 		snprintf(words, sizeof(words), "%ld", r->words);
@@ -213,7 +232,8 @@ static void put_row(struct buf *b, const struct digest_row *r, const char *zone)
 		{ local, false }, { r->status, false }, { r->timeliness, false }, { words, false },
 		{ limit, false }, { r->over_limit ? "true" : r->over_limit_unknown ? "unknown" : "false", false }, { docs, true },
 		{ bad, true }, { r->ack_state, false }, { r->from, true }, { r->subject, true },
-		{ r->id, false }, { r->path, false },
+		{ r->id, false }, { r->path, false }, { dl_utc, false }, { dl_local, false },
+		{ r->extended ? "yes" : "no", false }, { r->language, true },
 	};
 	for (size_t i = 0; i < NCOLUMNS; i++) {
 		if (i > 0)
@@ -230,6 +250,7 @@ char *digest_rows_csv(const struct digest_rows *rows, const char *zone, size_t *
 {
 	struct buf b;
 	buf_init(&b, CSV_MAX);
+	buf_puts(&b, "\xef\xbb\xbf");
 	for (size_t i = 0; i < NCOLUMNS; i++) {
 		buf_puts(&b, i ? "," : "");
 		buf_puts(&b, columns[i]);

@@ -23,6 +23,7 @@ enum {
 	F_FILTER = 1 << 5,        /* --current --late --over-limit --unverified --unreadable --since */
 	F_OPTARG = 1 << 6,        /* one more positional argument may follow */
 	F_LOOPBACK = 1 << 7,      /* --loopback */
+	F_OUTPUT = 1 << 8,        /* -o FILE, --output FILE, --no-bom (export) */
 };
 
 struct command {
@@ -70,11 +71,17 @@ static const struct command commands[] = {
 	  "The roster members of CALL who have not submitted anything yet, with\n"
 	  "their addresses and deadline (an extension included).\n",
 	  1, 0, ctl_cmd_missing },
-	{ "export", "export CALL --format csv|json",
-	  "Every submission to CALL, one record per version, on standard output.\n"
-	  "  --format csv    RFC 4180 with a header line, the CSV of the digest\n"
-	  "  --format json   an array of the entries' metadata.json records\n",
-	  1, F_FORMAT, ctl_cmd_export },
+	{ "export", "export CALL --format csv|json|xlsx [-o FILE] [--no-bom]",
+	  "Every submission to CALL, one record per version, on standard output\n"
+	  "or in FILE (replaced atomically).\n"
+	  "  --format csv    RFC 4180 with a header line, the CSV of the digest;\n"
+	  "                  UTF-8 with a byte order mark (for Excel)\n"
+	  "  --format json   an array of the entries' metadata.json records\n"
+	  "  --format xlsx   an Excel workbook (-o required): Submissions, Missing\n"
+	  "                  and Unreadable sheets, dates in the call's zone\n"
+	  "  -o, --output FILE   write FILE instead of standard output\n"
+	  "  --no-bom        the CSV without the byte order mark\n",
+	  1, F_FORMAT | F_OUTPUT, ctl_cmd_export },
 	{ "digest", "digest CALL [--send]",
 	  "Print the digest of CALL as it would be sent now.\n"
 	  "  --send   also queue it for the call's coordinators\n",
@@ -211,6 +218,27 @@ static int global_option(int argc, char **argv, int *i, struct options *o)
 	return 1;
 }
 
+/* -o FILE, -oFILE, --output FILE, --output=FILE: 1 taken, 0 not it, or
+ * CTL_USAGE. */
+static int output_option(const struct command *cmd, int argc, char **argv, int *i,
+			 struct ctl_args *a)
+{
+	const char *arg = argv[*i];
+	if (strncmp(arg, "--output=", 9) == 0)
+		a->output = arg + 9;
+	else if (strncmp(arg, "-o", 2) == 0 && arg[2] != '\0' && arg[1] != '-')
+		a->output = arg + 2;
+	else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
+		if (*i + 1 >= argc)
+			return usage_error(cmd, "%s needs a file name", arg);
+		a->output = argv[++*i];
+	} else
+		return 0;
+	if (*a->output == '\0')
+		return usage_error(cmd, "%s needs a file name", arg);
+	return 1;
+}
+
 /* A command's flag; 1 taken, 0 not a flag, or CTL_USAGE. */
 static int command_flag(const struct command *cmd, int argc, char **argv, int *i,
 			struct ctl_args *a)
@@ -230,6 +258,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--unverified", F_FILTER, &a->unverified },
 		{ "--unreadable", F_FILTER, &a->unreadable },
 		{ "--loopback", F_LOOPBACK, &a->loopback },
+		{ "--no-bom", F_OUTPUT, &a->no_bom },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
@@ -247,14 +276,16 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 	    (arg[8] == '\0' || arg[8] == '=')) {
 		const char *val = arg[8] == '=' ? arg + 9 : NULL;
 		if (val == NULL && *i + 1 >= argc)
-			return usage_error(cmd, "%s needs a value: csv or json", arg);
+			return usage_error(cmd, "%s needs a value: csv, json or xlsx", arg);
 		if (val == NULL)
 			val = argv[++*i];
-		if (strcmp(val, "csv") != 0 && strcmp(val, "json") != 0)
-			return usage_error(cmd, "--format: csv or json, not \"%s\"", val);
+		if (strcmp(val, "csv") != 0 && strcmp(val, "json") != 0 && strcmp(val, "xlsx") != 0)
+			return usage_error(cmd, "--format: csv, json or xlsx, not \"%s\"", val);
 		a->format = val;
 		return 1;
 	}
+	if (cmd->flags & F_OUTPUT)
+		return output_option(cmd, argc, argv, i, a);
 	return 0;
 }
 
@@ -290,7 +321,10 @@ static int parse_command_args(const struct command *cmd, int argc, char **argv, 
 	if (a->npos < cmd->npos)
 		return usage_error(cmd, "%s: missing argument", cmd->name);
 	if ((cmd->flags & F_FORMAT) && a->format == NULL)
-		return usage_error(cmd, "%s: --format csv or --format json is required", cmd->name);
+		return usage_error(cmd, "%s: --format csv, json or xlsx is required", cmd->name);
+	/* A workbook is binary: never to a terminal or a pipe by accident. */
+	if (a->format != NULL && strcmp(a->format, "xlsx") == 0 && a->output == NULL)
+		return usage_error(cmd, "%s: --format xlsx needs -o FILE", cmd->name);
 	return 0;
 }
 

@@ -39,7 +39,9 @@ struct ctl_args {
 	bool json, send, dry_run;
 	bool no_late, no_rejected, no_unverified, include_unverified;
 	bool loopback;            /* oauth login --loopback */
-	const char *format;       /* "csv" | "json" for export */
+	const char *format;       /* "csv" | "json" | "xlsx" for export */
+	const char *output;       /* export -o FILE (NULL: standard output) */
+	bool no_bom;              /* export --format csv --no-bom */
 	/* list: only the versions that are all of these (none: every version) */
 	bool current, late, over_limit, unverified, unreadable;
 	const char *since;        /* received at or after: a date in the call's zone, or ISO 8601 */

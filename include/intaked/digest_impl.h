@@ -33,6 +33,7 @@ struct digest_row {
 	long word_limit;          /* 0: none */
 	time_t received_at, filed_at, deadline;
 	char *zone;
+	char *language;           /* metadata "language", or NULL */
 };
 
 struct digest_rows {
@@ -45,7 +46,8 @@ struct digest_rows {
 int digest_rows_load(const struct spool *sp, const struct call_config *call,
 		     struct digest_rows *rows, struct err *err);
 void digest_rows_free(struct digest_rows *rows);
-/* The CSV of rows (see digest_csv in digest.h). Caller frees. */
+/* The CSV of rows (see digest_csv in digest.h), UTF-8 BOM first. Caller
+ * frees. */
 char *digest_rows_csv(const struct digest_rows *rows, const char *zone, size_t *len_r);
 
 /* One digest being built (digest.c) and rendered (digest_text.c). */

@@ -58,6 +58,7 @@ struct metadata {
 				   * parts, a linked document); never with
 				   * over_limit */
 	char *counted;            /* documents | body */
+	char *language;           /* "language": detected language, or NULL */
 	struct md_document *documents;
 	size_t ndocuments;
 	struct md_unexamined *unexamined;

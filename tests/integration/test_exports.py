@@ -126,4 +126,6 @@ def test_csv_bom_and_iso(h):
     path = os.path.join(h.dir, 'imrf.csv')
     ctl(h, 'export', 'imrf-2022', '--format', 'csv', '--output', path)
     with open(path, 'rb') as f:
-        assert f.read() == out.encode(), path
+        raw = f.read()
+    assert raw.startswith(b'\xef\xbb\xbfsubmitter,') and b'\r\n' in raw, raw[:40]
+    assert raw.decode('utf-8').replace('\r\n', '\n') == out, path

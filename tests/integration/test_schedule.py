@@ -186,7 +186,9 @@ def digest_of(raw):
     text = m.get_body(('plain',)).get_content().replace('\r\n', '\n')
     [att] = list(m.iter_attachments())
     assert att.get_content_type() == 'text/csv'
-    data = att.get_payload(decode=True).decode('utf-8')
+    raw = att.get_payload(decode=True)
+    assert raw.startswith(b'\xef\xbb\xbf'), raw[:20]   # the BOM Excel needs, as exported
+    data = raw.decode('utf-8-sig')
     rows = list(csv.DictReader(io.StringIO(data, newline='')))
     return m, text, att.get_filename(), rows
 

@@ -349,9 +349,11 @@ static void test_csv(void **state)
 	struct err err = { 0 };
 	size_t len;
 	char *csv = digest_csv(d->f->sp, d->c, &len, &err);
-	assert_string_equal(csv, "submitter,slug,verified,version,current,received_at,"
+	/* A UTF-8 byte order mark first, so that Excel reads UTF-8. */
+	assert_string_equal(csv, "\xef\xbb\xbfsubmitter,slug,verified,version,current,received_at,"
 				 "received_local,status,timeliness,words,word_limit,over_limit,"
-				 "documents,unreadable_documents,ack_state,from,subject,id,path\r\n");
+				 "documents,unreadable_documents,ack_state,from,subject,id,path,"
+				 "deadline_at,deadline_local,extension,language\r\n");
 	free(csv);
 	struct metadata *md = fx_md(d->c, "france", "France", 1, fx_utc("2022-03-20T14:00:00Z"));
 	fx_submit(d->f, d->c, md);
@@ -366,6 +368,9 @@ static void test_csv(void **state)
 	md->documents[1].name = xstrdup("b.pdf");
 	md->documents[1].error = xstrdup("encrypted");
 	md->documents[1].words = -1;
+	md->language = xstrdup("fr");
+	md->extended = true;
+	md->deadline = fx_utc("2022-03-31T22:00:00Z");
 	fx_submit(d->f, d->c, md);
 	md = fx_md(d->c, "unknown-x", NULL, 1, fx_utc("2022-03-22T14:00:00Z"));
 	free(md->subject);
@@ -379,14 +384,14 @@ static void test_csv(void **state)
 	assert_string_equal(rows,
 		"France,france,true,1,false,2022-03-20T14:00:00Z,2022-03-20 10:00 EDT,accepted,"
 		"on_time,100,5000,false,,,sent,france@example.net,Input of France,"
-		"20220320T140000Z-4494940845c2,calls/imrf-2022/france/v1\r\n"
+		"20220320T140000Z-4494940845c2,calls/imrf-2022/france/v1,2022-03-29T22:00:00Z,2022-03-29 18:00 EDT,no,\r\n"
 		"France,france,true,2,true,2022-03-21T14:00:00Z,2022-03-21 10:00 EDT,accepted,"
 		"on_time,,5000,false,a.docx; b.pdf,b.pdf (encrypted),sent,france@example.net,"
 		"\"Révision, \"\"finale\"\"\nligne 2\",20220321T140000Z-3cc5138e9417,"
-		"calls/imrf-2022/france/v2\r\n"
+		"calls/imrf-2022/france/v2,2022-03-31T22:00:00Z,2022-03-31 18:00 EDT,yes,fr\r\n"
 		"\"'@evil.example\",unknown-x,false,1,true,2022-03-22T14:00:00Z,2022-03-22 10:00 EDT,"
 		"accepted,on_time,100,5000,false,,,sent,\"'@evil.example\",\"'=cmd|' /C calc'!A0\","
-		"20220322T140000Z-fa8365651340,calls/imrf-2022/unknown-x/v1\r\n");
+		"20220322T140000Z-fa8365651340,calls/imrf-2022/unknown-x/v1,2022-03-29T22:00:00Z,2022-03-29 18:00 EDT,no,\r\n");
 	free(csv);
 }
 
