@@ -56,6 +56,10 @@ def test_xlsx_typed_sheets(h):
     assert '-o' in err, err
     ctl(h, 'export', 'imrf-2022', '--format', 'xlsx', '-o', path)
     assert not os.path.exists(path + '.tmp')
+    # A file that cannot be written is an I/O error (74), nothing left behind.
+    nowhere = os.path.join(h.dir, 'no-such-dir', 'x.xlsx')
+    _, err = ctl(h, 'export', 'imrf-2022', '--format', 'xlsx', f'--output={nowhere}', expect=74)
+    assert 'x.xlsx' in err and not os.path.exists(os.path.dirname(nowhere)), err
 
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ['Submissions', 'Missing', 'Unreadable'], wb.sheetnames
