@@ -246,6 +246,26 @@ static void test_nulls(void **state)
 	assert_string_equal(back->id, "y");
 	assert_int_equal(back->word_count, -1);
 	assert_null(back->imap.mailbox);
+	assert_null(back->language);
+	metadata_free(&back);
+
+	/* "language" (issue 16) survives a rewrite; absent, it stays absent,
+	 * so entries filed before it keep their bytes. */
+	md = metadata_new();
+	text = metadata_to_json(md);
+	j = parse(text);
+	assert_null(json_object_get(j, "language"));
+	json_decref(j);
+	free(text);
+	metadata_free(&md);
+	const char *fr = "{\"id\": \"z\", \"language\": \"fr\"}";
+	assert_int_equal(metadata_from_json(fr, strlen(fr), &back, NULL), 0);
+	assert_string_equal(back->language, "fr");
+	text = metadata_to_json(back);
+	j = parse(text);
+	assert_string_equal(json_string_value(json_object_get(j, "language")), "fr");
+	json_decref(j);
+	free(text);
 	metadata_free(&back);
 }
 
