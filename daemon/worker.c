@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "intaked/language.h"
 #include "intaked/log.h"
 #include "intaked/mime.h"
 #include "intaked/util.h"
@@ -342,6 +343,8 @@ static _Noreturn void child_main(int fd, pid_t parent, const struct limits_confi
 	(void)close_range((unsigned)fd + 1, ~0U, 0);
 	child_limits(lim);
 	mime_init();
+	/* Fingerprints are read once, before the first message. */
+	(void)language_init();
 	/* Ready: a death before this is no message's fault. */
 	fault_point("worker-start");
 	if (fsio_write_all(fd, "R", 1) < 0)
