@@ -19,6 +19,7 @@ static const char *const columns[] = {
 	"submitter", "slug", "verified", "version", "current", "received_at",
 	"received_local", "status", "timeliness", "words", "word_limit", "over_limit",
 	"documents", "unreadable_documents", "ack_state", "from", "subject", "id", "path",
+	"language",
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
@@ -27,7 +28,8 @@ static const char *const columns[] = {
 static void row_free(struct digest_row *r)
 {
 	char *strs[] = { r->path, r->id, r->slug, r->name, r->from, r->from_name, r->subject,
-			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone };
+			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone,
+			 r->language };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
 	strlist_free(&r->documents);
@@ -85,6 +87,7 @@ static int add_row(const char *relpath, const struct metadata *md, void *arg)
 	r->ack_state = xstrdup(md->ack.state);
 	r->ack_to = xstrdup(md->ack.to);
 	r->zone = xstrdup(md->zone);
+	r->language = xstrdup(md->language);
 	r->verified = md->submitter.verified;
 	r->held = md->held;
 	r->over_limit = md->over_limit;
@@ -213,7 +216,7 @@ static void put_row(struct buf *b, const struct digest_row *r, const char *zone)
 		{ local, false }, { r->status, false }, { r->timeliness, false }, { words, false },
 		{ limit, false }, { r->over_limit ? "true" : r->over_limit_unknown ? "unknown" : "false", false }, { docs, true },
 		{ bad, true }, { r->ack_state, false }, { r->from, true }, { r->subject, true },
-		{ r->id, false }, { r->path, false },
+		{ r->id, false }, { r->path, false }, { r->language, false },
 	};
 	for (size_t i = 0; i < NCOLUMNS; i++) {
 		if (i > 0)

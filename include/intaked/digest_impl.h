@@ -33,6 +33,7 @@ struct digest_row {
 	long word_limit;          /* 0: none */
 	time_t received_at, filed_at, deadline;
 	char *zone;
+	char *language;           /* metadata's "language", NULL: null */
 };
 
 struct digest_rows {
@@ -60,6 +61,10 @@ struct digest {
 	char *subject, *body, *csv, *csv_name;
 	size_t csv_len;
 };
+
+/* The line of languages of the current inputs (digest_lang.c), after a
+ * newline; nothing when no input has a language. */
+void digest_section_languages(const struct digest *d, struct buf *b);
 
 /* The {summary} of d (d->rows loaded, d->since set). Caller frees. */
 char *digest_summary(const struct digest *d);
