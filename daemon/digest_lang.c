@@ -6,41 +6,23 @@
 #include <string.h>
 
 #include "intaked/digest_impl.h"
+#include "intaked/language.h"
 #include "intaked/schedtext.h"
 #include "intaked/util.h"
 
-/* The six UN languages and "other", named in the digest's language. */
-static const struct {
-	const char *code, *en, *fr, *es;
-} NAMES[] = {
-	{ "ar", "Arabic", "arabe", "árabe" },
-	{ "zh", "Chinese", "chinois", "chino" },
-	{ "en", "English", "anglais", "inglés" },
-	{ "fr", "French", "français", "francés" },
-	{ "ru", "Russian", "russe", "ruso" },
-	{ "es", "Spanish", "espagnol", "español" },
-	{ "other", "other languages", "autres langues", "otros idiomas" },
-};
-#define NLANG (sizeof(NAMES) / sizeof(NAMES[0]))
+/* Tallied in language.c's order: the six, then "other". */
+static const char *const CODES[] = { "ar", "zh", "en", "fr", "ru", "es", "other" };
+#define NLANG (sizeof(CODES) / sizeof(CODES[0]))
 
 struct tally {
 	size_t lang;   /* index into NAMES */
 	long inputs, words;
 };
 
-static const char *name_in(size_t i, const char *ui)
-{
-	if (ui != NULL && strcmp(ui, "fr") == 0)
-		return NAMES[i].fr;
-	if (ui != NULL && strcmp(ui, "es") == 0)
-		return NAMES[i].es;
-	return NAMES[i].en;
-}
-
 static size_t lang_index(const char *code)
 {
 	for (size_t i = 0; i < NLANG; i++)
-		if (strcmp(code, NAMES[i].code) == 0)
+		if (strcmp(code, CODES[i]) == 0)
 			return i;
 	return NLANG - 1; /* an unknown code read from disk counts as other */
 }
@@ -84,7 +66,7 @@ void digest_section_languages(const struct digest *d, struct buf *b)
 	for (size_t i = 0; i < seen; i++) {
 		struct schedtext st;
 		schedtext_init(&st, d->lang);
-		schedtext_printf(&st, "language", "%s", name_in(t[i].lang, d->lang));
+		schedtext_printf(&st, "language", "%s", language_name_in(CODES[t[i].lang], d->lang));
 		schedtext_printf(&st, "inputs", "%ld", t[i].inputs);
 		schedtext_printf(&st, "words", "%ld", t[i].words);
 		char *s = schedtext_builtin(&st, "digest_language_part");

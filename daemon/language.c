@@ -20,13 +20,21 @@ static void *handle;
 static candidate_t *candidates;
 static bool init_failed;
 
+/* The six and "other", with their names in the languages of the
+ * digests and pages (en fr es). */
 static const struct {
-	const char *code, *name;
+	const char *code, *en, *fr, *es;
 } UN_LANGUAGES[] = {
-	{ "ar", "Arabic" }, { "zh", "Chinese" }, { "en", "English" },
-	{ "fr", "French" }, { "ru", "Russian" }, { "es", "Spanish" },
+	{ "ar", "Arabic", "arabe", "árabe" },
+	{ "zh", "Chinese", "chinois", "chino" },
+	{ "en", "English", "anglais", "inglés" },
+	{ "fr", "French", "français", "francés" },
+	{ "ru", "Russian", "russe", "ruso" },
+	{ "es", "Spanish", "espagnol", "español" },
+	{ "other", "Other", "autre", "otro" },
 };
-#define N_UN (sizeof(UN_LANGUAGES) / sizeof(UN_LANGUAGES[0]))
+#define N_NAMES (sizeof(UN_LANGUAGES) / sizeof(UN_LANGUAGES[0]))
+#define N_UN (N_NAMES - 1)
 
 int language_init(void)
 {
@@ -59,20 +67,28 @@ void language_done(void)
 
 bool language_code_valid(const char *code)
 {
-	if (strcmp(code, "other") == 0)
-		return true;
-	for (size_t i = 0; i < N_UN; i++)
+	for (size_t i = 0; i < N_NAMES; i++)
 		if (strcmp(code, UN_LANGUAGES[i].code) == 0)
 			return true;
 	return false;
 }
 
+const char *language_name_in(const char *code, const char *ui)
+{
+	size_t i = 0;
+
+	while (i < N_NAMES - 1 && (code == NULL || strcmp(code, UN_LANGUAGES[i].code) != 0))
+		i++;
+	if (ui != NULL && strcmp(ui, "fr") == 0)
+		return UN_LANGUAGES[i].fr;
+	if (ui != NULL && strcmp(ui, "es") == 0)
+		return UN_LANGUAGES[i].es;
+	return UN_LANGUAGES[i].en;
+}
+
 const char *language_name(const char *code)
 {
-	for (size_t i = 0; i < N_UN; i++)
-		if (strcmp(code, UN_LANGUAGES[i].code) == 0)
-			return UN_LANGUAGES[i].name;
-	return "Other";
+	return language_name_in(code, "en");
 }
 
 /* textcat's category names are "fr--utf8", "zh-CN-utf8", "zh-TW-utf8":

@@ -35,7 +35,11 @@ void language_detect(const char *text, size_t len, struct language_guess *g);
 
 /* True for the codes language_detect may return (not ""). */
 bool language_code_valid(const char *code);
-/* English name of a code ("French"), "Other" for "other". */
+/* English name of a code ("French"), "Other" for "other" and any code
+ * not in the list. */
 const char *language_name(const char *code);
+/* The same in ui, a page's or digest's language: "en" "fr" "es" (others:
+ * English). "français", "autre". */
+const char *language_name_in(const char *code, const char *ui);
 
 #endif

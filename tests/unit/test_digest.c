@@ -274,7 +274,7 @@ static void test_text_sections(void **state)
 		"  Over the word limit:        0\n", /* v2, the current one, is not */
 		"  From unknown senders:       1\n",
 		"  With unreadable documents:  1\n"
-		"Languages: French: 1 inputs, 200 words; other languages: 1 inputs, 100 words\n",
+		"Languages: French: 1 inputs, 200 words; Other: 1 inputs, 100 words\n",
 		"Received since the last digest (2022-03-21 08:05 EDT):\n"
 		"- France, version 2, 2022-03-22 10:00 EDT: 200 words, on time\n"
 		"- A. Stranger (unknown-0123456789@example.net), version 1, 2022-03-22 11:00 EDT: "
