@@ -316,14 +316,15 @@ static void put_row(struct buf *b, const struct labels *L, const struct publish_
 	if (r->word_limit > 0)
 		buf_printf(b, " / %ld", r->word_limit);
 	put(b, "</td>\n");
+	put_cell_open(b, NULL, L->status);
+	put_status(b, L, r);
+	put(b, "</td>\n");
+	/* Last, so that the columns before keep their places. */
 	put_cell_open(b, NULL, L->language);
 	if (r->language != NULL)
 		put_esc(b, language_name_in(r->language, L->lang));
 	else
 		put(b, "&#8211;");
-	put(b, "</td>\n");
-	put_cell_open(b, NULL, L->status);
-	put_status(b, L, r);
 	put(b, "</td>\n</tr>\n");
 }
 
@@ -384,7 +385,7 @@ char *publish_render_html(const struct publish_page *p)
 		put_esc(&b, L->caption);
 		buf_printf(&b, " (%zu)</caption>\n<thead>\n<tr>", p->nrows);
 		const char *cols[] = { L->submitter, L->received, L->subject, L->documents,
-				       L->words, L->language, L->status };
+				       L->words, L->status, L->language };
 		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 			put(&b, "<th scope=\"col\">");
 			put_esc(&b, cols[i]);
