@@ -63,3 +63,14 @@ def test_language_of_document_and_body(h):
     assert 'Chinese (zh)' in out, out
     table = ctl(h, 'list', DOCS_CALL['name'])
     assert table.splitlines()[0].split()[-1] == 'LANG', table
+
+    # The publication page: a Language column, and the field in its data.
+    out = os.path.join(h.dir, 'lang-site')
+    ctl(h, 'publish', DOCS_CALL['name'], out, '--include-unverified')
+    with open(os.path.join(out, 'index.html'), encoding='utf-8') as f:
+        page = f.read()
+    assert 'data-label="Language">French</td>' in page, page[-3000:]
+    assert 'data-label="Language">Chinese</td>' in page, page[-3000:]
+    with open(os.path.join(out, 'submissions.json'), encoding='utf-8') as f:
+        data = json.load(f)
+    assert sorted(s['language'] for s in data['submissions']) == ['fr', 'zh'], data
