@@ -143,8 +143,10 @@ void language_detect(const char *text, size_t len, struct language_guess *g)
 	len = sample_length(text, len, LANGUAGE_SAMPLE_MAX);
 	if (is_blank(text, len))
 		return; /* nothing written: no language */
-	if (!has_alnum(text, len) || language_init() < 0) {
-		/* Symbols only, or no fingerprints: textcat cannot say. */
+	if (language_init() < 0)
+		return; /* no fingerprints installed: not known (null) */
+	if (!has_alnum(text, len)) {
+		/* Symbols only: written, but in no language textcat knows. */
 		snprintf(g->code, sizeof(g->code), "other");
 		return;
 	}
