@@ -17,6 +17,7 @@ set -eu
 RUNTIME="
   libetpan20 libcurl3-gnutls libjansson4 libssl3 libinih1 libgmime-3.0-0
   libunistring2 libzip4 libxml2 libsystemd0 libidn2-0 libxlsxwriter4
+  libexttextcat-2.0-0 libexttextcat-data
   poppler-utils catdoc
   tzdata ca-certificates
 "
@@ -26,6 +27,8 @@ RUNTIME="
 # libzip4, libxml2: .docx and .odt. libsystemd0: sd_notify and the watchdog.
 # libidn2-0: international domains in one canonical (A-label) form.
 # libxlsxwriter4: intakectl export --format xlsx.
+# libexttextcat-2.0-0, libexttextcat-data: the language of each input
+# (its n-gram library and fingerprints).
 # poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
 # IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
 
@@ -33,7 +36,7 @@ BUILD="
   build-essential pkg-config
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
-  libsystemd-dev libidn2-dev libxlsxwriter-dev
+  libsystemd-dev libidn2-dev libxlsxwriter-dev libexttextcat-dev
 "
 
 # The test bed (a private Dovecot and Postfix on loopback with a throwaway

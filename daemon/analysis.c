@@ -7,9 +7,11 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "intaked/language.h"
 #include "intaked/log.h"
 #include "intaked/sanitize.h"
 
@@ -253,6 +255,8 @@ char *analysis_to_json(const struct analysis *a)
 	json_object_set_new(o, "docs", jdocs(a));
 	json_object_set_new(o, "word_count", json_integer(a->word_count));
 	json_object_set_new(o, "counted", jstr(a->counted));
+	json_object_set_new(o, "language", a->language[0] ? json_string(a->language) : json_null());
+	json_object_set_new(o, "language_confidence", json_real(a->language_confidence));
 	json_object_set_new(o, "warning", jstr(a->warning));
 	json_object_set_new(o, "unexamined", junexamined(a));
 	json_object_set_new(o, "links", jlinks(a));
@@ -482,6 +486,28 @@ static const char *rd_counted(struct rd *rd, json_t *o)
 	return "body";
 }
 
+/* The guess of language.c: a code of its list or null, and 0..1. */
+static void rd_language(struct rd *rd, json_t *o, struct analysis *a)
+{
+	json_t *v = rd_get(rd, o, "language");
+	json_t *c = rd_get(rd, o, "language_confidence");
+
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) || !language_code_valid(json_string_value(v))) {
+			rd->bad = "language";
+			return;
+		}
+		snprintf(a->language, sizeof(a->language), "%s", json_string_value(v));
+	}
+	if (c == NULL || json_is_null(c))
+		return;
+	if (!json_is_number(c) || json_number_value(c) < 0.0 || json_number_value(c) > 1.0) {
+		rd->bad = "language_confidence";
+		return;
+	}
+	a->language_confidence = json_number_value(c);
+}
+
 static void rd_analysis(struct rd *rd, json_t *o, struct analysis *a)
 {
 	rd_headers(rd, o, a);
@@ -506,6 +532,7 @@ static void rd_analysis(struct rd *rd, json_t *o, struct analysis *a)
 	rd_docs(rd, o, a);
 	a->word_count = (long)rd_int(rd, o, "word_count", 0, LONG_MAX);
 	a->counted = rd_counted(rd, o);
+	rd_language(rd, o, a);
 	a->warning = rd_str(rd, o, "warning");
 	rd_unexamined(rd, o, a);
 	rd_links(rd, o, a);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "intaked/ctl.h"
+#include "intaked/language.h"
 #include "intaked/metadata.h"
 #include "intaked/roster.h"
 #include "intaked/spool.h"
@@ -133,6 +134,15 @@ static char *ack_cell(const struct metadata *md)
 	return xstrdup(or_dash(md->ack.state));
 }
 
+/* The language code in list's last column: two letters, "oth" for a
+ * language outside the six, "-" when none was detected. */
+static const char *lang_cell(const struct metadata *md)
+{
+	if (md->language == NULL)
+		return "-";
+	return strcmp(md->language, "other") == 0 ? "oth" : md->language;
+}
+
 /* Ids are shown to their 21st character ("20220329T221000Z-4f1c"): the
  * second of receipt and 16 bits of the hash; show takes any unambiguous
  * prefix. */
@@ -142,8 +152,8 @@ static char *ack_cell(const struct metadata *md)
 static void list_table(struct ctl *c, const struct call_config *call, const struct ctl_subs *subs)
 {
 	static const char *const head[] = { "ID", "SUBMITTER", "VER", "RECEIVED",
-					    "STATUS", "WORDS", "ACK" };
-	struct ctl_table *t = ctl_table_new(head, 7);
+					    "STATUS", "WORDS", "ACK", "LANG" };
+	struct ctl_table *t = ctl_table_new(head, 8);
 	ctl_table_cap(t, 1, 19);
 	ctl_table_cap(t, 5, 14);
 	ctl_table_cap(t, 6, 8);
@@ -162,7 +172,8 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 		strangers += !md->submitter.verified;
 		unknown += md->over_limit_unknown;
 		char *who = submitter_cell(md), *words = words_cell(md), *ack = ack_cell(md);
-		const char *row[] = { id, who, version, received, md->status, words, ack };
+		const char *row[] = { id, who, version, received, md->status, words, ack,
+				      lang_cell(md) };
 		ctl_table_add(t, row);
 		free(who);
 		free(words);
@@ -226,11 +237,22 @@ static json_t *list_json_row(const struct call_config *call, const struct ctl_su
 			 "ack", jstr(md->ack.state), "ack_suppressed", jstr(md->ack.suppressed));
 }
 
+/* The language fields, set apart from list_json_row's pack (which is at
+ * jansson's comfortable limit). */
+static json_t *with_language(json_t *row, const struct metadata *md)
+{
+	json_object_set_new(row, "language", jstr(md->language));
+	json_object_set_new(row, "language_confidence", md->language_confidence < 0
+			    ? json_null() : json_real(md->language_confidence));
+	return row;
+}
+
 static void list_json(struct ctl *c, const struct call_config *call, const struct ctl_subs *subs)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < subs->n; i++)
-		json_array_append_new(arr, list_json_row(call, &subs->v[i]));
+		json_array_append_new(arr, with_language(list_json_row(call, &subs->v[i]),
+							 subs->v[i].md));
 	json_dumpf(arr, c->out, JSON_INDENT(2));
 	fputc('\n', c->out);
 	json_decref(arr);
@@ -414,6 +436,9 @@ static void show_submission(struct ctl *c, const struct metadata *md)
 			 : md->over_limit_unknown ? ", over the limit: unknown (not all read)" : "");
 	else if (md->word_count >= 0)
 		show_fmt(c, "words:", "%ld, counted in the %s", md->word_count, or_dash(md->counted));
+	if (md->language != NULL)
+		show_fmt(c, "language:", "%s (%s), confidence %.2f", language_name(md->language),
+			 md->language, md->language_confidence < 0 ? 0.0 : md->language_confidence);
 }
 
 static void show_documents(struct ctl *c, const struct metadata *md, const char *abs)

@@ -539,6 +539,7 @@ char *digest_summary(const struct digest *d)
 	struct buf b;
 	buf_init(&b, SUMMARY_MAX);
 	section_totals(d, &b);
+	digest_section_languages(d, &b);
 	buf_puts(&b, "\n\n");
 	section_new(d, &b);
 	buf_puts(&b, "\n\n");

@@ -306,6 +306,10 @@ static void job_copy_documents(struct job *job)
 	}
 	md->word_count = a->word_count;
 	md->counted = xstrdup(a->counted);
+	if (a->language[0] != '\0') {
+		md->language = xstrdup(a->language);
+		md->language_confidence = a->language_confidence;
+	}
 	job_copy_unexamined_and_links(md, a);
 }
 

@@ -41,6 +41,7 @@ struct metadata *metadata_new(void)
 {
 	struct metadata *md = xcalloc(1, sizeof(*md));
 	md->word_count = -1;
+	md->language_confidence = -1;
 	return md;
 }
 
@@ -289,8 +290,11 @@ static json_t *metadata_to_object(const struct metadata *md)
 				     ? json_null() : json_boolean(md->over_limit));
 	set(o, "counted", j_str(md->counted));
 	/* Only when known: entries filed before detection keep their bytes. */
-	if (md->language != NULL)
+	if (md->language != NULL) {
 		set(o, "language", j_str(md->language));
+		set(o, "language_confidence", md->language_confidence < 0
+					      ? json_null() : json_real(md->language_confidence));
+	}
 	set(o, "documents", documents_to_json(md));
 	set(o, "unexamined", mdlist_to_json(&unexamined_desc, md->unexamined, md->nunexamined,
 					     j_str));
@@ -364,6 +368,19 @@ static bool rd_bool(struct rd *rd, json_t *obj, const char *where, const char *k
 		return false;
 	}
 	return json_is_true(v);
+}
+
+/* A number in [0, 1]; null or missing (older entries) gives -1. */
+static double rd_fraction(struct rd *rd, json_t *obj, const char *key)
+{
+	json_t *v = rd_get(obj, key);
+	if (v == NULL)
+		return -1;
+	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1) {
+		rd_fail(rd, "", key, "is not a number in [0, 1]");
+		return -1;
+	}
+	return json_number_value(v);
 }
 
 /* An integer in [min, max]; null or missing gives null_value. */
@@ -539,6 +556,7 @@ static void rd_top(struct rd *rd, json_t *root, struct metadata *md)
 	md->over_limit_unknown = json_is_null(json_object_get(root, "over_limit"));
 	md->counted = rd_str(rd, root, "", "counted");
 	md->language = rd_str(rd, root, "", "language");
+	md->language_confidence = rd_fraction(rd, root, "language_confidence");
 	md->version = (int)rd_int(rd, root, "", "version", 0, INT_MAX, 0);
 	md->supersedes = rd_str(rd, root, "", "supersedes");
 	md->held = rd_bool(rd, root, "", "held");

@@ -17,6 +17,7 @@
 
 #include "intaked/address.h"
 #include "intaked/extract.h"
+#include "intaked/language.h"
 #include "intaked/links.h"
 #include "intaked/log.h"
 #include "intaked/sanitize.h"
@@ -55,6 +56,9 @@ struct walk {
 	const char *orphan_text;
 	bool failed;          /* could not write a file: the whole message fails */
 	struct err *err;
+	/* The start of the documents' extracted text, for the language. */
+	char doc_sample[LANGUAGE_SAMPLE_MAX];
+	size_t doc_sample_len;
 };
 
 void mime_init(void)
@@ -496,6 +500,38 @@ static long seconds_left(const struct walk *w)
 	return (long)(w->deadline.tv_sec - now.tv_sec);
 }
 
+/* Keep the first LANGUAGE_SAMPLE_MAX bytes of the documents' text, cut
+ * at a character boundary, one document after another. */
+static void sample_add(struct walk *w, const char *text)
+{
+	size_t room = sizeof(w->doc_sample) - w->doc_sample_len, n = strlen(text);
+
+	if (room < 2)
+		return;
+	if (n > room - 1) {
+		n = room - 1;
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(w->doc_sample + w->doc_sample_len, text, n);
+	w->doc_sample_len += n;
+	w->doc_sample[w->doc_sample_len++] = '\n';
+}
+
+/* The language of the text the words were counted on (SPEC §4). */
+static void detect_language(struct walk *w)
+{
+	struct analysis *a = w->a;
+	struct language_guess g;
+
+	if (strcmp(a->counted, "documents") == 0)
+		language_detect(w->doc_sample, w->doc_sample_len, &g);
+	else
+		language_detect(a->body_text, strlen(a->body_text), &g);
+	memcpy(a->language, g.code, sizeof(a->language));
+	a->language_confidence = g.confidence;
+}
+
 static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 		      const unsigned char *data, size_t len)
 {
@@ -525,6 +561,7 @@ static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 		return;
 	}
 	d->words = wordcount_text(text, strlen(text));
+	sample_add(w, text);
 	free(text);
 }
 
@@ -905,6 +942,7 @@ int mime_analyze(const unsigned char *raw, size_t len, int files_dirfd,
 		w.a->body_words = wordcount_body(w.a->body_text);
 		note_limits(&w);
 		analysis_total_words(w.a);
+		detect_language(&w);
 	}
 	g_object_unref(msg);
 	if (view != NULL)

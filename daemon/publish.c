@@ -279,6 +279,7 @@ static void row_from(struct publish_row *r, const struct metadata *md)
 	r->word_limit = md->word_limit;
 	r->over_limit = md->over_limit;
 	r->over_limit_unknown = md->over_limit_unknown;
+	r->language = xstrdup(md->language);
 }
 
 static int cmp_rows(const void *a, const void *b)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <unistr.h>
 
+#include "intaked/language.h"
 #include "intaked/publish.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
@@ -95,6 +96,7 @@ struct labels {
 	const char *unreadable, *message_text, *words_unit, *data;
 	const char *left_late, *left_rejected, *left_unverified;
 	const char *limit_unknown;
+	const char *language;
 };
 
 static const struct labels labels_all[] = {
@@ -106,7 +108,8 @@ static const struct labels labels_all[] = {
 	  "Unknown sender", "version", "could not be read", "Message text", "words",
 	  "The same list as data",
 	  "Late submissions are not listed.", "Rejected submissions are not listed.",
-	  "Submissions from senders not verified are not listed.", "word count unknown" },
+	  "Submissions from senders not verified are not listed.", "word count unknown",
+	  "Language" },
 	{ "fr", "Contributions écrites reçues", "Date limite", "Nombre de mots maximal",
 	  "Liste au", "Contributions", "Aucune contribution à afficher pour l’instant.",
 	  "Délégation", "Reçue le", "Objet", "Documents", "Mots", "Statut",
@@ -117,7 +120,7 @@ static const struct labels labels_all[] = {
 	  "Les contributions en retard ne sont pas listées.",
 	  "Les contributions refusées ne sont pas listées.",
 	  "Les contributions d’expéditeurs non vérifiés ne sont pas listées.",
-	  "nombre de mots inconnu" },
+	  "nombre de mots inconnu", "Langue" },
 	{ "es", "Contribuciones escritas recibidas", "Plazo", "Límite de palabras", "Lista al",
 	  "Contribuciones", "Todavía no hay contribuciones que mostrar.",
 	  "Remitente", "Recibida", "Asunto", "Documentos", "Palabras", "Estado",
@@ -128,7 +131,7 @@ static const struct labels labels_all[] = {
 	  "Las contribuciones fuera de plazo no se listan.",
 	  "Las contribuciones rechazadas no se listan.",
 	  "Las contribuciones de remitentes no verificados no se listan.",
-	  "número de palabras desconocido" },
+	  "número de palabras desconocido", "Idioma" },
 };
 
 static const struct labels *labels_for(const char *lang)
@@ -315,6 +318,13 @@ static void put_row(struct buf *b, const struct labels *L, const struct publish_
 	put(b, "</td>\n");
 	put_cell_open(b, NULL, L->status);
 	put_status(b, L, r);
+	put(b, "</td>\n");
+	/* Last, so that the columns before keep their places. */
+	put_cell_open(b, NULL, L->language);
+	if (r->language != NULL)
+		put_esc(b, language_name_in(r->language, L->lang));
+	else
+		put(b, "&#8211;");
 	put(b, "</td>\n</tr>\n");
 }
 
@@ -375,8 +385,8 @@ char *publish_render_html(const struct publish_page *p)
 		put_esc(&b, L->caption);
 		buf_printf(&b, " (%zu)</caption>\n<thead>\n<tr>", p->nrows);
 		const char *cols[] = { L->submitter, L->received, L->subject, L->documents,
-				       L->words, L->status };
-		for (size_t i = 0; i < 6; i++) {
+				       L->words, L->status, L->language };
+		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 			put(&b, "<th scope=\"col\">");
 			put_esc(&b, cols[i]);
 			put(&b, "</th>");
@@ -439,7 +449,7 @@ static json_t *json_row(const struct publish_page *p, const struct publish_row *
 						      jstr(d->sha256)));
 	}
 	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o}",
+			 "s:o, s:o}",
 			 "id", jstr(r->id), "submitter", jstr(r->verified ? r->name : NULL),
 			 "address", jstr(r->verified ? NULL : r->address), "in_roster", r->in_roster,
 			 "verified", r->verified, "version", r->version, "subject", jstr(r->subject),
@@ -450,7 +460,7 @@ static json_t *json_row(const struct publish_page *p, const struct publish_row *
 			 "word_limit", r->word_limit > 0 ? json_integer(r->word_limit) : json_null(),
 			 "over_limit", r->over_limit_unknown && !r->over_limit ? json_null()
 						       : json_boolean(r->over_limit),
-			 "documents", docs);
+			 "language", jstr(r->language), "documents", docs);
 }
 
 char *publish_render_json(const struct publish_page *p)
@@ -490,6 +500,7 @@ void publish_page_clear(struct publish_page *p)
 		free(r->name);
 		free(r->address);
 		free(r->subject);
+		free(r->language);
 		free(r->status);
 		free(r->timeliness);
 	}

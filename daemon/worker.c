@@ -342,6 +342,9 @@ static _Noreturn void child_main(int fd, pid_t parent, const struct limits_confi
 	(void)close_range((unsigned)fd + 1, ~0U, 0);
 	child_limits(lim);
 	mime_init();
+	/* The language fingerprints are read at the first message
+	 * (language_detect): a worker_memory too small for them is then
+	 * that message's error, not a worker that cannot start. */
 	/* Ready: a death before this is no message's fault. */
 	fault_point("worker-start");
 	if (fsio_write_all(fd, "R", 1) < 0)

@@ -76,6 +76,10 @@ struct analysis {
 
 	long word_count;      /* sum of document words, or body_words */
 	const char *counted;  /* "documents" | "body" (static) */
+	/* Language of the counted text (language.h): "ar" "zh" "en" "fr" "ru"
+	 * "es" "other", or "" when there is no text to judge. */
+	char language[8];
+	double language_confidence; /* 0.0 - 1.0 */
 
 	char *warning;        /* NULL, or what was assumed to read the message
 			       * (a header block missing...); for the log */

@@ -63,6 +63,10 @@ struct digest {
 	size_t csv_len;
 };
 
+/* The line of languages of the current inputs (digest_lang.c), after a
+ * newline; nothing when no input has a language. */
+void digest_section_languages(const struct digest *d, struct buf *b);
+
 /* The {summary} of d (d->rows loaded, d->since set). Caller frees. */
 char *digest_summary(const struct digest *d);
 

@@ -58,7 +58,9 @@ struct metadata {
 				   * parts, a linked document); never with
 				   * over_limit */
 	char *counted;            /* documents | body */
-	char *language;           /* "language": detected language, or NULL */
+	char *language;           /* language.h code of the counted text; NULL:
+				   * null (no text, or filed before the key) */
+	double language_confidence; /* 0..1; < 0: null */
 	struct md_document *documents;
 	size_t ndocuments;
 	struct md_unexamined *unexamined;

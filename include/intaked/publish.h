@@ -62,6 +62,7 @@ struct publish_row {
 	long word_limit;          /* 0: none */
 	bool over_limit;
 	bool over_limit_unknown;  /* not all words known */
+	char *language;           /* metadata's "language", NULL: null */
 	struct publish_doc *docs;
 	size_t ndocs;
 };

@@ -233,6 +233,7 @@ static void test_text_sections(void **state)
 	assert_int_equal(run_at(d, "2022-03-21 08:05"), 1);
 	/* After that digest: France v2, an unknown sender, and mailbox noise. */
 	md = fx_md(c, "france", "France", 2, fx_local("2022-03-22 10:00", NY));
+	md->language = xstrdup("fr");
 	fx_submit(d->f, c, md);
 	md = fx_md(c, "unknown-0123456789", NULL, 1, fx_local("2022-03-22 11:00", NY));
 	free(md->from_name);
@@ -244,6 +245,7 @@ static void test_text_sections(void **state)
 	md->documents[0].name = xstrdup("scan.pdf");
 	md->documents[0].error = xstrdup("no_text");
 	md->documents[0].words = -1;
+	md->language = xstrdup("de-not-ours"); /* read from disk: counts as other */
 	fx_submit(d->f, c, md);
 	for (int i = 0; i < 3; i++) {
 		struct metadata *n = metadata_new();
@@ -271,7 +273,8 @@ static void test_text_sections(void **state)
 		"  On time:                    2\n",
 		"  Over the word limit:        0\n", /* v2, the current one, is not */
 		"  From unknown senders:       1\n",
-		"  With unreadable documents:  1\n",
+		"  With unreadable documents:  1\n"
+		"Languages: French: 1 inputs, 200 words; Other: 1 inputs, 100 words\n",
 		"Received since the last digest (2022-03-21 08:05 EDT):\n"
 		"- France, version 2, 2022-03-22 10:00 EDT: 200 words, on time\n"
 		"- A. Stranger (unknown-0123456789@example.net), version 1, 2022-03-22 11:00 EDT: "
@@ -323,12 +326,14 @@ static void test_flagged_and_french(void **state)
 	md->status = xstrdup("late");
 	md->word_count = 7000;
 	md->over_limit = true;
+	md->language = xstrdup("es");
 	fx_submit(d->f, d->c, md);
 	fx_extend(d->c, "Mexico", fx_local("2022-03-31 18:00", NY));
 	char *text = text_at(d, "2022-03-30 09:00", true);
 	const char *want[] = {
 		"Subject: Récapitulatif quotidien : Title of imrf-2022, 2022-03-30\n",
 		"  En retard :                       1\n",
+		"Langues : espagnol : 1 contributions, 7000 mots\n",
 		"Reçues à ce jour :\n- Bangladesh, version 1, 2022-03-29 19:00 EDT : 7000 mots, "
 		"en retard, au-delà de la limite de 5000 mots\n",
 		"Pas encore reçues (2 sur 3 membres de la liste) :\n- France\n"
@@ -375,6 +380,7 @@ static void test_csv(void **state)
 	md = fx_md(d->c, "unknown-x", NULL, 1, fx_utc("2022-03-22T14:00:00Z"));
 	free(md->subject);
 	md->subject = xstrdup("=cmd|' /C calc'!A0");
+	md->language = xstrdup("zh");
 	free(md->from);
 	md->from = xstrdup("@evil.example");
 	fx_submit(d->f, d->c, md);
@@ -391,7 +397,7 @@ static void test_csv(void **state)
 		"calls/imrf-2022/france/v2,2022-03-31T22:00:00Z,2022-03-31 18:00 EDT,yes,fr\r\n"
 		"\"'@evil.example\",unknown-x,false,1,true,2022-03-22T14:00:00Z,2022-03-22 10:00 EDT,"
 		"accepted,on_time,100,5000,false,,,sent,\"'@evil.example\",\"'=cmd|' /C calc'!A0\","
-		"20220322T140000Z-fa8365651340,calls/imrf-2022/unknown-x/v1,2022-03-29T22:00:00Z,2022-03-29 18:00 EDT,no,\r\n");
+		"20220322T140000Z-fa8365651340,calls/imrf-2022/unknown-x/v1,2022-03-29T22:00:00Z,2022-03-29 18:00 EDT,no,zh\r\n");
 	free(csv);
 }
 
@@ -410,7 +416,8 @@ static void test_builtin_texts(void **state)
 		"digest_unreadable_line", "digest_undelivered_ack", "digest_undelivered_reminder",
 		"digest_undelivered_digest", "digest_mailbox", "digest_on_time",
 		"digest_within_grace", "digest_late", "digest_rejected", "digest_early",
-		"digest_over_limit", "reminder", "digest",
+		"digest_over_limit", "reminder", "digest", "digest_languages",
+		"digest_language_part",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *en = template_builtin(names[i], "en");

@@ -67,6 +67,8 @@ static struct metadata *full_metadata(void)
 	md->word_limit = 5000;
 	md->over_limit = false;
 	md->counted = xstrdup("documents");
+	md->language = xstrdup("fr");
+	md->language_confidence = 0.5;
 	add_document(md, "Bangladesh input.docx", "files/Bangladesh_input.docx", 4213, NULL);
 	add_document(md, "secret.pdf", "files/secret.pdf", -1, "encrypted");
 	md->version = 2;
@@ -132,6 +134,8 @@ static void test_round_trip_full(void **state)
 	assert_true(back->extended);
 	assert_true(back->submitter.verified);
 	assert_int_equal(back->version, 2);
+	assert_string_equal(back->language, "fr");
+	assert_true(back->language_confidence > 0.49 && back->language_confidence < 0.51);
 	assert_int_equal(json1[strlen(json1) - 1], '\n');
 
 	metadata_free(&back);
@@ -139,6 +143,36 @@ static void test_round_trip_full(void **state)
 	metadata_free(&md);
 	free(json1);
 	free(json2);
+}
+
+/* An entry filed before the language was detected has no such keys: it
+ * still reads, with the language null, and is written back as null. */
+static void test_language_absent(void **state)
+{
+	(void)state;
+	struct metadata *md = full_metadata(), *back = NULL;
+	struct err err = {0};
+	char *text = metadata_to_json(md);
+	json_t *j = parse(text);
+	assert_int_equal(json_object_del(j, "language"), 0);
+	assert_int_equal(json_object_del(j, "language_confidence"), 0);
+	char *old = json_dumps(j, 0);
+	assert_int_equal(metadata_from_json(old, strlen(old), &back, &err), 0);
+	assert_null(back->language);
+	assert_true(back->language_confidence < 0);
+	char *again = metadata_to_json(back);
+	json_t *j2 = parse(again);
+	/* Written back without them: an entry filed before detection keeps
+	 * its bytes. */
+	assert_null(json_object_get(j2, "language"));
+	assert_null(json_object_get(j2, "language_confidence"));
+	json_decref(j2);
+	json_decref(j);
+	free(again);
+	free(old);
+	free(text);
+	metadata_free(&back);
+	metadata_free(&md);
 }
 
 /* SPEC §6 names these keys with these shapes; ours are added, none
@@ -441,6 +475,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_full),
+		cmocka_unit_test(test_language_absent),
 		cmocka_unit_test(test_spec_shape),
 		cmocka_unit_test(test_nulls),
 		cmocka_unit_test(test_invalid_utf8),

@@ -709,6 +709,33 @@ static void test_write_failure_is_temporary(void **state)
 	assert_int_equal(err.cls, ERR_TEMP);
 }
 
+/* The language is that of the counted text: the document's when one is
+ * read (an English covering note with a Russian attachment is Russian),
+ * else the body's; no text, no language. */
+static void test_language_of_counted_text(void **state)
+{
+	struct fixture *f = *state;
+	struct analysis *a = run(f,
+		"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+		"--b\r\nContent-Type: text/plain\r\n\r\nPlease find our input attached to this mail.\r\n"
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		"Content-Disposition: attachment; filename=\"ru.txt\"\r\n"
+		"Content-Transfer-Encoding: 8bit\r\n\r\n"
+		"Делегация приветствует доклад Генерального секретаря об устойчивом развитии. "
+		"Мы призываем все государства-члены действовать сейчас.\r\n--b--\r\n");
+	assert_string_equal(a->counted, "documents");
+	assert_string_equal(a->language, "ru");
+	assert_true(a->language_confidence > 0.0 && a->language_confidence <= 1.0);
+	a = run(f, "From: a@example.org\r\nSubject: x\r\n\r\n"
+		   "Nous appuyons ce projet de résolution sans réserve. La délégation française "
+		   "salue l'engagement de l'Assemblée générale.\r\n");
+	assert_string_equal(a->counted, "body");
+	assert_string_equal(a->language, "fr");
+	a = run(f, "From: a@example.org\r\nSubject: x\r\n\r\n\r\n");
+	assert_string_equal(a->language, "");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -739,6 +766,7 @@ int main(void)
 		T(test_headerless_input),
 		T(test_boundaryless_multipart_keeps_text),
 		T(test_write_failure_is_temporary),
+		T(test_language_of_counted_text),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

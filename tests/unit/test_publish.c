@@ -173,7 +173,8 @@ static void test_render_html(void **state)
 		{ .id = (char *)"id1", .name = (char *)"France", .in_roster = true, .verified = true,
 		  .subject = (char *)"<script>alert(1)</script>", .received_at = 1648587600,
 		  .version = 2, .status = (char *)"accepted", .timeliness = (char *)"on_time",
-		  .word_count = 10, .word_limit = 60, .docs = d1, .ndocs = 2 },
+		  .word_count = 10, .word_limit = 60, .language = (char *)"fr", .docs = d1,
+		  .ndocs = 2 },
 		{ .id = (char *)"id2", .name = (char *)"M\"exico <b>", .in_roster = true,
 		  .address = (char *)"m\"x<b>@sre.gob.mx", .verified = false, .subject = (char *)"Aporte & más", .received_at = 1648596600,
 		  .version = 1, .status = (char *)"rejected", .timeliness = (char *)"late",
@@ -195,8 +196,10 @@ static void test_render_html(void **state)
 	assert_non_null(strstr(html, "@media print"));
 	assert_non_null(strstr(html, "@media (max-width:40rem)"));
 	assert_non_null(strstr(html, "<caption>Contributions (3)</caption>"));
-	assert_int_equal(count(html, "<th scope=\"col\">"), 6);
+	assert_int_equal(count(html, "<th scope=\"col\">"), 7); /* with Langue */
 	assert_int_equal(count(html, "<th scope=\"row\">"), 3);
+	assert_non_null(strstr(html, "<td data-label=\"Langue\">français</td>"));
+	assert_non_null(strstr(html, "<td data-label=\"Langue\">&#8211;</td>"));
 	assert_int_equal(count(html, "<tr>"), 4);         /* header + 3 rows */
 	/* Nothing from a sender becomes markup. */
 	assert_null(strstr(html, "<script"));

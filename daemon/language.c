@@ -1,0 +1,167 @@
+/* language.c — libexttextcat's n-gram guess of a text's language, reduced
+ * to the six UN languages and "other". All of textcat's fingerprints are
+ * loaded, not only the six: with the six alone, German or Italian text is
+ * scored against the nearest UN language and often "recognised" as
+ * English or Spanish; with all of them it is "de" or "it", hence "other".
+ * Loading the ~170 fingerprints takes ~30 ms once per worker; a guess on
+ * an 8 KB sample ~1 ms. */
+#include "intaked/language.h"
+
+#include <libexttextcat/textcat.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "intaked/log.h"
+
+#define TEXTCAT_DIR "/usr/share/libexttextcat/"
+#define TEXTCAT_CONF TEXTCAT_DIR "fpdb.conf"
+
+static void *handle;
+static candidate_t *candidates;
+static bool init_failed;
+
+/* The six and "other", with their names in the languages of the
+ * digests and pages (en fr es). */
+static const struct {
+	const char *code, *en, *fr, *es;
+} UN_LANGUAGES[] = {
+	{ "ar", "Arabic", "arabe", "árabe" },
+	{ "zh", "Chinese", "chinois", "chino" },
+	{ "en", "English", "anglais", "inglés" },
+	{ "fr", "French", "français", "francés" },
+	{ "ru", "Russian", "russe", "ruso" },
+	{ "es", "Spanish", "espagnol", "español" },
+	{ "other", "Other", "autre", "otro" },
+};
+#define N_NAMES (sizeof(UN_LANGUAGES) / sizeof(UN_LANGUAGES[0]))
+#define N_UN (N_NAMES - 1)
+
+int language_init(void)
+{
+	if (handle != NULL)
+		return 0;
+	if (init_failed)
+		return -1;
+	handle = special_textcat_Init(TEXTCAT_CONF, TEXTCAT_DIR);
+	if (handle != NULL)
+		candidates = textcat_GetClassifyFullOutput(handle);
+	if (handle == NULL || candidates == NULL) {
+		/* Said once: the guess is then null on every message. */
+		log_warn("event=language-unavailable conf=%s", TEXTCAT_CONF);
+		language_done();
+		init_failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+void language_done(void)
+{
+	if (candidates != NULL)
+		textcat_ReleaseClassifyFullOutput(handle, candidates);
+	if (handle != NULL)
+		textcat_Done(handle);
+	candidates = NULL;
+	handle = NULL;
+}
+
+bool language_code_valid(const char *code)
+{
+	for (size_t i = 0; i < N_NAMES; i++)
+		if (strcmp(code, UN_LANGUAGES[i].code) == 0)
+			return true;
+	return false;
+}
+
+const char *language_name_in(const char *code, const char *ui)
+{
+	size_t i = 0;
+
+	while (i < N_NAMES - 1 && (code == NULL || strcmp(code, UN_LANGUAGES[i].code) != 0))
+		i++;
+	if (ui != NULL && strcmp(ui, "fr") == 0)
+		return UN_LANGUAGES[i].fr;
+	if (ui != NULL && strcmp(ui, "es") == 0)
+		return UN_LANGUAGES[i].es;
+	return UN_LANGUAGES[i].en;
+}
+
+const char *language_name(const char *code)
+{
+	return language_name_in(code, "en");
+}
+
+/* textcat's category names are "fr--utf8", "zh-CN-utf8", "zh-TW-utf8":
+ * the language is what precedes the first '-'. */
+static const char *un_code_of(const char *category)
+{
+	size_t n = strcspn(category, "-");
+
+	for (size_t i = 0; i < N_UN; i++)
+		if (strlen(UN_LANGUAGES[i].code) == n &&
+		    strncmp(category, UN_LANGUAGES[i].code, n) == 0)
+			return UN_LANGUAGES[i].code;
+	return "other";
+}
+
+/* The length of at most max bytes of text, not cutting a UTF-8 sequence. */
+static size_t sample_length(const char *text, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)text[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
+static bool has_alnum(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		/* Any non-ASCII byte may be part of a letter: let textcat judge. */
+		if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			return true;
+	}
+	return false;
+}
+
+static bool is_blank(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
+			return false;
+	return true;
+}
+
+void language_detect(const char *text, size_t len, struct language_guess *g)
+{
+	int n;
+	const char *best;
+	int same = 0;
+
+	memset(g, 0, sizeof(*g));
+	len = sample_length(text, len, LANGUAGE_SAMPLE_MAX);
+	if (is_blank(text, len))
+		return; /* nothing written: no language */
+	if (language_init() < 0)
+		return; /* no fingerprints installed: not known (null) */
+	if (!has_alnum(text, len)) {
+		/* Symbols only: written, but in no language textcat knows. */
+		snprintf(g->code, sizeof(g->code), "other");
+		return;
+	}
+	n = textcat_ClassifyFull(handle, text, len, candidates);
+	if (n <= 0) {
+		/* UNKNOWN (too many close candidates) or SHORT. */
+		snprintf(g->code, sizeof(g->code), "other");
+		return;
+	}
+	best = un_code_of(candidates[0].name);
+	/* Candidates naming the same result (zh-CN and zh-TW; de and nl, both
+	 * "other") do not compete with it. */
+	for (int i = 0; i < n; i++)
+		if (strcmp(un_code_of(candidates[i].name), best) == 0)
+			same++;
+	snprintf(g->code, sizeof(g->code), "%s", best);
+	g->confidence = (double)same / n;
+}
