@@ -27,7 +27,8 @@ static const char *const columns[] = {
 static void row_free(struct digest_row *r)
 {
 	char *strs[] = { r->path, r->id, r->slug, r->name, r->from, r->from_name, r->subject,
-			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone };
+			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone,
+			 r->supersedes };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
 	strlist_free(&r->documents);
@@ -92,6 +93,7 @@ static int add_row(const char *relpath, const struct metadata *md, void *arg)
 	add_hidden(r, md);
 	r->extended = md->extended;
 	r->version = md->version;
+	r->supersedes = xstrdup(md->supersedes);
 	r->words = md->word_count;
 	r->word_limit = md->word_limit;
 	r->received_at = md->received_at;

@@ -23,6 +23,7 @@ enum {
 	F_FILTER = 1 << 5,        /* --current --late --over-limit --unverified --unreadable --since */
 	F_OPTARG = 1 << 6,        /* one more positional argument may follow */
 	F_LOOPBACK = 1 << 7,      /* --loopback */
+	F_DIFF = 1 << 8,          /* --html -o FILE */
 };
 
 struct command {
@@ -66,6 +67,17 @@ static const struct command commands[] = {
 	  "metadata, documents and word counts, errors, the acknowledgement, and\n"
 	  "the paths in the spool.\n",
 	  1, 0, ctl_cmd_show },
+	{ "diff", "diff ID [--html] [-o FILE]",
+	  "What changed between version ID (an id, an unambiguous prefix of one,\n"
+	  "or calls/CALL/SLUG/vN) and the version it supersedes, word by word,\n"
+	  "compared by their counted text (text.txt; body.txt for entries filed\n"
+	  "before it was kept). Changed paragraphs are shown whole, unchanged ones\n"
+	  "as \"…\"; removed words [-like this-], added {+like this+} (coloured on a\n"
+	  "terminal). Past 200000 words or 2000 changes, paragraphs are compared\n"
+	  "whole instead.\n"
+	  "  --html      an HTML page with <del> and <ins> instead\n"
+	  "  -o FILE     write to FILE (replaced atomically) instead of standard output\n",
+	  1, F_DIFF, ctl_cmd_diff },
 	{ "missing", "missing CALL",
 	  "The roster members of CALL who have not submitted anything yet, with\n"
 	  "their addresses and deadline (an extension included).\n",
@@ -230,6 +242,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--unverified", F_FILTER, &a->unverified },
 		{ "--unreadable", F_FILTER, &a->unreadable },
 		{ "--loopback", F_LOOPBACK, &a->loopback },
+		{ "--html", F_DIFF, &a->html },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
@@ -241,6 +254,14 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		if (arg[7] == '\0' && *i + 1 >= argc)
 			return usage_error(cmd, "%s needs a date", arg);
 		a->since = arg[7] == '=' ? arg + 8 : argv[++*i];
+		return 1;
+	}
+	if ((cmd->flags & F_DIFF) && (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0 ||
+				      strncmp(arg, "--output=", 9) == 0)) {
+		const char *val = strncmp(arg, "--output=", 9) == 0 ? arg + 9 : NULL;
+		if (val == NULL && *i + 1 >= argc)
+			return usage_error(cmd, "%s needs a file name", arg);
+		a->output = val ? val : argv[++*i];
 		return 1;
 	}
 	if ((cmd->flags & F_FORMAT) && strncmp(arg, "--format", 8) == 0 &&

@@ -496,6 +496,19 @@ static long seconds_left(const struct walk *w)
 	return (long)(w->deadline.tv_sec - now.tv_sec);
 }
 
+/* Keep a counted document's text for text.txt (intakectl diff): what is
+ * past the cap is left out, the words were counted all the same. */
+static void docs_text_add(struct analysis *a, const char *text)
+{
+	size_t have = a->docs_text ? strlen(a->docs_text) : 0, len = strlen(text);
+	if (have + len + 2 > ANALYSIS_DOCS_TEXT_MAX)
+		return;
+	a->docs_text = xreallocarray(a->docs_text, have + len + 3, 1);
+	if (have > 0)
+		memcpy(a->docs_text + have, "\n\n", 2), have += 2;
+	memcpy(a->docs_text + have, text, len + 1);
+}
+
 static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 		      const unsigned char *data, size_t len)
 {
@@ -525,6 +538,7 @@ static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 		return;
 	}
 	d->words = wordcount_text(text, strlen(text));
+	docs_text_add(w->a, text);
 	free(text);
 }
 
