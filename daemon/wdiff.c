@@ -5,8 +5,8 @@
  * version), neither bounds its time and memory on a hostile 30 MiB text,
  * and their markup is not the escaped HTML publish needs. Myers' greedy
  * algorithm with its trace kept for the backtrack is ~D^2 ints of memory:
- * WDIFF_MAX_D edits caps that at 16 MiB, WDIFF_MAX_TOKENS the time
- * ((N+M)·D). Past either, whole paragraphs are compared instead. */
+ * WDIFF_MAX_D edits caps that at 16 MiB, WDIFF_MAX_TOKENS (a side) the
+ * time ((N+M)·D). Past either, whole paragraphs are compared instead. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +206,7 @@ static int diff_range(struct wdiff *d, const struct toks *a, const struct toks *
 	for (size_t i = 0; i < p; i++)
 		emit(d, OP_EQ, &a->v[i]);
 	size_t mn = n - p - s, mm = m - p - s;
-	if (mn + mm > WDIFF_MAX_TOKENS ||
+	if (mn > WDIFF_MAX_TOKENS || mm > WDIFF_MAX_TOKENS ||
 	    myers(d, a->v + p, (int)mn, b->v + p, (int)mm, (int)WDIFF_MAX_D) < 0) {
 		if (!whole) {
 			d->ne = mark;

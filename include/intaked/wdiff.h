@@ -4,7 +4,7 @@
  * Tokens are runs of non-space bytes; a run of white space holding two
  * or more newlines is a paragraph break. The edit script is Myers' O(ND)
  * diff over tokens (common prefix and suffix trimmed first), bounded:
- * more than WDIFF_MAX_TOKENS tokens, or more than WDIFF_MAX_D edits,
+ * more than WDIFF_MAX_TOKENS tokens on a side, or more than WDIFF_MAX_D edits,
  * and the diff is taken over whole paragraphs instead ("coarse"): a
  * paragraph changed at all shows as removed and added whole. Pure: no
  * I/O but the FILE the renderers are given. */
