@@ -80,3 +80,13 @@ def test_digest_says_what_changed(h):
     out, _ = ctl(h, 'digest', 'imrf-2022')
     line = f'v2 replaces v1: +{count_words(ADDED)} / −{count_words(REMOVED)} words'
     assert line in out, out
+
+
+def test_diff_older_entries_use_body(h):
+    """Entries filed before text.txt was kept: their body.txt is compared."""
+    v1, v2 = file_two_versions(h)
+    for rel in (v1, v2):
+        os.unlink(os.path.join(h.spool, rel, 'text.txt'))
+    out, _ = ctl(h, 'diff', v2)
+    assert '(body.txt)' in out and f'[-{REMOVED}-]' in out, out
+    assert f'+{count_words(ADDED)} / −{count_words(REMOVED)} words' in out, out
