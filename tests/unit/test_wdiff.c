@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "intaked/util.h"
+#include "intaked/version_text.h"
 #include "intaked/wdiff.h"
 
 static char *render(const char *old, const char *new, bool html, long *add, long *rem)
@@ -150,6 +151,18 @@ static void test_empty_sides(void **state)
 	free(out);
 }
 
+/* The version a held one supersedes is its metadata's, not vN-1. */
+static void test_previous_path(void **state)
+{
+	(void)state;
+	char *p = version_previous_path("calls/imrf/bd/v4", "v2");
+	assert_string_equal(p, "calls/imrf/bd/v2");
+	free(p);
+	const char *bad[] = { NULL, "", "v", "v0", "x2", "v2/x", "v../v1", "v2 " };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(version_previous_path("calls/imrf/bd/v4", bad[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_control_characters_cleaned),
 		cmocka_unit_test(test_coarse_fallback),
 		cmocka_unit_test(test_empty_sides),
+		cmocka_unit_test(test_previous_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
