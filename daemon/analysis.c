@@ -65,6 +65,7 @@ void analysis_free(struct analysis **ap)
 	strlist_free(&a->original_to);
 	free(a->content_type);
 	free(a->body_text);
+	free(a->docs_text);
 	for (size_t i = 0; i < a->ndocs; i++)
 		document_clear(&a->docs[i]);
 	free(a->docs);

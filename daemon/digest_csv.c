@@ -35,7 +35,7 @@ static void row_free(struct digest_row *r)
 {
 	char *strs[] = { r->path, r->id, r->slug, r->name, r->from, r->from_name, r->subject,
 			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone,
-			 r->language };
+			 r->language, r->supersedes };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
 	strlist_free(&r->documents);
@@ -101,6 +101,7 @@ static int add_row(const char *relpath, const struct metadata *md, void *arg)
 	add_hidden(r, md);
 	r->extended = md->extended;
 	r->version = md->version;
+	r->supersedes = xstrdup(md->supersedes);
 	r->words = md->word_count;
 	r->word_limit = md->word_limit;
 	r->received_at = md->received_at;

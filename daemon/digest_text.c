@@ -252,6 +252,9 @@ static void section_new(const struct digest *d, struct buf *b)
 		char *line = row_line(d, news[i]);
 		buf_printf(b, "\n%s", line);
 		free(line);
+		if ((line = digest_replaces_line(d, news[i])) != NULL)
+			buf_printf(b, "\n%s", line);
+		free(line);
 	}
 	free(news);
 	if (n == 0) {

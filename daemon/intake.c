@@ -32,6 +32,7 @@
 #include "intaked/policy.h"
 #include "intaked/route.h"
 #include "intaked/spool.h"
+#include "intaked/wordcount.h"
 #include "intaked/worker.h"
 
 /* A message written aside, waiting for intake_commit. */
@@ -529,6 +530,23 @@ static char *job_log_line(const struct job *job)
 			 log_q(md->reason), md->ack.state, job->relpath);
 }
 
+/* text.txt: the text whose words were counted (the documents', else the
+ * body), kept so that intakectl diff and the digest compare versions by
+ * what counts, not by the covering mail. */
+static int job_stage_text(struct job *job, struct err *err)
+{
+	const struct analysis *a = job->a;
+	if (a == NULL || job->md->kind == NULL || strcmp(job->md->kind, "submission") != 0)
+		return 0;
+	/* The body as counted: no quoted lines, no signature. */
+	char *text = a->counted && strcmp(a->counted, "documents") == 0
+			     ? xstrdup(a->docs_text ? a->docs_text : "")
+			     : wordcount_body_filter(a->body_text ? a->body_text : "");
+	int rc = spool_entry_write(job->entry, "text.txt", text, strlen(text), err);
+	free(text);
+	return rc;
+}
+
 /* The entry's last files, then hand it to the batch. */
 static int job_stage(struct job *job, struct err *err)
 {
@@ -539,6 +557,8 @@ static int job_stage(struct job *job, struct err *err)
 	if (job->a && job->a->body_text && md->kind && strcmp(md->kind, "submission") == 0 &&
 	    spool_entry_write(job->entry, "body.txt", job->a->body_text,
 			      strlen(job->a->body_text), err) < 0)
+		return -1;
+	if (job_stage_text(job, err) < 0)
 		return -1;
 	json = metadata_to_json(md);
 	rc = spool_entry_write(job->entry, "metadata.json", json, strlen(json), err);

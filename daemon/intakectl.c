@@ -24,6 +24,7 @@ enum {
 	F_OPTARG = 1 << 6,        /* one more positional argument may follow */
 	F_LOOPBACK = 1 << 7,      /* --loopback */
 	F_OUTPUT = 1 << 8,        /* -o FILE, --output FILE, --no-bom (export) */
+	F_DIFF = 1 << 9,          /* --html -o FILE */
 };
 
 struct command {
@@ -67,6 +68,17 @@ static const struct command commands[] = {
 	  "metadata, documents and word counts, errors, the acknowledgement, and\n"
 	  "the paths in the spool.\n",
 	  1, 0, ctl_cmd_show },
+	{ "diff", "diff ID [--html] [-o FILE]",
+	  "What changed between version ID (an id, an unambiguous prefix of one,\n"
+	  "or calls/CALL/SLUG/vN) and the version it supersedes, word by word,\n"
+	  "compared by their counted text (text.txt; body.txt for entries filed\n"
+	  "before it was kept). Changed paragraphs are shown whole, unchanged ones\n"
+	  "as \"…\"; removed words [-like this-], added {+like this+} (coloured on a\n"
+	  "terminal). Past 200000 words or 2000 changes, paragraphs are compared\n"
+	  "whole instead.\n"
+	  "  --html      an HTML page with <del> and <ins> instead\n"
+	  "  -o FILE     write to FILE (replaced atomically) instead of standard output\n",
+	  1, F_DIFF, ctl_cmd_diff },
 	{ "missing", "missing CALL",
 	  "The roster members of CALL who have not submitted anything yet, with\n"
 	  "their addresses and deadline (an extension included).\n",
@@ -259,6 +271,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--unreadable", F_FILTER, &a->unreadable },
 		{ "--loopback", F_LOOPBACK, &a->loopback },
 		{ "--no-bom", F_OUTPUT, &a->no_bom },
+		{ "--html", F_DIFF, &a->html },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
@@ -284,7 +297,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		a->format = val;
 		return 1;
 	}
-	if (cmd->flags & F_OUTPUT)
+	if (cmd->flags & (F_OUTPUT | F_DIFF))
 		return output_option(cmd, argc, argv, i, a);
 	return 0;
 }

@@ -56,9 +56,7 @@ struct walk {
 	const char *orphan_text;
 	bool failed;          /* could not write a file: the whole message fails */
 	struct err *err;
-	/* The start of the documents' extracted text, for the language. */
-	char doc_sample[LANGUAGE_SAMPLE_MAX];
-	size_t doc_sample_len;
+	size_t docs_text_len; /* of a->docs_text */
 };
 
 void mime_init(void)
@@ -500,34 +498,33 @@ static long seconds_left(const struct walk *w)
 	return (long)(w->deadline.tv_sec - now.tv_sec);
 }
 
-/* Keep the first LANGUAGE_SAMPLE_MAX bytes of the documents' text, cut
- * at a character boundary, one document after another. */
-static void sample_add(struct walk *w, const char *text)
+/* Keep a counted document's text for text.txt (intakectl diff): what is
+ * past the cap is left out, the words were counted all the same. */
+static void docs_text_add(struct walk *w, const char *text)
 {
-	size_t room = sizeof(w->doc_sample) - w->doc_sample_len, n = strlen(text);
-
-	if (room < 2)
+	struct analysis *a = w->a;
+	size_t have = w->docs_text_len, len = strlen(text);
+	if (have + len + 2 > ANALYSIS_DOCS_TEXT_MAX)
 		return;
-	if (n > room - 1) {
-		n = room - 1;
-		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-			n--;
-	}
-	memcpy(w->doc_sample + w->doc_sample_len, text, n);
-	w->doc_sample_len += n;
-	w->doc_sample[w->doc_sample_len++] = '\n';
+	a->docs_text = xreallocarray(a->docs_text, have + len + 3, 1);
+	if (have > 0)
+		memcpy(a->docs_text + have, "\n\n", 2), have += 2;
+	memcpy(a->docs_text + have, text, len + 1);
+	w->docs_text_len = have + len;
 }
 
-/* The language of the text the words were counted on (SPEC §4). */
+/* The language of the text the words were counted on (SPEC §4):
+ * language_detect reads its first LANGUAGE_SAMPLE_MAX bytes. */
 static void detect_language(struct walk *w)
 {
 	struct analysis *a = w->a;
 	struct language_guess g;
+	const char *text = strcmp(a->counted, "documents") == 0 && a->docs_text ? a->docs_text
+										  : a->body_text;
 
-	if (strcmp(a->counted, "documents") == 0)
-		language_detect(w->doc_sample, w->doc_sample_len, &g);
-	else
-		language_detect(a->body_text, strlen(a->body_text), &g);
+	size_t len = text == a->docs_text ? w->docs_text_len : strlen(text);
+
+	language_detect(text, len, &g);
 	memcpy(a->language, g.code, sizeof(a->language));
 	a->language_confidence = g.confidence;
 }
@@ -561,7 +558,7 @@ static void doc_count(struct walk *w, struct document *d, GMimePart *part,
 		return;
 	}
 	d->words = wordcount_text(text, strlen(text));
-	sample_add(w, text);
+	docs_text_add(w, text);
 	free(text);
 }
 

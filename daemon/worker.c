@@ -9,7 +9,8 @@
  *   child -> parent, once started: 'R'
  *   parent -> child: 'J', u32 path length, u32 dir length, path, dir
  *   child -> parent: u32 length, then 'A' + analysis JSON (without
- *                    body_text) + NUL + the body text, or
+ *                    body_text) + NUL + the body text [+ NUL + the
+ *                    documents' text, docs_text, when there is one], or
  *                    'E' + class digit + message.
  * Every length is capped on the side that reads it. A reply that breaks
  * the framing is "malformed" and costs the child its life. */
@@ -209,12 +210,14 @@ static void child_leak_check(void)
 }
 
 static int child_reply(int fd, char kind, const char *head, size_t head_len,
-		       const char *body, size_t body_len)
+		       const char *body, size_t body_len, const char *tail, size_t tail_len)
 {
-	uint32_t len = (uint32_t)(1 + head_len + body_len);
+	/* A tail follows the body after a NUL of its own. */
+	uint32_t len = (uint32_t)(1 + head_len + body_len + (tail ? 1 + tail_len : 0));
 
 	if (fsio_write_all(fd, &len, sizeof(len)) < 0 || fsio_write_all(fd, &kind, 1) < 0 || fsio_write_all(fd, head, head_len) < 0 ||
-	    fsio_write_all(fd, body, body_len) < 0)
+	    fsio_write_all(fd, body, body_len) < 0 ||
+	    (tail && (fsio_write_all(fd, "", 1) < 0 || fsio_write_all(fd, tail, tail_len) < 0)))
 		return -1;
 	return 0;
 }
@@ -223,7 +226,7 @@ static void child_send_error(int fd, const struct err *err)
 {
 	char cls = (char)('0' + (int)err->cls);
 
-	(void)child_reply(fd, 'E', &cls, 1, err->msg, strnlen(err->msg, sizeof(err->msg)));
+	(void)child_reply(fd, 'E', &cls, 1, err->msg, strnlen(err->msg, sizeof(err->msg)), NULL, 0);
 }
 
 /* The request: 1 and two NUL-terminated paths, 0 on EOF (the parent is
@@ -291,7 +294,7 @@ static void child_job(int fd, const char *path, const char *dir,
 	struct analysis *a = NULL;
 	const unsigned char *raw = NULL;
 	size_t len = 0;
-	char *json = NULL, *body = NULL;
+	char *json = NULL, *body = NULL, *docs = NULL;
 	int dirfd = -1;
 
 	fault_point("worker-job"); /* a crash of the child, for the tests */
@@ -305,6 +308,8 @@ static void child_job(int fd, const char *path, const char *dir,
 			 * first sync. */
 			body = a->body_text;
 			a->body_text = NULL;
+			docs = a->docs_text;
+			a->docs_text = NULL;
 			json = analysis_to_json(a);
 		}
 		analysis_free(&a);
@@ -318,10 +323,12 @@ static void child_job(int fd, const char *path, const char *dir,
 		child_send_error(fd, &err);
 		return;
 	}
-	if (child_reply(fd, 'A', json, strlen(json) + 1, body ? body : "", body ? strlen(body) : 0) < 0)
+	if (child_reply(fd, 'A', json, strlen(json) + 1, body ? body : "", body ? strlen(body) : 0,
+			docs, docs ? strlen(docs) : 0) < 0)
 		log_warn("event=worker-write-failed");
 	free(json);
 	free(body);
+	free(docs);
 }
 
 static _Noreturn void child_main(int fd, pid_t parent, const struct limits_config *lim)
@@ -654,8 +661,13 @@ static int decode_reply(const struct buf *out, struct analysis **a_r, bool *sane
 	if (nul != NULL) {
 		if (analysis_from_json(d + 1, (size_t)(nul - d - 1), a_r, err) < 0)
 			return -1;
+		/* body NUL docs_text, or the body alone when no document was read. */
+		size_t rest = out->len - (size_t)(nul + 1 - d);
+		const char *sep = memchr(nul + 1, '\0', rest);
 		free((*a_r)->body_text);
-		(*a_r)->body_text = xstrndup(nul + 1, out->len - (size_t)(nul + 1 - d));
+		(*a_r)->body_text = xstrndup(nul + 1, sep ? (size_t)(sep - nul - 1) : rest);
+		if (sep != NULL)
+			(*a_r)->docs_text = xstrndup(sep + 1, rest - (size_t)(sep - nul));
 		*sane_r = true;
 		return 0;
 	}

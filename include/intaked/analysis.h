@@ -74,6 +74,11 @@ struct analysis {
 	struct document *docs;
 	size_t ndocs;
 
+	/* The text extracted from the readable counted documents, in order,
+	 * a blank line between two (at most ANALYSIS_DOCS_TEXT_MAX bytes);
+	 * NULL when none. Filed as text.txt when the documents count. Like
+	 * body_text, it travels from the worker raw, not in the JSON. */
+	char *docs_text;
 	long word_count;      /* sum of document words, or body_words */
 	const char *counted;  /* "documents" | "body" (static) */
 	/* Language of the counted text (language.h): "ar" "zh" "en" "fr" "ru"
@@ -89,6 +94,8 @@ struct analysis {
 	struct linked_document *links;
 	size_t nlinks;
 };
+
+#define ANALYSIS_DOCS_TEXT_MAX ((size_t)32 << 20)
 
 struct analysis *analysis_new(void);
 void analysis_free(struct analysis **a);

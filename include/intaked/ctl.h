@@ -40,11 +40,12 @@ struct ctl_args {
 	bool no_late, no_rejected, no_unverified, include_unverified;
 	bool loopback;            /* oauth login --loopback */
 	const char *format;       /* "csv" | "json" | "xlsx" for export */
-	const char *output;       /* export -o FILE (NULL: standard output) */
+	const char *output;       /* export, diff: -o FILE (NULL: standard output) */
 	bool no_bom;              /* export --format csv --no-bom */
 	/* list: only the versions that are all of these (none: every version) */
 	bool current, late, over_limit, unverified, unreadable;
 	const char *since;        /* received at or after: a date in the call's zone, or ISO 8601 */
+	bool html;                /* diff --html */
 };
 
 /* Open cfg->spool_dir (it must exist already: a read-only command never
@@ -133,5 +134,6 @@ int ctl_cmd_oauth(struct ctl *c, const struct ctl_args *a);
 /* "42s", "17m", "5h", "3d": how long before now t was. */
 void ctl_format_age(time_t now, time_t t, char *out, size_t n);
 int ctl_cmd_accept(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_diff(struct ctl *c, const struct ctl_args *a);
 
 #endif

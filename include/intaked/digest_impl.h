@@ -18,6 +18,7 @@ struct digest_row {
 	char *id, *slug, *name;   /* name: the roster's, or NULL */
 	char *from, *from_name, *subject;
 	char *status, *timeliness, *ack_state, *ack_to;
+	char *supersedes;         /* "vN" of the version this one replaces, or NULL */
 	struct strlist documents;          /* names of the counted documents */
 	struct strlist unreadable, reasons; /* names and error codes, parallel */
 	/* Parts not examined (only those not already unreadable documents):
@@ -66,6 +67,10 @@ struct digest {
 /* The line of languages of the current inputs (digest_lang.c), after a
  * newline; nothing when no input has a language. */
 void digest_section_languages(const struct digest *d, struct buf *b);
+/* "  v2 replaces v1: +N / −M words" for a row that supersedes another,
+ * from the two versions' counted texts (digest_diff.c); NULL for a first
+ * version or when a text cannot be read. Caller frees. */
+char *digest_replaces_line(const struct digest *d, const struct digest_row *r);
 
 /* The {summary} of d (d->rows loaded, d->since set). Caller frees. */
 char *digest_summary(const struct digest *d);

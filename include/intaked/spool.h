@@ -4,7 +4,7 @@
  * without fsync, one spool_sync (syncfs) makes a whole batch durable
  * before any of it is renamed into place, and one more after the renames.
  *
- *   calls/CALL/SLUG/vN/{message.eml,body.txt,files/,metadata.json}
+ *   calls/CALL/SLUG/vN/{message.eml,body.txt,text.txt,files/,metadata.json}
  *   calls/CALL/index.json
  *   unmatched/YYYY-MM-DD/ID/   ignored/YYYY-MM-DD/ID/   quarantine/ID/
  *   tmp/  outbox/  state/

@@ -118,7 +118,7 @@ def test_attachment_names_cannot_leave_files(h):
     assert set(os.listdir(h.dir)) <= before, set(os.listdir(h.dir)) - before
     assert not os.path.exists('/etc/passwd-intaked')
     assert sorted(os.listdir(os.path.join(h.spool, rel))) == [
-        'body.txt', 'files', 'message.eml', 'metadata.json']
+        'body.txt', 'files', 'message.eml', 'metadata.json', 'text.txt']
     assert os.listdir(os.path.join(h.spool, 'calls', 'imrf-2022')) == ['france'] or \
         sorted(os.listdir(os.path.join(h.spool, 'calls', 'imrf-2022'))) == ['france', 'index.json']
 
