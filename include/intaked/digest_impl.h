@@ -64,6 +64,9 @@ struct digest {
 /* The {summary} of d (d->rows loaded, d->since set). Caller frees. */
 char *digest_summary(const struct digest *d);
 
+/* "in 2 days" / "3 days ago" (whole days from now to when), in lang. */
+char *digest_time_left(const char *lang, time_t now, time_t when);
+
 /* Who a row is from, for people: the roster name when verified, else
  * "Name (addr)" or the address. Caller frees. */
 char *digest_row_submitter(const struct digest_row *r);

@@ -11,6 +11,7 @@
 #include "intaked/digest.h"
 #include "intaked/digest_impl.h"
 #include "intaked/template.h"
+#include "intaked/plural.h"
 #include "sched_fixture.h"
 
 #define NY "America/New_York"
@@ -249,6 +250,7 @@ static void test_text_sections(void **state)
 		struct metadata *n = metadata_new();
 		n->id = xasprintf("20220322T1%d0000Z-00000000000%d", i, i);
 		n->kind = xstrdup(i < 2 ? "auto-reply" : "unmatched");
+		n->call = i < 2 ? xstrdup(c->name) : NULL; /* routed to this call */
 		n->received_at = fx_local("2022-03-22 06:00", NY) + i;
 		n->filed_at = n->received_at;
 		char *rel = spool_dated_path(i < 2 ? "ignored" : "unmatched", n->received_at, n->id);
@@ -259,6 +261,7 @@ static void test_text_sections(void **state)
 	struct metadata *old = metadata_new();
 	old->id = xstrdup("20220320T100000Z-000000000009");
 	old->kind = xstrdup("bounce");
+	old->call = xstrdup(c->name);
 	old->filed_at = old->received_at = fx_local("2022-03-20 06:00", NY);
 	char *rel = spool_dated_path("ignored", old->received_at, old->id);
 	fx_commit(d->f, rel, old);
@@ -284,8 +287,8 @@ static void test_text_sections(void **state)
 		"Mail that could not be delivered:\n- Acknowledgement to "
 		"unknown-0123456789@example.net (A. Stranger (unknown-0123456789@example.net), "
 		"version 1)\n",
-		"Also received since the last digest: 2 automatic replies, bounces\n"
-		"or list messages, and 1 messages for no known consultation\n",
+		"Also received since the last digest: 2 automatic replies, bounces or\n"
+		"list messages addressed to this call (kept, not recorded as inputs).",
 		"[attachment imrf-2022-2022-03-23.csv: 3 rows,",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
@@ -332,13 +335,81 @@ static void test_flagged_and_french(void **state)
 		"Reçues à ce jour :\n- Bangladesh, version 1, 2022-03-29 19:00 EDT : 7000 mots, "
 		"en retard, au-delà de la limite de 5000 mots\n",
 		"Pas encore reçues (2 sur 3 membres de la liste) :\n- France\n"
-		"- Mexico (délai prolongé au 2022-03-31 18:00 EDT)\n",
+		"- Mexico (délai prolongé au 2022-03-31 18:00 EDT, dans 1 jour)\n",
 		"En retard, refusées ou au-delà de la limite de mots :\n- Bangladesh",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (strstr(text, want[i]) == NULL)
 			fail_msg("missing %s in\n%s", want[i], text);
 	free(text);
+}
+
+/* ---- plural forms, time left, per-call mailbox counts (issue 16) ---- */
+
+static void put_ignored(struct dfx *d, int i, const char *call, const char *area)
+{
+	struct metadata *n = metadata_new();
+	n->id = xasprintf("20220326T1%d0000Z-00000000000%d", i, i);
+	n->kind = xstrdup(strcmp(area, "ignored") == 0 ? "auto-reply" : "unmatched");
+	n->call = call ? xstrdup(call) : NULL;
+	n->received_at = fx_local("2022-03-26 06:00", NY) + i;
+	n->filed_at = n->received_at;
+	char *rel = spool_dated_path(area, n->received_at, n->id);
+	fx_commit(d->f, rel, n);
+	free(rel);
+}
+
+static void test_plural_time_left_per_call(void **state)
+{
+	struct dfx *d = *state;
+	fx_submit(d->f, d->c, fx_md(d->c, "france", "France", 1, fx_local("2022-03-26 10:00", NY)));
+	fx_extend(d->c, "Mexico", fx_local("2022-03-31 18:00", NY));
+	put_ignored(d, 1, "imrf-2022", "ignored");  /* this call's */
+	put_ignored(d, 2, "other-call", "ignored"); /* another call's: not here */
+	put_ignored(d, 3, NULL, "ignored");         /* no call's: in no digest */
+	put_ignored(d, 4, NULL, "unmatched");       /* no call's: in no digest */
+	char *text = text_at(d, "2022-03-27 08:05", true);
+	const char *want[] = {
+		"Deadline in 2 days (2022-03-29 18:00 EDT).\n",
+		"Extended: Mexico to 2022-03-31 18:00 EDT, in 4 days.\n",
+		"  Inputs received:            1 (1 version)\n",
+		"- Mexico (extended to 2022-03-31 18:00 EDT, in 4 days)\n",
+		"Also received since the last digest: 1 automatic reply, bounce or list\n"
+		"message addressed to this call (kept, not recorded as an input).",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(text, want[i]) == NULL)
+			fail_msg("missing %s in\n%s", want[i], text);
+	assert_null(strstr(text, "1 versions"));
+	assert_null(strstr(text, "messages for no known"));
+	free(text);
+	/* After the deadline; French, where 0 and 1 are singular. */
+	free(d->c->language);
+	d->c->language = xstrdup("fr");
+	text = text_at(d, "2022-03-31 09:00", true);
+	const char *want_fr[] = {
+		"Date limite dépassée depuis 1 jour (2022-03-29 18:00 EDT).\n",
+		"  Contributions reçues :            1 (1 version)\n",
+		"Prolongation : Mexico jusqu'au 2022-03-31 18:00 EDT, dans 0 jour.\n",
+	};
+	for (size_t i = 0; i < sizeof(want_fr) / sizeof(want_fr[0]); i++)
+		if (strstr(text, want_fr[i]) == NULL)
+			fail_msg("missing %s in\n%s", want_fr[i], text);
+	free(text);
+}
+
+static void test_plural_rules(void **state)
+{
+	(void)state;
+	assert_string_equal(plural_suffix("en", 0), "_other");
+	assert_string_equal(plural_suffix("en", 1), "_one");
+	assert_string_equal(plural_suffix("en", 2), "_other");
+	assert_string_equal(plural_suffix("fr", 0), "_one");
+	assert_string_equal(plural_suffix("fr", 1), "_one");
+	assert_string_equal(plural_suffix("fr", 2), "_other");
+	assert_string_equal(plural_suffix("es", 0), "_other");
+	assert_string_equal(plural_suffix("es", 1), "_one");
+	assert_string_equal(plural_suffix("xx", 1), "_one");
 }
 
 /* ---- CSV ---- */
@@ -403,7 +474,10 @@ static void test_builtin_texts(void **state)
 		"digest_unreadable", "digest_undelivered", "digest_none", "digest_line",
 		"digest_missing_line", "digest_missing_extended", "digest_unknown_line",
 		"digest_unreadable_line", "digest_undelivered_ack", "digest_undelivered_reminder",
-		"digest_undelivered_digest", "digest_mailbox", "digest_on_time",
+		"digest_undelivered_digest", "digest_mailbox_one", "digest_mailbox_other",
+		"digest_versions_one", "digest_versions_other", "digest_left_one", "digest_left_other",
+		"digest_passed_one", "digest_passed_other", "digest_in_one", "digest_in_other",
+		"digest_ago_one", "digest_ago_other", "digest_extension", "digest_on_time",
 		"digest_within_grace", "digest_late", "digest_rejected", "digest_early",
 		"digest_over_limit", "reminder", "digest",
 	};
@@ -417,6 +491,8 @@ static void test_builtin_texts(void **state)
 			/* Equal literals may share storage: those two are the
 			 * same in every language but French typography. */
 			bool same = strcmp(names[i], "digest_missing_line") == 0 ||
+				    (strncmp(names[i], "digest_versions", 15) == 0 &&
+				     strcmp(*lang, "fr") == 0) ||
 				    (strcmp(names[i], "digest_unreadable_line") == 0 &&
 				     strcmp(*lang, "es") == 0);
 			if (t == en && !same)
@@ -445,6 +521,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flagged_and_french, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plural_time_left_per_call, setup, teardown),
+		cmocka_unit_test(test_plural_rules),
 		cmocka_unit_test(test_builtin_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
