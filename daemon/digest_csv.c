@@ -27,7 +27,7 @@ static const char *const columns[] = {
 static void row_free(struct digest_row *r)
 {
 	char *strs[] = { r->path, r->id, r->slug, r->name, r->from, r->from_name, r->subject,
-			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone };
+			 r->status, r->timeliness, r->ack_state, r->ack_to, r->zone, r->language };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
 	strlist_free(&r->documents);

@@ -217,8 +217,11 @@ char *digest_time_left(const char *lang, time_t now, time_t when)
 }
 
 /* The deadline's line, and one per extension with its own time left. */
-static void section_deadline(const struct digest *d, struct buf *b)
+char *digest_deadline_text(const struct digest *d)
 {
+	struct buf lines;
+	buf_init(&lines, SUMMARY_MAX);
+	struct buf *b = &lines;
 	const struct call_config *c = d->call;
 	long days = (long)((c->deadline >= d->now ? c->deadline - d->now
 						  : d->now - c->deadline) / 86400);
@@ -241,6 +244,7 @@ static void section_deadline(const struct digest *d, struct buf *b)
 		put_builtin(b, &t, "digest_extension");
 		schedtext_free(&t);
 	}
+	return buf_steal(&lines);
 }
 
 static void section_totals(const struct digest *d, struct buf *b)
@@ -595,7 +599,9 @@ char *digest_summary(const struct digest *d)
 {
 	struct buf b;
 	buf_init(&b, SUMMARY_MAX);
-	section_deadline(d, &b);
+	char *deadline = digest_deadline_text(d);
+	buf_puts(&b, deadline);
+	free(deadline);
 	buf_puts(&b, "\n\n");
 	section_totals(d, &b);
 	buf_puts(&b, "\n\n");

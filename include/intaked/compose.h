@@ -19,6 +19,8 @@ struct compose_mail {
 	const char *to;            /* bare address (or "Name <addr>") */
 	const char *subject;       /* UTF-8, any content: sanitized here */
 	const char *body;          /* UTF-8 text, LF or CRLF */
+	const char *html;          /* NULL, or an HTML alternative of body
+				    * (multipart/alternative) */
 	const char *auto_submitted;/* "auto-replied" | "auto-generated" (default) */
 	const char *in_reply_to;   /* "<id>" or NULL; also appended to References */
 	const char *references;    /* the original's References, or NULL */

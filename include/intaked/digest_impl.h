@@ -33,6 +33,7 @@ struct digest_row {
 	long word_limit;          /* 0: none */
 	time_t received_at, filed_at, deadline;
 	char *zone;
+	char *language;           /* metadata "language", or NULL (shown "-") */
 };
 
 struct digest_rows {
@@ -57,7 +58,7 @@ struct digest {
 	struct digest_rows rows;
 	time_t now, since;
 	char day[11];
-	char *subject, *body, *csv, *csv_name;
+	char *subject, *body, *html, *csv, *csv_name;
 	size_t csv_len;
 };
 
@@ -66,6 +67,16 @@ char *digest_summary(const struct digest *d);
 
 /* "in 2 days" / "3 days ago" (whole days from now to when), in lang. */
 char *digest_time_left(const char *lang, time_t now, time_t when);
+
+/* The deadline's line and one per extension, with the time left
+ * (digest_text.c). Caller frees. */
+char *digest_deadline_text(const struct digest *d);
+
+/* The HTML alternative of d (digest_html.c); deadline_text as above.
+ * Caller frees. */
+char *digest_html(const struct digest *d, const char *deadline_text);
+/* Append s to b, HTML-escaped (& < > " '). */
+void digest_html_escape(struct buf *b, const char *s);
 
 /* Who a row is from, for people: the roster name when verified, else
  * "Name (addr)" or the address. Caller frees. */

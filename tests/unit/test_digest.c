@@ -176,7 +176,9 @@ static void test_one_per_day_and_catch_up(void **state)
 					"Subject: Daily digest: Title of imrf-2022, 2022-03-20",
 					"Auto-Submitted: auto-generated",
 					"Content-Type: text/csv; charset=utf-8",
-					"imrf-2022-2022-03-20.csv", NULL), 1);
+					"imrf-2022-2022-03-20.csv", "multipart/mixed",
+					"multipart/alternative", "Content-Type: text/plain",
+					"Content-Type: text/html", NULL), 1);
 	assert_int_equal(run_at(d, "2022-03-20 08:05"), 0);
 	assert_int_equal(run_at(d, "2022-03-20 23:59"), 0);
 	assert_int_equal(run_at(d, "2022-03-21 07:59"), 0);
@@ -412,6 +414,52 @@ static void test_plural_rules(void **state)
 	assert_string_equal(plural_suffix("xx", 1), "_one");
 }
 
+/* ---- the HTML alternative (issue 16) ---- */
+
+static void test_html(void **state)
+{
+	struct dfx *d = *state;
+	struct metadata *md = fx_md(d->c, "france", "France", 1, fx_local("2022-03-26 10:00", NY));
+	md->word_count = 6000;
+	md->over_limit = true;
+	fx_submit(d->f, d->c, md);
+	md = fx_md(d->c, "unknown-x", NULL, 1, fx_local("2022-03-26 11:00", NY));
+	free(md->from_name);
+	md->from_name = xstrdup("A. <b>Stranger</b> & \"co\"");
+	free(md->ack.state);
+	md->ack.state = xstrdup("failed");
+	fx_submit(d->f, d->c, md);
+	struct err err = { 0 };
+	struct digest dg = { .cfg = d->f->cfg, .sp = d->f->sp, .call = d->c, .lang = "en",
+			     .now = fx_local("2022-03-27 08:05", NY) };
+	assert_int_equal(digest_rows_load(d->f->sp, d->c, &dg.rows, &err), 0);
+	dg.subject = xstrdup("Digest <of> imrf");
+	char *html = digest_html(&dg, "Deadline in 2 days.\nExtended: <x>");
+	const char *want[] = {
+		"<h2 style=\"margin:0 0 8px 0\">Digest &lt;of&gt; imrf</h2>",
+		"Deadline in 2 days.<br>Extended: &lt;x&gt;",
+		">Bangladesh</td>", ">France</td>", ">Mexico</td>",
+		">over the limit</span>", ">missing</span>",
+		"6000 / 5000<div", "width:100%", /* the bar, capped */
+		"<li>A. &lt;b&gt;Stranger&lt;/b&gt; &amp; &quot;co&quot; (unknown-x@example.net), v1</li>",
+		"<li>unknown-x@example.net</li>", /* its acknowledgement failed */
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(html, want[i]) == NULL)
+			fail_msg("missing %s in\n%s", want[i], html);
+	assert_null(strstr(html, "<b>Stranger"));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "src=\"http"));
+	/* Three roster rows and the header row. */
+	size_t rows = 0;
+	for (const char *p = html; (p = strstr(p, "<tr")) != NULL; p++)
+		rows++;
+	assert_int_equal(rows, 4);
+	free(html);
+	free(dg.subject);
+	digest_rows_free(&dg.rows);
+}
+
 /* ---- CSV ---- */
 
 static void test_csv(void **state)
@@ -523,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plural_time_left_per_call, setup, teardown),
 		cmocka_unit_test(test_plural_rules),
+		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test(test_builtin_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
