@@ -16,7 +16,7 @@ set -eu
 # What an installed intaked loads or runs, and why.
 RUNTIME="
   libetpan20 libcurl3-gnutls libjansson4 libssl3 libinih1 libgmime-3.0-0
-  libunistring2 libzip4 libxml2 libsystemd0 libidn2-0
+  libunistring2 libzip4 libxml2 libsystemd0 libidn2-0 libcairo2
   poppler-utils catdoc
   tzdata ca-certificates
 "
@@ -25,6 +25,7 @@ RUNTIME="
 # configuration. libgmime-3.0-0: MIME. libunistring2: the word rule.
 # libzip4, libxml2: .docx and .odt. libsystemd0: sd_notify and the watchdog.
 # libidn2-0: international domains in one canonical (A-label) form.
+# libcairo2: the digest's chart of arrivals per day (a PNG).
 # poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
 # IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
 
@@ -32,7 +33,7 @@ BUILD="
   build-essential pkg-config
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
-  libsystemd-dev libidn2-dev
+  libsystemd-dev libidn2-dev libcairo2-dev
 "
 
 # The test bed (a private Dovecot and Postfix on loopback with a throwaway

@@ -655,7 +655,8 @@ static void put_attachment_headers(struct buf *b, const struct compose_attachmen
 static size_t size_bound(const struct compose_mail *m)
 {
 	size_t n = 65536 + 3 * (m->body ? strlen(m->body) : 0) * 2 +
-		   3 * (m->html ? strlen(m->html) : 0) * 2;
+		   3 * (m->html ? strlen(m->html) : 0) * 2 + m->html_png_len / 3 * 4 +
+		   m->html_png_len / 57 * 2 + 4096;
 	for (size_t i = 0; i < m->nattachments; i++)
 		n += m->attachments[i].len / 3 * 4 + m->attachments[i].len / 57 * 2 + 4096;
 	return n;
@@ -677,9 +678,23 @@ static void put_text_parts(struct buf *b, const struct compose_mail *m, const ch
 		   boundary);
 	buf_printf(b, "\r\n--%s-alt\r\n%s\r\n", boundary, text_headers);
 	qp_body(b, m->body);
-	buf_printf(b, "\r\n--%s-alt\r\nContent-Type: text/html; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary);
+	buf_printf(b, "\r\n--%s-alt\r\n", boundary);
+	bool related = m->html_png != NULL && m->html_png_len > 0 && m->html_png_cid != NULL;
+	if (related)
+		buf_printf(b, "Content-Type: multipart/related; type=\"text/html\";\r\n"
+			   " boundary=\"%s-rel\"\r\n\r\n\r\n--%s-rel\r\n", boundary, boundary);
+	buf_puts(b, "Content-Type: text/html; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	qp_body(b, m->html);
+	if (related) {
+		/* RFC 2392: the HTML names the image by its Content-ID. */
+		buf_printf(b, "\r\n--%s-rel\r\nContent-Type: image/png\r\n"
+			   "Content-Disposition: inline; filename=\"chart.png\"\r\n"
+			   "Content-ID: <%s>\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+			   boundary, m->html_png_cid);
+		b64_body(b, m->html_png, m->html_png_len);
+		buf_printf(b, "\r\n--%s-rel--\r\n", boundary);
+	}
 	buf_printf(b, "\r\n--%s-alt--\r\n", boundary);
 }
 

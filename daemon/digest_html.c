@@ -129,7 +129,12 @@ char *digest_html(const struct digest *d, const char *deadline_line)
 	digest_html_escape(&b, d->subject);
 	buf_puts(&b, "</h2>\n<p style=\"font-size:16px;font-weight:bold\">");
 	escape_lines(&b, deadline_line);
-	buf_puts(&b, "</p>\n<table cellpadding=\"0\" cellspacing=\"0\" "
+	buf_puts(&b, "</p>\n");
+	if (d->chart != NULL)
+		buf_puts(&b, "<p><img src=\"cid:" DIGEST_CHART_CID "\" width=\"600\" height=\"160\" "
+			     "alt=\"Inputs received per day; the red line is the deadline\" "
+			     "style=\"display:block;border:1px solid #ddd\"></p>\n");
+	buf_puts(&b, "<table cellpadding=\"0\" cellspacing=\"0\" "
 		     "style=\"border-collapse:collapse\">\n<tr style=\"background:#f0f0f0\">");
 	static const char *const heads[] = { "Member", "Status", "Received", "Words",
 					     "Version", "Language" };

@@ -60,6 +60,8 @@ struct digest {
 	char day[11];
 	char *subject, *body, *html, *csv, *csv_name;
 	size_t csv_len;
+	unsigned char *chart;     /* PNG, or NULL */
+	size_t chart_len;
 };
 
 /* The {summary} of d (d->rows loaded, d->since set). Caller frees. */
@@ -75,6 +77,11 @@ char *digest_deadline_text(const struct digest *d);
 /* The HTML alternative of d (digest_html.c); deadline_text as above.
  * Caller frees. */
 char *digest_html(const struct digest *d, const char *deadline_text);
+/* The chart of arrivals per day against the deadline, a PNG
+ * (digest_chart.c), or NULL. Caller frees. */
+unsigned char *digest_chart_png(const struct digest *d, size_t *len_r);
+#define DIGEST_CHART_CID "chart@intaked"
+
 /* Append s to b, HTML-escaped (& < > " '). */
 void digest_html_escape(struct buf *b, const char *s);
 

@@ -50,23 +50,34 @@ def test_digest_html(h):
     assert msg.get_content_type() == 'multipart/mixed', raw[:2000]
     parts = list(msg.iter_parts())
     assert parts[0].get_content_type() == 'multipart/alternative', raw[:2000]
-    assert [p.get_content_type() for p in parts[0].iter_parts()] == ['text/plain', 'text/html']
+    alt = list(parts[0].iter_parts())
+    assert [p.get_content_type() for p in alt] == ['text/plain', 'multipart/related']
+    related = list(alt[1].iter_parts())
+    assert [p.get_content_type() for p in related] == ['text/html', 'image/png']
+    assert related[1]['Content-ID'] == '<chart@intaked>'
+    chart = related[1].get_content()
+    assert chart[:8] == b'\x89PNG\r\n\x1a\n' and struct.unpack('>II', chart[16:24]) == (600, 160)
     assert [p.get_content_type() for p in parts[1:]] == ['text/csv'], raw[:2000]
     text = parts[0].get_body(('plain',)).get_content()
     assert 'Deadline passed' in text, text
-    html = parts[0].get_body(('html',)).get_content()
+    html = related[0].get_content()
+    assert '<img src="cid:chart@intaked"' in html, html[:3000]
     for name in MEMBERS:
         assert f'>{name}</td>' in html, (name, html[:3000])
     assert 'Côte &lt;b&gt;d&#39;Ivoire&lt;/b&gt; &amp; Co' in html, html[:3000]
     assert "<b>d'Ivoire" not in html
     low = html.lower()
-    assert '<script' not in low and 'src=' not in low and '<img' not in low
+    # The chart is the only image, and inline: nothing is fetched from outside.
+    assert '<script' not in low and low.count('src=') == 1 and low.count('<img') == 1
     if CHROMIUM is None:
         print('SKIP chromium part: chromium is not installed')
         return
+    # A file page cannot resolve cid: as a mail reader does: the chart's file.
+    with open(os.path.join(h.dir, 'chart.png'), 'wb') as f:
+        f.write(chart)
     page = os.path.join(h.dir, 'digest.html')
     with open(page, 'w', encoding='utf-8') as f:
-        f.write(html)
+        f.write(html.replace('cid:chart@intaked', 'chart.png'))
     shot = os.path.join(h.dir, 'digest.png')
     screenshot(h, page, shot)
     assert png_size(shot) == (900, 1200), png_size(shot)

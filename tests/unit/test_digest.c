@@ -178,7 +178,8 @@ static void test_one_per_day_and_catch_up(void **state)
 					"Content-Type: text/csv; charset=utf-8",
 					"imrf-2022-2022-03-20.csv", "multipart/mixed",
 					"multipart/alternative", "Content-Type: text/plain",
-					"Content-Type: text/html", NULL), 1);
+					"Content-Type: text/html", "multipart/related",
+					"Content-ID: <chart@intaked>", NULL), 1);
 	assert_int_equal(run_at(d, "2022-03-20 08:05"), 0);
 	assert_int_equal(run_at(d, "2022-03-20 23:59"), 0);
 	assert_int_equal(run_at(d, "2022-03-21 07:59"), 0);
@@ -455,7 +456,18 @@ static void test_html(void **state)
 	for (const char *p = html; (p = strstr(p, "<tr")) != NULL; p++)
 		rows++;
 	assert_int_equal(rows, 4);
+	assert_null(strstr(html, "cid:")); /* no chart given */
 	free(html);
+	/* The chart: a 600x160 PNG, shown by cid:. */
+	dg.chart = digest_chart_png(&dg, &dg.chart_len);
+	assert_non_null(dg.chart);
+	assert_true(dg.chart_len > 100);
+	assert_memory_equal(dg.chart, "\x89PNG\r\n\x1a\n", 8);
+	assert_memory_equal(dg.chart + 16, "\0\0\x02\x58\0\0\0\xa0", 8);
+	html = digest_html(&dg, "x");
+	assert_non_null(strstr(html, "<img src=\"cid:chart@intaked\""));
+	free(html);
+	free(dg.chart);
 	free(dg.subject);
 	digest_rows_free(&dg.rows);
 }
