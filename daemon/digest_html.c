@@ -119,6 +119,62 @@ static void roster_row(struct buf *b, const struct digest *d, const struct roste
 	buf_puts(b, "</tr>\n");
 }
 
+static int by_received(const void *a, const void *b)
+{
+	const struct digest_row *x = *(const struct digest_row *const *)a;
+	const struct digest_row *y = *(const struct digest_row *const *)b;
+	return x->received_at < y->received_at ? -1 : x->received_at > y->received_at;
+}
+
+static void list_end(struct buf *b, size_t n)
+{
+	buf_puts(b, n == 0 ? "<li>none</li>\n</ul>\n" : "</ul>\n");
+}
+
+/* What was filed since the last digest, in the order it arrived. */
+static void section_arrived(struct buf *b, const struct digest *d)
+{
+	const struct digest_row **news = xcalloc(d->rows.n + 1, sizeof(*news));
+	size_t n = 0;
+	for (size_t i = 0; i < d->rows.n; i++)
+		if (d->rows.v[i].filed_at > d->since)
+			news[n++] = &d->rows.v[i];
+	qsort(news, n, sizeof(*news), by_received);
+	buf_puts(b, "<h3>Arrived since the last digest</h3>\n<ul>\n");
+	for (size_t i = 0; i < n; i++) {
+		char *who = digest_row_submitter(news[i]), when[64];
+		tztime_format_local(news[i]->received_at, d->call->zone, when, sizeof(when));
+		buf_puts(b, "<li>");
+		digest_html_escape(b, who);
+		buf_printf(b, ", v%d, ", news[i]->version);
+		digest_html_escape(b, when);
+		buf_puts(b, "</li>\n");
+		free(who);
+	}
+	list_end(b, n);
+	free(news);
+}
+
+static void section_acks(struct buf *b, const struct digest *d)
+{
+	size_t n = 0;
+	buf_puts(b, "<h3>Acknowledgements not delivered</h3>\n<ul>\n");
+	for (size_t i = 0; i < d->rows.n; i++) {
+		const struct digest_row *r = &d->rows.v[i];
+		if (!r->current || r->ack_state == NULL || strcmp(r->ack_state, "failed") != 0)
+			continue;
+		char *who = digest_row_submitter(r);
+		buf_puts(b, "<li>");
+		digest_html_escape(b, r->ack_to ? r->ack_to : r->from);
+		buf_puts(b, " (");
+		digest_html_escape(b, who);
+		buf_printf(b, ", v%d)</li>\n", r->version);
+		free(who);
+		n++;
+	}
+	list_end(b, n);
+}
+
 char *digest_html(const struct digest *d, const char *deadline_line)
 {
 	struct buf b;
@@ -144,24 +200,9 @@ char *digest_html(const struct digest *d, const char *deadline_line)
 	const struct roster *ro = d->call->roster;
 	for (size_t i = 0; ro != NULL && i < ro->n; i++)
 		roster_row(&b, d, &ro->members[i]);
-	buf_puts(&b, "</table>\n<h3>Arrived since the last digest</h3>\n<ul>\n");
-	for (size_t i = 0; i < d->rows.n; i++)
-		if (d->rows.v[i].filed_at > d->since) {
-			char *who = digest_row_submitter(&d->rows.v[i]);
-			buf_puts(&b, "<li>");
-			digest_html_escape(&b, who);
-			buf_printf(&b, ", v%d</li>\n", d->rows.v[i].version);
-			free(who);
-		}
-	buf_puts(&b, "</ul>\n<h3>Acknowledgements not delivered</h3>\n<ul>\n");
-	for (size_t i = 0; i < d->rows.n; i++) {
-		const struct digest_row *r = &d->rows.v[i];
-		if (r->current && r->ack_state && strcmp(r->ack_state, "failed") == 0) {
-			buf_puts(&b, "<li>");
-			digest_html_escape(&b, r->ack_to ? r->ack_to : r->from);
-			buf_puts(&b, "</li>\n");
-		}
-	}
-	buf_puts(&b, "</ul>\n</body></html>\n");
+	buf_puts(&b, "</table>\n");
+	section_arrived(&b, d);
+	section_acks(&b, d);
+	buf_puts(&b, "</body></html>\n");
 	return buf_steal(&b);
 }

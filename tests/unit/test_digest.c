@@ -442,8 +442,9 @@ static void test_html(void **state)
 		">Bangladesh</td>", ">France</td>", ">Mexico</td>",
 		">over the limit</span>", ">missing</span>",
 		"6000 / 5000<div", "width:100%", /* the bar, capped */
-		"<li>A. &lt;b&gt;Stranger&lt;/b&gt; &amp; &quot;co&quot; (unknown-x@example.net), v1</li>",
-		"<li>unknown-x@example.net</li>", /* its acknowledgement failed */
+		"<li>France, v1, 2022-03-26 10:00 EDT</li>\n<li>A. &lt;b&gt;Stranger&lt;/b&gt; &amp; "
+		"&quot;co&quot; (unknown-x@example.net), v1, 2022-03-26 11:00 EDT</li>",
+		"<li>unknown-x@example.net (A. &lt;b&gt;Stranger", /* its acknowledgement failed */
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (strstr(html, want[i]) == NULL)
