@@ -77,8 +77,14 @@ static const char *row_status(const struct digest_row *r, const char **colour)
 		return *colour = "#ef6c00", "unverified";
 	if (r->over_limit)
 		return *colour = "#c62828", "over the limit";
+	if (r->status && strcmp(r->status, "rejected") == 0)
+		return *colour = "#c62828", "rejected";
 	if (r->timeliness && strcmp(r->timeliness, "late") == 0)
 		return *colour = "#c62828", "late";
+	if (r->timeliness && strcmp(r->timeliness, "within_grace") == 0)
+		return *colour = "#ef6c00", "within grace";
+	if (r->timeliness && strcmp(r->timeliness, "early") == 0)
+		return "before the opening";
 	return "on time";
 }
 

@@ -424,6 +424,10 @@ static void test_html(void **state)
 	md->word_count = 6000;
 	md->over_limit = true;
 	fx_submit(d->f, d->c, md);
+	md = fx_md(d->c, "mexico", "Mexico", 1, fx_local("2022-03-29 18:05", NY));
+	free(md->timeliness);
+	md->timeliness = xstrdup("within_grace");
+	fx_submit(d->f, d->c, md);
 	md = fx_md(d->c, "unknown-x", NULL, 1, fx_local("2022-03-26 11:00", NY));
 	free(md->from_name);
 	md->from_name = xstrdup("A. <b>Stranger</b> & \"co\"");
@@ -440,7 +444,7 @@ static void test_html(void **state)
 		"<h2 style=\"margin:0 0 8px 0\">Digest &lt;of&gt; imrf</h2>",
 		"Deadline in 2 days.<br>Extended: &lt;x&gt;",
 		">Bangladesh</td>", ">France</td>", ">Mexico</td>",
-		">over the limit</span>", ">missing</span>",
+		">over the limit</span>", ">missing</span>", ">within grace</span>",
 		"6000 / 5000<div", "width:100%", /* the bar, capped */
 		"<li>France, v1, 2022-03-26 10:00 EDT</li>\n<li>A. &lt;b&gt;Stranger&lt;/b&gt; &amp; "
 		"&quot;co&quot; (unknown-x@example.net), v1, 2022-03-26 11:00 EDT</li>",
