@@ -354,7 +354,9 @@ static void section_missing(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	schedtext_printf(&t, "count", "%zu", missing);
 	schedtext_printf(&t, "members", "%zu", ro ? ro->n : 0);
-	put_builtin(b, &t, "digest_missing");
+	char *header = builtin_n(&t, d->lang, "digest_missing", ro ? (long)ro->n : 0);
+	buf_puts(b, header);
+	free(header);
 	if (missing == 0) {
 		buf_puts(b, "\n");
 		put_builtin(b, &t, "digest_none");

@@ -384,6 +384,7 @@ static void test_plural_time_left_per_call(void **state)
 		if (strstr(text, want[i]) == NULL)
 			fail_msg("missing %s in\n%s", want[i], text);
 	assert_null(strstr(text, "1 versions"));
+	assert_non_null(strstr(text, "Not yet received (2 of 3 roster members):"));
 	assert_null(strstr(text, "messages for no known"));
 	free(text);
 	/* After the deadline; French, where 0 and 1 are singular. */
@@ -398,6 +399,19 @@ static void test_plural_time_left_per_call(void **state)
 	for (size_t i = 0; i < sizeof(want_fr) / sizeof(want_fr[0]); i++)
 		if (strstr(text, want_fr[i]) == NULL)
 			fail_msg("missing %s in\n%s", want_fr[i], text);
+	free(text);
+	/* A roster of one: "member", singular (last: fx_call moves d->c). */
+	struct call_config *solo = fx_call(d->f, "solo", "2022-03-29 18:00", NY,
+					   "name,addresses\nSolo,solo@example.org\n");
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct err err = { 0 };
+	assert_int_equal(digest_run(d->f->cfg, d->f->sp, solo, fx_local("2022-03-27 08:05", NY),
+				    true, false, out, &err), 1);
+	fclose(out);
+	assert_non_null(strstr(text, "Not yet received (1 of 1 roster member):\n- Solo"));
+	assert_non_null(strstr(text, "  Inputs received:            0 (0 versions)\n"));
+	assert_null(strstr(text, "automatic repl")); /* imrf-2022's auto-reply is not solo's */
 	free(text);
 }
 
@@ -535,7 +549,8 @@ static void test_builtin_texts(void **state)
 	(void)state;
 	static const char *const names[] = {
 		"reminder_limit", "reminder_no_limit", "digest_totals", "digest_new",
-		"digest_new_first", "digest_missing", "digest_flagged", "digest_unknown",
+		"digest_new_first", "digest_missing_one", "digest_missing_other", "digest_flagged",
+		"digest_unknown",
 		"digest_unreadable", "digest_undelivered", "digest_none", "digest_line",
 		"digest_missing_line", "digest_missing_extended", "digest_unknown_line",
 		"digest_unreadable_line", "digest_undelivered_ack", "digest_undelivered_reminder",
