@@ -17,7 +17,7 @@ set -eu
 RUNTIME="
   libetpan20 libcurl3-gnutls libjansson4 libssl3 libinih1 libgmime-3.0-0
   libunistring2 libzip4 libxml2 libsystemd0 libidn2-0 libxlsxwriter4
-  libexttextcat-2.0-0 libexttextcat-data
+  libexttextcat-2.0-0 libexttextcat-data libcairo2
   poppler-utils catdoc
   tzdata ca-certificates
 "
@@ -29,6 +29,7 @@ RUNTIME="
 # libxlsxwriter4: intakectl export --format xlsx.
 # libexttextcat-2.0-0, libexttextcat-data: the language of each input
 # (its n-gram library and fingerprints).
+# libcairo2: the digest's chart of arrivals per day (a PNG).
 # poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
 # IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
 
@@ -36,7 +37,7 @@ BUILD="
   build-essential pkg-config
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
-  libsystemd-dev libidn2-dev libxlsxwriter-dev libexttextcat-dev
+  libsystemd-dev libidn2-dev libxlsxwriter-dev libexttextcat-dev libcairo2-dev
 "
 
 # The test bed (a private Dovecot and Postfix on loopback with a throwaway

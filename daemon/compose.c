@@ -654,10 +654,48 @@ static void put_attachment_headers(struct buf *b, const struct compose_attachmen
 
 static size_t size_bound(const struct compose_mail *m)
 {
-	size_t n = 65536 + 3 * (m->body ? strlen(m->body) : 0) * 2;
+	size_t n = 65536 + 3 * (m->body ? strlen(m->body) : 0) * 2 +
+		   3 * (m->html ? strlen(m->html) : 0) * 2 + m->html_png_len / 3 * 4 +
+		   m->html_png_len / 57 * 2 + 4096;
 	for (size_t i = 0; i < m->nattachments; i++)
 		n += m->attachments[i].len / 3 * 4 + m->attachments[i].len / 57 * 2 + 4096;
 	return n;
+}
+
+/* The text part, or with m->html a multipart/alternative of the text and
+ * the HTML (RFC 2046 5.1.4: the preferred, richer one last). Headers, a
+ * blank line, the body. */
+static void put_text_parts(struct buf *b, const struct compose_mail *m, const char *boundary)
+{
+	const char *text_headers = "Content-Type: text/plain; charset=utf-8\r\n"
+				   "Content-Transfer-Encoding: quoted-printable\r\n";
+	if (m->html == NULL) {
+		buf_printf(b, "%s\r\n", text_headers);
+		qp_body(b, m->body);
+		return;
+	}
+	buf_printf(b, "Content-Type: multipart/alternative;\r\n boundary=\"%s-alt\"\r\n\r\n",
+		   boundary);
+	buf_printf(b, "\r\n--%s-alt\r\n%s\r\n", boundary, text_headers);
+	qp_body(b, m->body);
+	buf_printf(b, "\r\n--%s-alt\r\n", boundary);
+	bool related = m->html_png != NULL && m->html_png_len > 0 && m->html_png_cid != NULL;
+	if (related)
+		buf_printf(b, "Content-Type: multipart/related; type=\"text/html\";\r\n"
+			   " boundary=\"%s-rel\"\r\n\r\n\r\n--%s-rel\r\n", boundary, boundary);
+	buf_puts(b, "Content-Type: text/html; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	qp_body(b, m->html);
+	if (related) {
+		/* RFC 2392: the HTML names the image by its Content-ID. */
+		buf_printf(b, "\r\n--%s-rel\r\nContent-Type: image/png\r\n"
+			   "Content-Disposition: inline; filename=\"chart.png\"\r\n"
+			   "Content-ID: <%s>\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+			   boundary, m->html_png_cid);
+		b64_body(b, m->html_png, m->html_png_len);
+		buf_printf(b, "\r\n--%s-rel--\r\n", boundary);
+	}
+	buf_printf(b, "\r\n--%s-alt--\r\n", boundary);
 }
 
 char *compose_message(const struct compose_mail *m, char **message_id_r, size_t *len_r)
@@ -715,17 +753,13 @@ char *compose_message(const struct compose_mail *m, char **message_id_r, size_t 
 		buf_printf(&b, "Content-Language: %s\r\n", lang);
 		free(lang);
 	}
-	const char *text_headers = "Content-Type: text/plain; charset=utf-8\r\n"
-				   "Content-Transfer-Encoding: quoted-printable\r\n";
 	if (m->nattachments == 0) {
-		buf_puts(&b, text_headers);
-		buf_puts(&b, "\r\n");
-		qp_body(&b, m->body);
+		put_text_parts(&b, m, boundary);
 	} else {
 		buf_printf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
 			   "This is a multi-part message in MIME format.\r\n", boundary);
-		buf_printf(&b, "\r\n--%s\r\n%s\r\n", boundary, text_headers);
-		qp_body(&b, m->body);
+		buf_printf(&b, "\r\n--%s\r\n", boundary);
+		put_text_parts(&b, m, boundary);
 		for (size_t i = 0; i < m->nattachments; i++) {
 			buf_printf(&b, "\r\n--%s\r\n", boundary);
 			put_attachment_headers(&b, &m->attachments[i]);

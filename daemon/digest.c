@@ -133,6 +133,9 @@ static void digest_clear(struct digest *d)
 	digest_rows_free(&d->rows);
 	xfree(&d->subject);
 	xfree(&d->body);
+	xfree(&d->html);
+	free(d->chart);
+	d->chart = NULL;
 	xfree(&d->csv);
 	xfree(&d->csv_name);
 }
@@ -156,6 +159,10 @@ static int digest_build(struct digest *d, struct err *err)
 	schedtext_take(&t, "summary", digest_summary(d));
 	d->subject = schedtext_render(&t, subject_t);
 	d->body = schedtext_render(&t, body_t);
+	d->chart = digest_chart_png(d, &d->chart_len);
+	char *deadline = digest_deadline_text(d);
+	d->html = digest_html(d, deadline);
+	free(deadline);
 	schedtext_free(&t);
 	free(subject_t);
 	free(body_t);
@@ -175,6 +182,8 @@ static int digest_send_one(const struct digest *d, struct schedstate *st, const 
 	};
 	struct compose_mail mail = {
 		.from = d->cfg->smtp.from, .to = rcpt, .subject = d->subject, .body = d->body,
+		.html = d->html, .html_png = d->chart, .html_png_len = d->chart_len,
+		.html_png_cid = DIGEST_CHART_CID,
 		.auto_submitted = "auto-generated", .language = d->lang, .attachments = &att,
 		.nattachments = 1, .date = d->now,
 	};

@@ -12,6 +12,7 @@
 #include "intaked/digest_impl.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
+#include "intaked/plural.h"
 #include "intaked/roster.h"
 #include "intaked/schedstate.h"
 #include "intaked/schedtext.h"
@@ -56,8 +57,8 @@ static DIR *open_dir_at(int dfd, const char *name)
 	return dp;
 }
 
-static unsigned count_day(const struct spool *sp, const char *area, DIR *day_dp,
-			  const char *day, time_t since)
+static unsigned count_day(const struct spool *sp, const char *area, const char *call,
+			  DIR *day_dp, const char *day, time_t since)
 {
 	unsigned n = 0;
 	struct dirent *de;
@@ -69,7 +70,7 @@ static unsigned count_day(const struct spool *sp, const char *area, DIR *day_dp,
 		struct err e = { 0 };
 		if (spool_relpath_valid(rel) && spool_load_metadata(sp, rel, &md, &e) == 0) {
 			time_t filed = md->filed_at ? md->filed_at : md->received_at;
-			n += filed > since;
+			n += filed > since && md->call != NULL && strcmp(md->call, call) == 0;
 		}
 		metadata_free(&md);
 		free(rel);
@@ -77,8 +78,9 @@ static unsigned count_day(const struct spool *sp, const char *area, DIR *day_dp,
 	return n;
 }
 
-/* Entries of SPOOL/AREA/DATE/ID filed after since. */
-static unsigned count_area(const struct spool *sp, const char *area, time_t since)
+/* Entries of SPOOL/AREA/DATE/ID of call filed after since. */
+static unsigned count_area(const struct spool *sp, const char *area, const char *call,
+			   time_t since)
 {
 	char oldest[11] = "0000-00-00";
 	if (since > AREA_LOOKBACK)
@@ -100,7 +102,7 @@ static unsigned count_area(const struct spool *sp, const char *area, time_t sinc
 		DIR *day = open_dir_at(dirfd(dp), de->d_name);
 		if (day == NULL)
 			continue;
-		n += count_day(sp, area, day, de->d_name, since);
+		n += count_day(sp, area, call, day, de->d_name, since);
 		closedir(day);
 	}
 	closedir(dp);
@@ -193,6 +195,58 @@ static void put_builtin(struct buf *b, const struct schedtext *t, const char *na
 	free(s);
 }
 
+/* The built-in text NAME_one or NAME_other for n in t's language. */
+static char *builtin_n(const struct schedtext *t, const char *lang, const char *name, long n)
+{
+	char *full = xasprintf("%s%s", name, plural_suffix(lang, n));
+	char *s = schedtext_builtin(t, full);
+	free(full);
+	return s;
+}
+
+/* "in 2 days" or "3 days ago": whole days between now and when. */
+char *digest_time_left(const char *lang, time_t now, time_t when)
+{
+	long days = (long)((when >= now ? when - now : now - when) / 86400);
+	struct schedtext t;
+	schedtext_init(&t, lang);
+	schedtext_printf(&t, "days", "%ld", days);
+	char *s = builtin_n(&t, lang, when >= now ? "digest_in" : "digest_ago", days);
+	schedtext_free(&t);
+	return s;
+}
+
+/* The deadline's line, and one per extension with its own time left. */
+char *digest_deadline_text(const struct digest *d)
+{
+	struct buf lines;
+	buf_init(&lines, SUMMARY_MAX);
+	struct buf *b = &lines;
+	const struct call_config *c = d->call;
+	long days = (long)((c->deadline >= d->now ? c->deadline - d->now
+						  : d->now - c->deadline) / 86400);
+	struct schedtext t;
+	schedtext_init(&t, d->lang);
+	schedtext_printf(&t, "days", "%ld", days);
+	schedtext_time(&t, "deadline_local", NULL, c->deadline, c->zone);
+	char *s = builtin_n(&t, d->lang, c->deadline >= d->now ? "digest_left" : "digest_passed",
+			    days);
+	buf_puts(b, s);
+	free(s);
+	schedtext_free(&t);
+	for (size_t i = 0; i < c->n_extensions; i++) {
+		schedtext_init(&t, d->lang);
+		schedtext_take(&t, "submitter", schedtext_line(c->extensions[i].member, VALUE_MAX));
+		schedtext_time(&t, "deadline_local", NULL, c->extensions[i].deadline, c->zone);
+		schedtext_take(&t, "left", digest_time_left(d->lang, d->now,
+							    c->extensions[i].deadline));
+		buf_puts(b, "\n");
+		put_builtin(b, &t, "digest_extension");
+		schedtext_free(&t);
+	}
+	return buf_steal(&lines);
+}
+
 static void section_totals(const struct digest *d, struct buf *b)
 {
 	long n[9] = { 0 }; /* submitters versions on_time grace late rejected early over unknown */
@@ -219,6 +273,7 @@ static void section_totals(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	for (size_t i = 0; i < 9; i++)
 		schedtext_printf(&t, names[i], "%ld", n[i]);
+	schedtext_take(&t, "versions_text", builtin_n(&t, d->lang, "digest_versions", n[1]));
 	schedtext_printf(&t, "unreadable", "%ld", unreadable);
 	put_builtin(b, &t, "digest_totals");
 	schedtext_free(&t);
@@ -289,8 +344,10 @@ static void section_missing(const struct digest *d, struct buf *b)
 		schedtext_init(&t, d->lang);
 		schedtext_take(&t, "submitter", schedtext_line(m->name, VALUE_MAX));
 		time_t own = config_deadline_for(d->call, m->name);
-		if (own != d->call->deadline)
+		if (own != d->call->deadline) {
 			schedtext_time(&t, "deadline_local", NULL, own, d->call->zone);
+			schedtext_take(&t, "left", digest_time_left(d->lang, d->now, own));
+		}
 		buf_puts(&lines, "\n");
 		put_builtin(&lines, &t, own != d->call->deadline ? "digest_missing_extended"
 								 : "digest_missing_line");
@@ -300,7 +357,9 @@ static void section_missing(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	schedtext_printf(&t, "count", "%zu", missing);
 	schedtext_printf(&t, "members", "%zu", ro ? ro->n : 0);
-	put_builtin(b, &t, "digest_missing");
+	char *header = builtin_n(&t, d->lang, "digest_missing", ro ? (long)ro->n : 0);
+	buf_puts(b, header);
+	free(header);
 	if (missing == 0) {
 		buf_puts(b, "\n");
 		put_builtin(b, &t, "digest_none");
@@ -522,18 +581,22 @@ static void section_held(const struct digest *d, struct buf *b)
 	buf_free(&lines);
 }
 
+/* Only the ignored mail routed to this call (metadata "call", set at
+ * intake by the same routing as submissions): unmatched mail and ignored
+ * mail addressed to no call are in no call's digest (intakectl status
+ * shows them to the operator), so nothing is counted twice. */
 static void section_mailbox(const struct digest *d, struct buf *b)
 {
-	unsigned ignored = count_area(d->sp, "ignored", d->since);
-	unsigned unmatched = count_area(d->sp, "unmatched", d->since);
-	if (ignored == 0 && unmatched == 0)
+	unsigned ignored = count_area(d->sp, "ignored", d->call->name, d->since);
+	if (ignored == 0)
 		return;
 	struct schedtext t;
 	schedtext_init(&t, d->lang);
 	schedtext_printf(&t, "ignored", "%u", ignored);
-	schedtext_printf(&t, "unmatched", "%u", unmatched);
 	buf_puts(b, "\n\n");
-	put_builtin(b, &t, "digest_mailbox");
+	char *s = builtin_n(&t, d->lang, "digest_mailbox", ignored);
+	buf_puts(b, s);
+	free(s);
 	schedtext_free(&t);
 }
 
@@ -541,6 +604,10 @@ char *digest_summary(const struct digest *d)
 {
 	struct buf b;
 	buf_init(&b, SUMMARY_MAX);
+	char *deadline = digest_deadline_text(d);
+	buf_puts(&b, deadline);
+	free(deadline);
+	buf_puts(&b, "\n\n");
 	section_totals(d, &b);
 	digest_section_languages(d, &b);
 	buf_puts(&b, "\n\n");

@@ -327,6 +327,14 @@ static void job_ignore(struct job *job, const struct classify_result *cr)
 	job_base_metadata(job);
 	job->md->kind = xstrdup(classify_kind_name(cr->kind));
 	job->md->reason = xstrdup(cr->reason);
+	/* The call it was addressed to (the routing of submissions), so that
+	 * only that call's digest counts it; NULL when none. */
+	struct route_result rr;
+	route_message(job->in->cfg, job->a, &rr);
+	if (rr.call >= 0) {
+		job->md->call = xstrdup(job->in->cfg->calls[rr.call].name);
+		job->md->route.matched_by = xstrdup(rr.matched_by);
+	}
 	job->relpath = spool_dated_path("ignored", job->internaldate, job->id);
 	/* Auto-replies and bounces are kept raw; their attachments are noise. */
 	fsio_rmtree(job->entry->files_dir);

@@ -142,7 +142,7 @@ static const struct builtin builtins[] = {
 	/* The digest's {summary}: sections built by daemon/digest.c. */
 	{ "digest_totals", "en",
 	  "Totals (latest version of each input):\n"
-	  "  Inputs received:            {submitters} ({versions} versions)\n"
+	  "  Inputs received:            {submitters} ({versions_text})\n"
 	  "  On time:                    {on_time}\n"
 	  "  Within the grace period:    {within_grace}\n"
 	  "  Late:                       {late}\n"
@@ -153,7 +153,9 @@ static const struct builtin builtins[] = {
 	  "  With unreadable documents:  {unreadable}" },
 	{ "digest_new", "en", "Received since the last digest ({since}):" },
 	{ "digest_new_first", "en", "Received so far:" },
-	{ "digest_missing", "en", "Not yet received ({count} of {members} roster members):" },
+	{ "digest_missing_one", "en",
+	  "Not yet received ({count} of {members} roster member):" },
+	{ "digest_missing_other", "en", "Not yet received ({count} of {members} roster members):" },
 	{ "digest_flagged", "en", "Late, rejected or over the word limit:" },
 	{ "digest_unknown", "en", "From senders not in the roster:" },
 	{ "digest_held", "en", "Needing a decision: not authenticated (DMARC), so the verified version stays current until you accept one (intakectl accept ID):" },
@@ -167,16 +169,40 @@ static const struct builtin builtins[] = {
 	  "- {submitter}, version {version}, {received_local}: {words} words, {outcome}" },
 	{ "digest_replaces", "en", "  {version} replaces {supersedes}: +{added} / −{removed} words" },
 	{ "digest_missing_line", "en", "- {submitter}" },
-	{ "digest_missing_extended", "en", "- {submitter} (extended to {deadline_local})" },
 	{ "digest_unknown_line", "en", "- {from}: \"{subject}\", {received_local}" },
 	{ "digest_unreadable_line", "en", "- {submitter}: {name} ({reason})" },
 	{ "digest_undelivered_ack", "en", "- Acknowledgement to {rcpt} ({submitter}, version {version})" },
 	{ "digest_undelivered_reminder", "en", "- Reminder to {rcpt}: {error}" },
 	{ "digest_undelivered_digest", "en", "- Digest to {rcpt}: {error}" },
-	{ "digest_mailbox", "en",
-	  "Also received since the last digest: {ignored} automatic replies, bounces\n"
-	  "or list messages, and {unmatched} messages for no known consultation\n"
-	  "(kept, not recorded as inputs)." },
+	{ "digest_versions_one", "en",
+	  "{versions} version" },
+	{ "digest_versions_other", "en",
+	  "{versions} versions" },
+	{ "digest_left_one", "en",
+	  "Deadline in {days} day ({deadline_local})." },
+	{ "digest_left_other", "en",
+	  "Deadline in {days} days ({deadline_local})." },
+	{ "digest_passed_one", "en",
+	  "Deadline passed {days} day ago ({deadline_local})." },
+	{ "digest_passed_other", "en",
+	  "Deadline passed {days} days ago ({deadline_local})." },
+	{ "digest_in_one", "en",
+	  "in {days} day" },
+	{ "digest_in_other", "en",
+	  "in {days} days" },
+	{ "digest_ago_one", "en",
+	  "{days} day ago" },
+	{ "digest_ago_other", "en",
+	  "{days} days ago" },
+	{ "digest_mailbox_one", "en",
+	  "Also received since the last digest: {ignored} automatic reply, bounce or list\n"
+	  "message addressed to this call (kept, not recorded as an input)." },
+	{ "digest_mailbox_other", "en",
+	  "Also received since the last digest: {ignored} automatic replies, bounces or\n"
+	  "list messages addressed to this call (kept, not recorded as inputs)." },
+	{ "digest_extension", "en", "Extended: {submitter} to {deadline_local}, {left}." },
+	{ "digest_missing_extended", "en",
+	  "- {submitter} (extended to {deadline_local}, {left})" },
 	{ "digest_on_time", "en", "on time" },
 	{ "digest_within_grace", "en", "within the grace period" },
 	{ "digest_late", "en", "late" },
@@ -313,7 +339,7 @@ static const struct builtin builtins[] = {
 	{ "reminder_no_limit", "fr", "Aucune limite de mots ne s'applique." },
 	{ "digest_totals", "fr",
 	  "Totaux (dernière version de chaque contribution) :\n"
-	  "  Contributions reçues :            {submitters} ({versions} versions)\n"
+	  "  Contributions reçues :            {submitters} ({versions_text})\n"
 	  "  Dans les délais :                 {on_time}\n"
 	  "  Pendant le délai de grâce :       {within_grace}\n"
 	  "  En retard :                       {late}\n"
@@ -324,7 +350,9 @@ static const struct builtin builtins[] = {
 	  "  Avec des documents illisibles :   {unreadable}" },
 	{ "digest_new", "fr", "Reçues depuis le dernier récapitulatif ({since}) :" },
 	{ "digest_new_first", "fr", "Reçues à ce jour :" },
-	{ "digest_missing", "fr",
+	{ "digest_missing_one", "fr",
+	  "Pas encore reçues ({count} sur {members} membre de la liste) :" },
+	{ "digest_missing_other", "fr",
 	  "Pas encore reçues ({count} sur {members} membres de la liste) :" },
 	{ "digest_flagged", "fr", "En retard, refusées ou au-delà de la limite de mots :" },
 	{ "digest_unknown", "fr", "D'expéditeurs absents de la liste :" },
@@ -339,19 +367,43 @@ static const struct builtin builtins[] = {
 	  "- {submitter}, version {version}, {received_local} : {words} mots, {outcome}" },
 	{ "digest_replaces", "fr", "  {version} remplace {supersedes} : +{added} / −{removed} mots" },
 	{ "digest_missing_line", "fr", "- {submitter}" },
-	{ "digest_missing_extended", "fr",
-	  "- {submitter} (délai prolongé au {deadline_local})" },
 	{ "digest_unknown_line", "fr", "- {from} : « {subject} », {received_local}" },
 	{ "digest_unreadable_line", "fr", "- {submitter} : {name} ({reason})" },
 	{ "digest_undelivered_ack", "fr",
 	  "- Accusé de réception à {rcpt} ({submitter}, version {version})" },
 	{ "digest_undelivered_reminder", "fr", "- Rappel à {rcpt} : {error}" },
 	{ "digest_undelivered_digest", "fr", "- Récapitulatif à {rcpt} : {error}" },
-	{ "digest_mailbox", "fr",
+	{ "digest_versions_one", "fr",
+	  "{versions} version" },
+	{ "digest_versions_other", "fr",
+	  "{versions} versions" },
+	{ "digest_left_one", "fr",
+	  "Date limite dans {days} jour ({deadline_local})." },
+	{ "digest_left_other", "fr",
+	  "Date limite dans {days} jours ({deadline_local})." },
+	{ "digest_passed_one", "fr",
+	  "Date limite dépassée depuis {days} jour ({deadline_local})." },
+	{ "digest_passed_other", "fr",
+	  "Date limite dépassée depuis {days} jours ({deadline_local})." },
+	{ "digest_in_one", "fr",
+	  "dans {days} jour" },
+	{ "digest_in_other", "fr",
+	  "dans {days} jours" },
+	{ "digest_ago_one", "fr",
+	  "il y a {days} jour" },
+	{ "digest_ago_other", "fr",
+	  "il y a {days} jours" },
+	{ "digest_mailbox_one", "fr",
+	  "Également reçu depuis le dernier récapitulatif : {ignored} réponse automatique,\n"
+	  "avis de non-remise ou message de liste adressé à cette consultation\n"
+	  "(conservé, non enregistré comme contribution)." },
+	{ "digest_mailbox_other", "fr",
 	  "Également reçus depuis le dernier récapitulatif : {ignored} réponses\n"
-	  "automatiques, avis de non-remise ou messages de listes, et {unmatched}\n"
-	  "messages ne correspondant à aucune consultation (conservés, non\n"
-	  "enregistrés comme contributions)." },
+	  "automatiques, avis de non-remise ou messages de listes adressés à cette\n"
+	  "consultation (conservés, non enregistrés comme contributions)." },
+	{ "digest_extension", "fr", "Prolongation : {submitter} jusqu'au {deadline_local}, {left}." },
+	{ "digest_missing_extended", "fr",
+	  "- {submitter} (délai prolongé au {deadline_local}, {left})" },
 	{ "digest_on_time", "fr", "dans les délais" },
 	{ "digest_within_grace", "fr", "pendant le délai de grâce" },
 	{ "digest_late", "fr", "en retard" },
@@ -486,7 +538,7 @@ static const struct builtin builtins[] = {
 	{ "reminder_no_limit", "es", "No se aplica ningún límite de palabras." },
 	{ "digest_totals", "es",
 	  "Totales (última versión de cada contribución):\n"
-	  "  Contribuciones recibidas:           {submitters} ({versions} versiones)\n"
+	  "  Contribuciones recibidas:           {submitters} ({versions_text})\n"
 	  "  Dentro del plazo:                   {on_time}\n"
 	  "  Dentro del período de gracia:       {within_grace}\n"
 	  "  Fuera de plazo:                     {late}\n"
@@ -497,7 +549,9 @@ static const struct builtin builtins[] = {
 	  "  Con documentos ilegibles:           {unreadable}" },
 	{ "digest_new", "es", "Recibidas desde el último resumen ({since}):" },
 	{ "digest_new_first", "es", "Recibidas hasta la fecha:" },
-	{ "digest_missing", "es",
+	{ "digest_missing_one", "es",
+	  "Aún no recibidas ({count} de {members} miembro de la lista):" },
+	{ "digest_missing_other", "es",
 	  "Aún no recibidas ({count} de {members} miembros de la lista):" },
 	{ "digest_flagged", "es",
 	  "Fuera de plazo, rechazadas o por encima del límite de palabras:" },
@@ -513,19 +567,43 @@ static const struct builtin builtins[] = {
 	  "- {submitter}, versión {version}, {received_local}: {words} palabras, {outcome}" },
 	{ "digest_replaces", "es", "  {version} sustituye a {supersedes}: +{added} / −{removed} palabras" },
 	{ "digest_missing_line", "es", "- {submitter}" },
-	{ "digest_missing_extended", "es",
-	  "- {submitter} (plazo prorrogado hasta el {deadline_local})" },
 	{ "digest_unknown_line", "es", "- {from}: «{subject}», {received_local}" },
 	{ "digest_unreadable_line", "es", "- {submitter}: {name} ({reason})" },
 	{ "digest_undelivered_ack", "es",
 	  "- Acuse de recibo a {rcpt} ({submitter}, versión {version})" },
 	{ "digest_undelivered_reminder", "es", "- Recordatorio a {rcpt}: {error}" },
 	{ "digest_undelivered_digest", "es", "- Resumen a {rcpt}: {error}" },
-	{ "digest_mailbox", "es",
+	{ "digest_versions_one", "es",
+	  "{versions} versión" },
+	{ "digest_versions_other", "es",
+	  "{versions} versiones" },
+	{ "digest_left_one", "es",
+	  "Plazo en {days} día ({deadline_local})." },
+	{ "digest_left_other", "es",
+	  "Plazo en {days} días ({deadline_local})." },
+	{ "digest_passed_one", "es",
+	  "Plazo vencido hace {days} día ({deadline_local})." },
+	{ "digest_passed_other", "es",
+	  "Plazo vencido hace {days} días ({deadline_local})." },
+	{ "digest_in_one", "es",
+	  "en {days} día" },
+	{ "digest_in_other", "es",
+	  "en {days} días" },
+	{ "digest_ago_one", "es",
+	  "hace {days} día" },
+	{ "digest_ago_other", "es",
+	  "hace {days} días" },
+	{ "digest_mailbox_one", "es",
+	  "También recibido desde el último resumen: {ignored} respuesta automática,\n"
+	  "aviso de no entrega o mensaje de lista dirigido a esta consulta\n"
+	  "(conservado, no registrado como contribución)." },
+	{ "digest_mailbox_other", "es",
 	  "También recibidos desde el último resumen: {ignored} respuestas\n"
-	  "automáticas, avisos de no entrega o mensajes de listas, y {unmatched}\n"
-	  "mensajes que no corresponden a ninguna consulta (conservados, no\n"
-	  "registrados como contribuciones)." },
+	  "automáticas, avisos de no entrega o mensajes de listas dirigidos a esta\n"
+	  "consulta (conservados, no registrados como contribuciones)." },
+	{ "digest_extension", "es", "Prórroga: {submitter} hasta el {deadline_local}, {left}." },
+	{ "digest_missing_extended", "es",
+	  "- {submitter} (plazo prorrogado hasta el {deadline_local}, {left})" },
 	{ "digest_on_time", "es", "dentro del plazo" },
 	{ "digest_within_grace", "es", "dentro del período de gracia" },
 	{ "digest_late", "es", "fuera de plazo" },

@@ -19,6 +19,12 @@ struct compose_mail {
 	const char *to;            /* bare address (or "Name <addr>") */
 	const char *subject;       /* UTF-8, any content: sanitized here */
 	const char *body;          /* UTF-8 text, LF or CRLF */
+	const char *html;          /* NULL, or an HTML alternative of body
+				    * (multipart/alternative) */
+	const unsigned char *html_png; /* with html: an image it shows as
+				    * cid:html_png_cid (multipart/related) */
+	size_t html_png_len;
+	const char *html_png_cid;  /* "name@domain", no angle brackets */
 	const char *auto_submitted;/* "auto-replied" | "auto-generated" (default) */
 	const char *in_reply_to;   /* "<id>" or NULL; also appended to References */
 	const char *references;    /* the original's References, or NULL */

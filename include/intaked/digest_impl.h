@@ -34,7 +34,7 @@ struct digest_row {
 	long word_limit;          /* 0: none */
 	time_t received_at, filed_at, deadline;
 	char *zone;
-	char *language;           /* metadata "language", or NULL */
+	char *language;           /* metadata "language", or NULL (shown "-") */
 };
 
 struct digest_rows {
@@ -60,8 +60,10 @@ struct digest {
 	struct digest_rows rows;
 	time_t now, since;
 	char day[11];
-	char *subject, *body, *csv, *csv_name;
+	char *subject, *body, *html, *csv, *csv_name;
 	size_t csv_len;
+	unsigned char *chart;     /* PNG, or NULL */
+	size_t chart_len;
 };
 
 /* The line of languages of the current inputs (digest_lang.c), after a
@@ -74,6 +76,24 @@ char *digest_replaces_line(const struct digest *d, const struct digest_row *r);
 
 /* The {summary} of d (d->rows loaded, d->since set). Caller frees. */
 char *digest_summary(const struct digest *d);
+
+/* "in 2 days" / "3 days ago" (whole days from now to when), in lang. */
+char *digest_time_left(const char *lang, time_t now, time_t when);
+
+/* The deadline's line and one per extension, with the time left
+ * (digest_text.c). Caller frees. */
+char *digest_deadline_text(const struct digest *d);
+
+/* The HTML alternative of d (digest_html.c); deadline_text as above.
+ * Caller frees. */
+char *digest_html(const struct digest *d, const char *deadline_text);
+/* The chart of arrivals per day against the deadline, a PNG
+ * (digest_chart.c), or NULL. Caller frees. */
+unsigned char *digest_chart_png(const struct digest *d, size_t *len_r);
+#define DIGEST_CHART_CID "chart@intaked"
+
+/* Append s to b, HTML-escaped (& < > " '). */
+void digest_html_escape(struct buf *b, const char *s);
 
 /* Who a row is from, for people: the roster name when verified, else
  * "Name (addr)" or the address. Caller frees. */

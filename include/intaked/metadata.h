@@ -36,7 +36,8 @@ struct metadata {
 	char *id;
 	char *kind;               /* submission unmatched auto-reply bounce list loop malformed */
 	char *reason;             /* why it was classified/quarantined so, or NULL */
-	char *call;               /* NULL outside submissions */
+	char *call;               /* the call; for ignored mail the one it was
+				   * addressed to (routing), else NULL */
 	char *call_title;
 	char *status;             /* accepted late rejected, or NULL */
 	struct {

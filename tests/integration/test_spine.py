@@ -116,7 +116,7 @@ def build_messages():
     add('ooo', message('France ONU <france@diplomatie.gouv.fr>', imrf, 'Absence du bureau',
                        'Je suis absent jusqu\'au 4 avril.\n', utc(2022, 3, 22), '<ooo@diplomatie.gouv.fr>',
                        headers=['Auto-Submitted: auto-replied']),
-        utc(2022, 3, 22), area='ignored', kind='auto-reply')
+        utc(2022, 3, 22), area='ignored', kind='auto-reply', routed='imrf-2022')
     add('dsn', message('Mail Delivery System <MAILER-DAEMON@mx.example.net>', 'intake@example.org',
                        'Undelivered Mail Returned to Sender', 'This is the mail system.\n',
                        utc(2022, 3, 22, 1), '<dsn@mx.example.net>',
@@ -126,7 +126,7 @@ def build_messages():
                        'This week in migration.\n', utc(2022, 3, 23), '<lst@lists.example.net>',
                        headers=['List-Id: Migration News <news.lists.example.net>',
                                 'Precedence: list']),
-        utc(2022, 3, 23), area='ignored', kind='list')
+        utc(2022, 3, 23), area='ignored', kind='list', routed='imrf-2022')
     add('unm', message('A. Stranger <stranger@gmail.test>', 'intake@example.org',
                        'Question about the modalities', 'When is the deadline?\n',
                        utc(2022, 3, 24), '<unm@gmail.test>'),
@@ -227,6 +227,8 @@ def test_spine_files_and_acknowledges(h):
         if want.get('area'):
             assert rel.startswith(want['area'] + '/'), (key, rel)
             assert md['kind'] == want['kind'], (key, md['kind'])
+            # Ignored mail names the call it was addressed to (its digest counts it).
+            assert md.get('call') == want.get('routed'), (key, md.get('call'))
             assert md['ack']['state'] == 'suppressed', (key, md['ack'])
             assert h.read(rel, 'message.eml') == raws[key], key
             continue

@@ -11,6 +11,7 @@
 #include "intaked/digest.h"
 #include "intaked/digest_impl.h"
 #include "intaked/template.h"
+#include "intaked/plural.h"
 #include "sched_fixture.h"
 
 #define NY "America/New_York"
@@ -175,7 +176,10 @@ static void test_one_per_day_and_catch_up(void **state)
 					"Subject: Daily digest: Title of imrf-2022, 2022-03-20",
 					"Auto-Submitted: auto-generated",
 					"Content-Type: text/csv; charset=utf-8",
-					"imrf-2022-2022-03-20.csv", NULL), 1);
+					"imrf-2022-2022-03-20.csv", "multipart/mixed",
+					"multipart/alternative", "Content-Type: text/plain",
+					"Content-Type: text/html", "multipart/related",
+					"Content-ID: <chart@intaked>", NULL), 1);
 	assert_int_equal(run_at(d, "2022-03-20 08:05"), 0);
 	assert_int_equal(run_at(d, "2022-03-20 23:59"), 0);
 	assert_int_equal(run_at(d, "2022-03-21 07:59"), 0);
@@ -251,6 +255,7 @@ static void test_text_sections(void **state)
 		struct metadata *n = metadata_new();
 		n->id = xasprintf("20220322T1%d0000Z-00000000000%d", i, i);
 		n->kind = xstrdup(i < 2 ? "auto-reply" : "unmatched");
+		n->call = i < 2 ? xstrdup(c->name) : NULL; /* routed to this call */
 		n->received_at = fx_local("2022-03-22 06:00", NY) + i;
 		n->filed_at = n->received_at;
 		char *rel = spool_dated_path(i < 2 ? "ignored" : "unmatched", n->received_at, n->id);
@@ -261,6 +266,7 @@ static void test_text_sections(void **state)
 	struct metadata *old = metadata_new();
 	old->id = xstrdup("20220320T100000Z-000000000009");
 	old->kind = xstrdup("bounce");
+	old->call = xstrdup(c->name);
 	old->filed_at = old->received_at = fx_local("2022-03-20 06:00", NY);
 	char *rel = spool_dated_path("ignored", old->received_at, old->id);
 	fx_commit(d->f, rel, old);
@@ -287,8 +293,8 @@ static void test_text_sections(void **state)
 		"Mail that could not be delivered:\n- Acknowledgement to "
 		"unknown-0123456789@example.net (A. Stranger (unknown-0123456789@example.net), "
 		"version 1)\n",
-		"Also received since the last digest: 2 automatic replies, bounces\n"
-		"or list messages, and 1 messages for no known consultation\n",
+		"Also received since the last digest: 2 automatic replies, bounces or\n"
+		"list messages addressed to this call (kept, not recorded as inputs).",
 		"[attachment imrf-2022-2022-03-23.csv: 3 rows,",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
@@ -337,13 +343,157 @@ static void test_flagged_and_french(void **state)
 		"Reçues à ce jour :\n- Bangladesh, version 1, 2022-03-29 19:00 EDT : 7000 mots, "
 		"en retard, au-delà de la limite de 5000 mots\n",
 		"Pas encore reçues (2 sur 3 membres de la liste) :\n- France\n"
-		"- Mexico (délai prolongé au 2022-03-31 18:00 EDT)\n",
+		"- Mexico (délai prolongé au 2022-03-31 18:00 EDT, dans 1 jour)\n",
 		"En retard, refusées ou au-delà de la limite de mots :\n- Bangladesh",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (strstr(text, want[i]) == NULL)
 			fail_msg("missing %s in\n%s", want[i], text);
 	free(text);
+}
+
+/* ---- plural forms, time left, per-call mailbox counts (issue 16) ---- */
+
+static void put_ignored(struct dfx *d, int i, const char *call, const char *area)
+{
+	struct metadata *n = metadata_new();
+	n->id = xasprintf("20220326T1%d0000Z-00000000000%d", i, i);
+	n->kind = xstrdup(strcmp(area, "ignored") == 0 ? "auto-reply" : "unmatched");
+	n->call = call ? xstrdup(call) : NULL;
+	n->received_at = fx_local("2022-03-26 06:00", NY) + i;
+	n->filed_at = n->received_at;
+	char *rel = spool_dated_path(area, n->received_at, n->id);
+	fx_commit(d->f, rel, n);
+	free(rel);
+}
+
+static void test_plural_time_left_per_call(void **state)
+{
+	struct dfx *d = *state;
+	fx_submit(d->f, d->c, fx_md(d->c, "france", "France", 1, fx_local("2022-03-26 10:00", NY)));
+	fx_extend(d->c, "Mexico", fx_local("2022-03-31 18:00", NY));
+	put_ignored(d, 1, "imrf-2022", "ignored");  /* this call's */
+	put_ignored(d, 2, "other-call", "ignored"); /* another call's: not here */
+	put_ignored(d, 3, NULL, "ignored");         /* no call's: in no digest */
+	put_ignored(d, 4, NULL, "unmatched");       /* no call's: in no digest */
+	char *text = text_at(d, "2022-03-27 08:05", true);
+	const char *want[] = {
+		"Deadline in 2 days (2022-03-29 18:00 EDT).\n",
+		"Extended: Mexico to 2022-03-31 18:00 EDT, in 4 days.\n",
+		"  Inputs received:            1 (1 version)\n",
+		"- Mexico (extended to 2022-03-31 18:00 EDT, in 4 days)\n",
+		"Also received since the last digest: 1 automatic reply, bounce or list\n"
+		"message addressed to this call (kept, not recorded as an input).",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(text, want[i]) == NULL)
+			fail_msg("missing %s in\n%s", want[i], text);
+	assert_null(strstr(text, "1 versions"));
+	assert_non_null(strstr(text, "Not yet received (2 of 3 roster members):"));
+	assert_null(strstr(text, "messages for no known"));
+	free(text);
+	/* After the deadline; French, where 0 and 1 are singular. */
+	free(d->c->language);
+	d->c->language = xstrdup("fr");
+	text = text_at(d, "2022-03-31 09:00", true);
+	const char *want_fr[] = {
+		"Date limite dépassée depuis 1 jour (2022-03-29 18:00 EDT).\n",
+		"  Contributions reçues :            1 (1 version)\n",
+		"Prolongation : Mexico jusqu'au 2022-03-31 18:00 EDT, dans 0 jour.\n",
+	};
+	for (size_t i = 0; i < sizeof(want_fr) / sizeof(want_fr[0]); i++)
+		if (strstr(text, want_fr[i]) == NULL)
+			fail_msg("missing %s in\n%s", want_fr[i], text);
+	free(text);
+	/* A roster of one: "member", singular (last: fx_call moves d->c). */
+	struct call_config *solo = fx_call(d->f, "solo", "2022-03-29 18:00", NY,
+					   "name,addresses\nSolo,solo@example.org\n");
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct err err = { 0 };
+	assert_int_equal(digest_run(d->f->cfg, d->f->sp, solo, fx_local("2022-03-27 08:05", NY),
+				    true, false, out, &err), 1);
+	fclose(out);
+	assert_non_null(strstr(text, "Not yet received (1 of 1 roster member):\n- Solo"));
+	assert_non_null(strstr(text, "  Inputs received:            0 (0 versions)\n"));
+	assert_null(strstr(text, "automatic repl")); /* imrf-2022's auto-reply is not solo's */
+	free(text);
+}
+
+static void test_plural_rules(void **state)
+{
+	(void)state;
+	assert_string_equal(plural_suffix("en", 0), "_other");
+	assert_string_equal(plural_suffix("en", 1), "_one");
+	assert_string_equal(plural_suffix("en", 2), "_other");
+	assert_string_equal(plural_suffix("fr", 0), "_one");
+	assert_string_equal(plural_suffix("fr", 1), "_one");
+	assert_string_equal(plural_suffix("fr", 2), "_other");
+	assert_string_equal(plural_suffix("es", 0), "_other");
+	assert_string_equal(plural_suffix("es", 1), "_one");
+	assert_string_equal(plural_suffix("xx", 1), "_one");
+}
+
+/* ---- the HTML alternative (issue 16) ---- */
+
+static void test_html(void **state)
+{
+	struct dfx *d = *state;
+	struct metadata *md = fx_md(d->c, "france", "France", 1, fx_local("2022-03-26 10:00", NY));
+	md->word_count = 6000;
+	md->over_limit = true;
+	fx_submit(d->f, d->c, md);
+	md = fx_md(d->c, "mexico", "Mexico", 1, fx_local("2022-03-29 18:05", NY));
+	free(md->timeliness);
+	md->timeliness = xstrdup("within_grace");
+	fx_submit(d->f, d->c, md);
+	md = fx_md(d->c, "unknown-x", NULL, 1, fx_local("2022-03-26 11:00", NY));
+	free(md->from_name);
+	md->from_name = xstrdup("A. <b>Stranger</b> & \"co\"");
+	free(md->ack.state);
+	md->ack.state = xstrdup("failed");
+	fx_submit(d->f, d->c, md);
+	struct err err = { 0 };
+	struct digest dg = { .cfg = d->f->cfg, .sp = d->f->sp, .call = d->c, .lang = "en",
+			     .now = fx_local("2022-03-27 08:05", NY) };
+	assert_int_equal(digest_rows_load(d->f->sp, d->c, &dg.rows, &err), 0);
+	dg.subject = xstrdup("Digest <of> imrf");
+	char *html = digest_html(&dg, "Deadline in 2 days.\nExtended: <x>");
+	const char *want[] = {
+		"<h2 style=\"margin:0 0 8px 0\">Digest &lt;of&gt; imrf</h2>",
+		"Deadline in 2 days.<br>Extended: &lt;x&gt;",
+		">Bangladesh</td>", ">France</td>", ">Mexico</td>",
+		">over the limit</span>", ">missing</span>", ">within grace</span>",
+		"6000 / 5000<div", "width:100%", /* the bar, capped */
+		"<li>France, v1, 2022-03-26 10:00 EDT</li>\n<li>A. &lt;b&gt;Stranger&lt;/b&gt; &amp; "
+		"&quot;co&quot; (unknown-x@example.net), v1, 2022-03-26 11:00 EDT</li>",
+		"<li>unknown-x@example.net (A. &lt;b&gt;Stranger", /* its acknowledgement failed */
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(html, want[i]) == NULL)
+			fail_msg("missing %s in\n%s", want[i], html);
+	assert_null(strstr(html, "<b>Stranger"));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "src=\"http"));
+	/* Three roster rows and the header row. */
+	size_t rows = 0;
+	for (const char *p = html; (p = strstr(p, "<tr")) != NULL; p++)
+		rows++;
+	assert_int_equal(rows, 4);
+	assert_null(strstr(html, "cid:")); /* no chart given */
+	free(html);
+	/* The chart: a 600x160 PNG, shown by cid:. */
+	dg.chart = digest_chart_png(&dg, &dg.chart_len);
+	assert_non_null(dg.chart);
+	assert_true(dg.chart_len > 100);
+	assert_memory_equal(dg.chart, "\x89PNG\r\n\x1a\n", 8);
+	assert_memory_equal(dg.chart + 16, "\0\0\x02\x58\0\0\0\xa0", 8);
+	html = digest_html(&dg, "x");
+	assert_non_null(strstr(html, "<img src=\"cid:chart@intaked\""));
+	free(html);
+	free(dg.chart);
+	free(dg.subject);
+	digest_rows_free(&dg.rows);
 }
 
 /* ---- CSV ---- */
@@ -410,11 +560,15 @@ static void test_builtin_texts(void **state)
 	(void)state;
 	static const char *const names[] = {
 		"reminder_limit", "reminder_no_limit", "digest_totals", "digest_new",
-		"digest_new_first", "digest_missing", "digest_flagged", "digest_unknown",
+		"digest_new_first", "digest_missing_one", "digest_missing_other", "digest_flagged",
+		"digest_unknown",
 		"digest_unreadable", "digest_undelivered", "digest_none", "digest_line",
 		"digest_missing_line", "digest_missing_extended", "digest_unknown_line",
 		"digest_unreadable_line", "digest_undelivered_ack", "digest_undelivered_reminder",
-		"digest_undelivered_digest", "digest_mailbox", "digest_on_time",
+		"digest_undelivered_digest", "digest_mailbox_one", "digest_mailbox_other",
+		"digest_versions_one", "digest_versions_other", "digest_left_one", "digest_left_other",
+		"digest_passed_one", "digest_passed_other", "digest_in_one", "digest_in_other",
+		"digest_ago_one", "digest_ago_other", "digest_extension", "digest_on_time",
 		"digest_within_grace", "digest_late", "digest_rejected", "digest_early",
 		"digest_over_limit", "reminder", "digest", "digest_languages",
 		"digest_language_part",
@@ -429,6 +583,8 @@ static void test_builtin_texts(void **state)
 			/* Equal literals may share storage: those two are the
 			 * same in every language but French typography. */
 			bool same = strcmp(names[i], "digest_missing_line") == 0 ||
+				    (strncmp(names[i], "digest_versions", 15) == 0 &&
+				     strcmp(*lang, "fr") == 0) ||
 				    (strcmp(names[i], "digest_unreadable_line") == 0 &&
 				     strcmp(*lang, "es") == 0);
 			if (t == en && !same)
@@ -457,6 +613,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flagged_and_french, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plural_time_left_per_call, setup, teardown),
+		cmocka_unit_test(test_plural_rules),
+		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test(test_builtin_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
