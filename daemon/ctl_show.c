@@ -154,9 +154,9 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 	static const char *const head[] = { "ID", "SUBMITTER", "VER", "RECEIVED",
 					    "STATUS", "WORDS", "ACK", "LANG" };
 	struct ctl_table *t = ctl_table_new(head, 8);
-	ctl_table_cap(t, 1, 19);
+	ctl_table_cap(t, 1, 14);
 	ctl_table_cap(t, 5, 14);
-	ctl_table_cap(t, 6, 8);
+	ctl_table_cap(t, 6, 6);
 	size_t superseded = 0, unreadable = 0, strangers = 0, unknown = 0;
 	for (size_t i = 0; i < subs->n; i++) {
 		const struct metadata *md = subs->v[i].md;

@@ -48,7 +48,7 @@ def test_xlsx_typed_sheets(h):
     e = populate(h)
     mx2 = add_unreadable(h)
     spool = {md['id']: (rel, md) for rel, md in list(e.values()) + [mx2]
-             if md.get('call') == 'imrf-2022'}
+             if md.get('call') == 'imrf-2022' and md['kind'] == 'submission'}
     path = os.path.join(h.dir, 'imrf.xlsx')
 
     # Binary to a terminal is wrong: -o is required for xlsx.
@@ -121,7 +121,7 @@ def test_csv_bom_and_iso(h):
     assert fr['received_local'] == '2022-03-29 17:00 EDT', fr
     assert fr['deadline_at'] == '2022-03-29T22:00:00Z', fr
     assert fr['deadline_local'] == '2022-03-29 18:00 EDT', fr
-    assert fr['extension'] == 'no' and fr['language'] == '' and fr['current'] == 'true', fr
+    assert fr['extension'] == 'no' and fr['language'] == 'fr' and fr['current'] == 'true', fr
     mx = [r for r in rows if r['id'] == e['mx1'][1]['id']][0]
     assert mx['submitter'] == 'Mexico', mx
 

@@ -122,7 +122,7 @@ def test_read_commands(h):
     assert body[imrf_short['bd1']][1:3] == ['Bangladesh', 'v1 old'], out
     assert body[imrf_short['bd2']][1:3] == ['Bangladesh', 'v2'], out
     assert body[imrf_short['mx1']][4] == 'late', out
-    assert body[imrf_short['st1']][1] == '? stranger@gmail.t…', out   # cut to 19 columns
+    assert body[imrf_short['st1']][1] == '? stranger@gm…', out   # cut to 14 columns
     assert body[imrf_short['fr1']][3] == '29 Mar 17:00', out
     assert body[imrf_short['fr1']][5] == f'{count_words(FR_DOC)}/60', out
     assert body[imrf_short['fr1']][6] == 'sent', out
