@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -306,6 +307,39 @@ def save_mail(demo_dir, name, raw):
     return path
 
 
+def save_digest_html(demo_dir, raw):
+    """The digest's HTML part as a page beside the raw mail, its chart
+    (cid:) saved next to it, and a screenshot when Chromium is there:
+    what the coordinator sees in Outlook or Gmail. (html, png or None)."""
+    msg = parse(raw)
+    part = msg.get_body(('html',))
+    if part is None:
+        return None, None
+    html = part.get_content()
+    for img in msg.walk():
+        cid = (img['Content-ID'] or '').strip('<>')
+        if cid and img.get_content_type() == 'image/png':
+            name = f'digest-{CALL}-chart.png'
+            with open(os.path.join(demo_dir, 'mail', name), 'wb') as f:
+                f.write(img.get_payload(decode=True))
+            html = html.replace(f'cid:{cid}', name)
+    path = os.path.join(demo_dir, 'mail', f'digest-{CALL}.html')
+    with open(path, 'w') as f:
+        f.write(html)
+    png = os.path.join(demo_dir, 'mail', f'digest-{CALL}.png')
+    chromium = shutil.which('chromium')
+    if chromium is None:
+        return path, None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+                        '--no-first-run', '--disable-background-networking',
+                        '--disable-component-update', '--disable-sync',
+                        f'--user-data-dir={profile}', '--window-size=900,1400',
+                        f'--screenshot={png}', 'file://' + path],
+                       capture_output=True, timeout=120)
+    return path, png if os.path.exists(png) else None
+
+
 def show_mail(title, raw, path):
     msg = parse(raw)
     say(f'\n== {title}\n   (raw message saved as {path})')
@@ -470,6 +504,7 @@ class Demo:
         digest = find_mail(bed, 'coord@example.org', lambda m: True)
         show_mail("The digest in the coordinator's mailbox (coord@example.org)", digest,
                   save_mail(d, f'digest-{CALL}.eml', digest))
+        self.digest_html, self.digest_png = save_digest_html(d, digest)
         self.show_where(page)
 
     def show_where(self, page):
@@ -481,6 +516,7 @@ class Demo:
   spool              {self.spool}
   config             {conf}
   mail (raw)         {os.path.join(self.dir, 'mail')}/  (the acks, reminder and digest above)
+  digest as HTML     {self.digest_html or '-'}  (rendered: {self.digest_png or 'no chromium'})
   generated inputs   {os.path.join(self.dir, 'inputs')}/
   daemon log         {os.path.join(self.dir, 'intaked.log')}
   servers            {self.bed.run_dir} (still running: IMAPS 127.0.0.1:{self.bed.imaps_port}, \
@@ -492,7 +528,8 @@ submission 127.0.0.1:{self.bed.submission_port}, CA {os.path.join(self.dir, 'ca.
   {ctl} -c {conf} list {CALL}
   {ctl} -c {conf} show {self.v2_id()}
   {ctl} -c {conf} missing {CALL}
-  {ctl} -c {conf} export {CALL} --format csv
+  {ctl} -c {conf} export {CALL} --format xlsx -o {os.path.join(self.dir, CALL + '.xlsx')}
+  {ctl} -c {conf} diff {self.v2_id()}
   {os.path.join(self.build, 'intaked')} -c {conf} --foreground   (Ctrl-C to stop)
   make demo-stop{self.stop_hint()}      stops the servers
   (the bed's mail users are in tests/testbed/users, password secret-LOCALPART)''')

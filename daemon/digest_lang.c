@@ -7,6 +7,7 @@
 
 #include "intaked/digest_impl.h"
 #include "intaked/language.h"
+#include "intaked/plural.h"
 #include "intaked/schedtext.h"
 #include "intaked/util.h"
 
@@ -69,7 +70,9 @@ void digest_section_languages(const struct digest *d, struct buf *b)
 		schedtext_printf(&st, "language", "%s", language_name_in(CODES[t[i].lang], d->lang));
 		schedtext_printf(&st, "inputs", "%ld", t[i].inputs);
 		schedtext_printf(&st, "words", "%ld", t[i].words);
-		char *s = schedtext_builtin(&st, "digest_language_part");
+		char *name = xasprintf("digest_language_part%s", plural_suffix(d->lang, t[i].inputs));
+		char *s = schedtext_builtin(&st, name);
+		free(name);
 		buf_puts(&parts, i ? "; " : "");
 		buf_puts(&parts, s);
 		free(s);

@@ -204,14 +204,29 @@ static char *builtin_n(const struct schedtext *t, const char *lang, const char *
 	return s;
 }
 
-/* "in 2 days" or "3 days ago": whole days between now and when. */
+/* Whole days between now and when, or under a day whole hours: the
+ * built-in text NAME (or NAME_hours) with {days} or {hours} set. */
+static char *builtin_span(struct schedtext *t, const char *lang, const char *name, time_t now,
+			  time_t when)
+{
+	long secs = (long)(when >= now ? when - now : now - when);
+	long days = secs / 86400, hours = secs / 3600;
+	schedtext_printf(t, "days", "%ld", days);
+	schedtext_printf(t, "hours", "%ld", hours);
+	if (days > 0)
+		return builtin_n(t, lang, name, days);
+	char *hname = xasprintf("%s_hours", name);
+	char *s = builtin_n(t, lang, hname, hours);
+	free(hname);
+	return s;
+}
+
+/* "in 2 days", "3 days ago", "in 5 hours". */
 char *digest_time_left(const char *lang, time_t now, time_t when)
 {
-	long days = (long)((when >= now ? when - now : now - when) / 86400);
 	struct schedtext t;
 	schedtext_init(&t, lang);
-	schedtext_printf(&t, "days", "%ld", days);
-	char *s = builtin_n(&t, lang, when >= now ? "digest_in" : "digest_ago", days);
+	char *s = builtin_span(&t, lang, when >= now ? "digest_in" : "digest_ago", now, when);
 	schedtext_free(&t);
 	return s;
 }
@@ -223,14 +238,11 @@ char *digest_deadline_text(const struct digest *d)
 	buf_init(&lines, SUMMARY_MAX);
 	struct buf *b = &lines;
 	const struct call_config *c = d->call;
-	long days = (long)((c->deadline >= d->now ? c->deadline - d->now
-						  : d->now - c->deadline) / 86400);
 	struct schedtext t;
 	schedtext_init(&t, d->lang);
-	schedtext_printf(&t, "days", "%ld", days);
 	schedtext_time(&t, "deadline_local", NULL, c->deadline, c->zone);
-	char *s = builtin_n(&t, d->lang, c->deadline >= d->now ? "digest_left" : "digest_passed",
-			    days);
+	char *s = builtin_span(&t, d->lang, c->deadline >= d->now ? "digest_left" : "digest_passed",
+			       d->now, c->deadline);
 	buf_puts(b, s);
 	free(s);
 	schedtext_free(&t);

@@ -71,17 +71,36 @@ static void toks_push(struct toks *t, const char *s, size_t len, bool brk)
 				     .hash = fnv1a(s, len, brk) };
 }
 
-/* Words, with one break token per blank-line run between two words. */
+/* Whether s has a blank line: mail bodies separate paragraphs so, and
+ * wrap their lines; extracted documents put one paragraph on a line. */
+static bool has_blank_line(const char *s, size_t len)
+{
+	bool words = false;
+	for (size_t i = 0, newlines = 0; i < len; i++) {
+		if (s[i] == '\n')
+			newlines++;
+		else if (!is_space(s[i])) {
+			if (newlines >= 2 && words)
+				return true; /* between two words, not at an end */
+			newlines = 0;
+			words = true;
+		}
+	}
+	return false;
+}
+
+/* Words, with one break token between two paragraphs: a blank-line run,
+ * or a line end in a text that has no blank line. */
 static void tokenize(const char *s, size_t len, struct toks *t)
 {
-	size_t i = 0;
+	size_t i = 0, need = has_blank_line(s, len) ? 2 : 1;
 	while (i < len) {
 		size_t newlines = 0;
 		while (i < len && is_space(s[i]))
 			newlines += s[i++] == '\n';
 		if (i >= len)
 			break;
-		if (newlines >= 2 && t->n > 0)
+		if (newlines >= need && t->n > 0)
 			toks_push(t, s + i, 0, true);
 		size_t start = i;
 		while (i < len && !is_space(s[i]))

@@ -280,7 +280,7 @@ static void test_text_sections(void **state)
 		"  Over the word limit:        0\n", /* v2, the current one, is not */
 		"  From unknown senders:       1\n",
 		"  With unreadable documents:  1\n"
-		"Languages: French: 1 inputs, 200 words; Other: 1 inputs, 100 words\n",
+		"Languages: French: 1 input, 200 words; Other: 1 input, 100 words\n",
 		"Received since the last digest (2022-03-21 08:05 EDT):\n"
 		"- France, version 2, 2022-03-22 10:00 EDT: 200 words, on time\n"
 		"- A. Stranger (unknown-0123456789@example.net), version 1, 2022-03-22 11:00 EDT: "
@@ -339,7 +339,7 @@ static void test_flagged_and_french(void **state)
 	const char *want[] = {
 		"Subject: Récapitulatif quotidien : Title of imrf-2022, 2022-03-30\n",
 		"  En retard :                       1\n",
-		"Langues : espagnol : 1 contributions, 7000 mots\n",
+		"Langues : espagnol : 1 contribution, 7000 mots\n",
 		"Reçues à ce jour :\n- Bangladesh, version 1, 2022-03-29 19:00 EDT : 7000 mots, "
 		"en retard, au-delà de la limite de 5000 mots\n",
 		"Pas encore reçues (2 sur 3 membres de la liste) :\n- France\n"
@@ -399,7 +399,7 @@ static void test_plural_time_left_per_call(void **state)
 	const char *want_fr[] = {
 		"Date limite dépassée depuis 1 jour (2022-03-29 18:00 EDT).\n",
 		"  Contributions reçues :            1 (1 version)\n",
-		"Prolongation : Mexico jusqu'au 2022-03-31 18:00 EDT, dans 0 jour.\n",
+		"Prolongation : Mexico jusqu'au 2022-03-31 18:00 EDT, dans 9 heures.\n",
 	};
 	for (size_t i = 0; i < sizeof(want_fr) / sizeof(want_fr[0]); i++)
 		if (strstr(text, want_fr[i]) == NULL)
@@ -571,7 +571,10 @@ static void test_builtin_texts(void **state)
 		"digest_ago_one", "digest_ago_other", "digest_extension", "digest_on_time",
 		"digest_within_grace", "digest_late", "digest_rejected", "digest_early",
 		"digest_over_limit", "reminder", "digest", "digest_languages",
-		"digest_language_part",
+		"digest_language_part_one", "digest_language_part_other", "digest_left_hours_one",
+		"digest_left_hours_other", "digest_passed_hours_one", "digest_passed_hours_other",
+		"digest_in_hours_one", "digest_in_hours_other", "digest_ago_hours_one",
+		"digest_ago_hours_other",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *en = template_builtin(names[i], "en");

@@ -68,6 +68,21 @@ static void test_unchanged_paragraphs_collapse(void **state)
 	free(out);
 }
 
+/* Extracted documents put a paragraph on each line, and may end in
+ * empty ones; mail wraps its lines and separates paragraphs by a blank
+ * line. */
+static void test_one_paragraph_a_line(void **state)
+{
+	(void)state;
+	char *out = render("One a.\nTwo b.\nThree c.\nFour d.\n\n\n",
+			   "One a.\nTwo b.\nThree c and more.\nFour d.\n\n", false, NULL, NULL);
+	assert_string_equal(out, "…\n\nThree [-c.-] {+c and more.+}\n\n…\n\n");
+	free(out);
+	out = render("One a\nwrapped.\n\nTwo b.", "One a\nwrapped.\n\nTwo c.", false, NULL, NULL);
+	assert_string_equal(out, "…\n\nTwo [-b.-] {+c.+}\n\n");
+	free(out);
+}
+
 static void test_sentence_removed_and_added(void **state)
 {
 	(void)state;
@@ -169,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_word_replaced),
 		cmocka_unit_test(test_identical),
 		cmocka_unit_test(test_unchanged_paragraphs_collapse),
+		cmocka_unit_test(test_one_paragraph_a_line),
 		cmocka_unit_test(test_sentence_removed_and_added),
 		cmocka_unit_test(test_punctuation_is_no_word),
 		cmocka_unit_test(test_html_escaped),
