@@ -5,10 +5,10 @@
 
 #include <jansson.h>
 
-#include "intaked/fsio.h"
 #include "intaked/highwater.h"
 #include "intaked/log.h"
 #include "intaked/spool.h"
+#include "intaked/staterec.h"
 #include "intaked/util.h"
 
 #define RECORD_MAX (4 * 1024 * 1024)
@@ -21,26 +21,9 @@ static char *record_path(const struct spool *sp)
 /* The whole file as an object; {} when missing or damaged (logged). */
 static json_t *load_all(const char *path)
 {
-	char *data = NULL;
-	size_t len;
-	struct err err = { 0 };
-	json_t *obj = NULL;
-
-	if (fsio_exists(path) && fsio_read_file(path, RECORD_MAX, &data, &len, &err) == 0) {
-		json_error_t jerr;
-		obj = json_loadb(data, len, 0, &jerr);
-		if (obj == NULL || !json_is_object(obj)) {
-			log_warnx("event=highwater-record-damaged path=%s note=\"folders are "
-				  "searched from UID 1; the ledger keeps them from being refiled\"",
-				  log_q(path));
-			json_decref(obj);
-			obj = NULL;
-		}
-	} else if (err.cls != ERR_NONE) {
-		log_warnx("event=highwater-record-unreadable error=%s", log_q(err.msg));
-	}
-	free(data);
-	return obj != NULL ? obj : json_object();
+	return staterec_load(path, RECORD_MAX, "highwater",
+			     "folders are searched from UID 1; the ledger keeps them from being "
+			     "refiled");
 }
 
 static bool get_u32(json_t *obj, const char *key, uint32_t *v)
@@ -112,14 +95,8 @@ int highwater_save(const struct spool *sp, const char *folder, const struct high
 	json_object_set_new(rec, "marked", json_integer(hw->marked));
 	json_object_set_new(rec, "retry", retry);
 	json_object_set_new(all, folder, rec);
-	char *text = json_dumps(all, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int rc = staterec_save(path, all, err);
 	json_decref(all);
-	if (text == NULL)
-		fatalx("highwater: out of memory");
-	char *data = xasprintf("%s\n", text);
-	int rc = fsio_replace(path, data, strlen(data), 0640, err);
-	free(data);
-	free(text);
 	free(path);
 	return rc;
 }

@@ -4,9 +4,8 @@
 
 #include <jansson.h>
 
-#include "intaked/fsio.h"
-#include "intaked/log.h"
 #include "intaked/spool.h"
+#include "intaked/staterec.h"
 #include "intaked/uidvalidity.h"
 #include "intaked/util.h"
 
@@ -14,36 +13,7 @@
 
 static json_t *load(const char *path)
 {
-	char *data = NULL;
-	size_t len;
-	struct err err = { 0 };
-	json_t *obj = NULL;
-
-	if (fsio_exists(path) && fsio_read_file(path, RECORD_MAX, &data, &len, &err) == 0) {
-		json_error_t jerr;
-		obj = json_loadb(data, len, 0, &jerr);
-		if (obj == NULL || !json_is_object(obj)) {
-			log_warnx("event=uidvalidity-record-damaged path=%s note=\"replaced\"", path);
-			json_decref(obj);
-			obj = NULL;
-		}
-	} else if (err.cls != ERR_NONE) {
-		log_warnx("event=uidvalidity-record-unreadable error=%s", log_q(err.msg));
-	}
-	free(data);
-	return obj != NULL ? obj : json_object();
-}
-
-static int save(const char *path, json_t *obj, struct err *err)
-{
-	char *text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text == NULL)
-		fatalx("uidvalidity: out of memory");
-	char *data = xasprintf("%s\n", text);
-	int rc = fsio_replace(path, data, strlen(data), 0640, err);
-	free(data);
-	free(text);
-	return rc;
+	return staterec_load(path, RECORD_MAX, "uidvalidity", "replaced");
 }
 
 int uidvalidity_check(const struct spool *sp, const char *folder, uint32_t value,
@@ -64,7 +34,7 @@ int uidvalidity_check(const struct spool *sp, const char *folder, uint32_t value
 		rc = 1;
 	}
 	json_object_set_new(obj, folder, json_integer((json_int_t)value));
-	if (save(path, obj, err) < 0)
+	if (staterec_save(path, obj, err) < 0)
 		rc = -1;
 out:
 	json_decref(obj);

@@ -1,0 +1,18 @@
+/* staterec.h — a small JSON record in SPOOL/state/ (one object, keyed by
+ * folder): read whole, replaced whole. Shared by uidvalidity.c and
+ * highwater.c. */
+#ifndef INTAKED_STATEREC_H
+#define INTAKED_STATEREC_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "intaked/err.h"
+
+/* The record at path as an object (new reference); {} when it is missing,
+ * larger than max, unreadable or damaged — the last two logged as
+ * event=NAME-record-unreadable / NAME-record-damaged with note. */
+json_t *staterec_load(const char *path, size_t max, const char *name, const char *note);
+/* Replace the record at path with obj (indented, keys sorted), atomically. */
+int staterec_save(const char *path, const json_t *obj, struct err *err);
+
+#endif
