@@ -29,4 +29,8 @@ char *address_sender_key(const char *addr);
  * written (undecoded, may be ""), caller frees both. */
 char *address_from_header(const char *value, char **name_r);
 
+/* addr equals want, or is want's local part plus "+tag" (or want has the
+ * tag and addr is identical). Case-insensitive. */
+int address_matches(const char *addr, const char *want);
+
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 #include "intaked/config.h"
 #include "intaked/err.h"
+#include "intaked/util.h"
 
 /* Longest token endpoint response read (bigger: ERR_TEMP). */
 #define OAUTH_RESPONSE_MAX 65536
@@ -65,5 +66,46 @@ struct oauth_grant {
 int oauth_parse_response(long status, const char *body, size_t len, struct oauth_grant *g,
 			 struct err *err);
 void oauth_grant_clear(struct oauth_grant *g);
+
+/* The token endpoint's HTTP and forms, shared by oauth_grant.c and
+ * intakectl oauth login (ctl_oauth.c). */
+/* Client assertions live this long (Microsoft accepts up to 10 min). */
+#define OAUTH_ASSERTION_LIFETIME 300
+
+struct oauth_response {
+	char *data;               /* OAUTH_RESPONSE_MAX + 1 bytes */
+	size_t len;
+	bool overflow;
+};
+
+/* POST form (application/x-www-form-urlencoded) to url, trusting
+ * oc->token_ca_file when set. 0 with *status_r (any HTTP status), or -1
+ * (ERR_TEMP: network, TLS, response too big). */
+int oauth_http_post(const struct oauth_config *oc, const char *url, long timeout,
+		    const char *form, struct oauth_response *resp, long *status_r,
+		    struct err *err);
+void oauth_response_init(struct oauth_response *r);
+void oauth_response_free(struct oauth_response *r);
+
+/* "&name=value", value percent-encoded (nothing for NULL or ""). */
+void oauth_form_add(struct buf *b, const char *name, const char *value);
+/* The client's credentials for the token endpoint: client_id, and
+ * client_secret or (with a certificate) client_assertion_type and a
+ * client_assertion whose audience is oc->token_url. -1: the key or
+ * certificate could not be used (ERR_CONFIG). */
+int oauth_client_auth(const struct oauth_config *oc, time_t now, struct buf *b,
+		      struct err *err);
+/* The whole form of the daemon's grant (refresh_token: with the token
+ * given; client_credentials: with oc->scope). Caller wipes and frees. */
+char *oauth_grant_form(const struct oauth_config *oc, const char *refresh_token, time_t now,
+		       struct err *err);
+
+/* RS256 JWT for private_key_jwt (RFC 7523 §2.2): header alg, typ, x5t
+ * (base64url SHA-1 of the certificate's DER, as Microsoft wants); claims
+ * aud iss sub jti nbf iat exp. *jwt_r: caller frees. */
+int oauth_jwt_assertion(const struct oauth_config *oc, time_t now, char **jwt_r,
+			struct err *err);
+/* base64url without padding. Caller frees. */
+char *oauth_b64url(const unsigned char *data, size_t len);
 
 #endif

@@ -25,8 +25,5 @@ struct route_result {
 
 void route_message(const struct config *cfg, const struct analysis *a,
 		   struct route_result *r);
-/* addr equals want, or is want's local part plus "+tag" (or want has the
- * tag and addr is identical). Case-insensitive. */
-int route_address_matches(const char *addr, const char *want);
 
 #endif

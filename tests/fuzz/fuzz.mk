@@ -27,7 +27,8 @@ FUZZ_BINS     := $(FUZZERS:%=$(FUZZ_O)/fuzz_%)
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-seeds
 
-$(FUZZ_O)/obj/%.o: daemon/%.c $(wildcard include/intaked/*.h) | $(FUZZ_O)/obj
+$(FUZZ_O)/obj/%.o: daemon/%.c $(HEADERS)
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_O)/libintaked-fuzz.a: $(FUZZ_OBJS)

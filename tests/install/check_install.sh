@@ -69,11 +69,7 @@ expect_file() { # label path [mode-test]
 
 check_files() {
 	expect_file "daemon" "$dest$prefix/sbin/intaked" -x
-	if [ -f "$root/daemon/intakectl.c" ]; then
-		expect_file "intakectl" "$dest$prefix/bin/intakectl" -x
-	else
-		fail "intakectl: daemon/intakectl.c does not exist yet"
-	fi
+	expect_file "intakectl" "$dest$prefix/bin/intakectl" -x
 	expect_file "systemd unit" "$dest$prefix/lib/systemd/system/intaked.service"
 	expect_file "systemd template unit" "$dest$prefix/lib/systemd/system/intaked@.service"
 	if [ -f "$root/systemd/intaked.sysusers" ]; then

@@ -1,5 +1,5 @@
 """Crash consistency (issue 8.1): intaked is killed with SIGKILL at every
-durable step (fault points, daemon/fault.c) and at random moments while it
+durable step (fault points, daemon/lib/fault.c) and at random moments while it
 ingests, and restarted each time. In the end every message is filed exactly
 once and byte-exact, marked on the server, acknowledged at least once and
 at most twice; nothing is left in tmp/, and the ledger agrees with the

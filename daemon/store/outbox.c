@@ -1,0 +1,684 @@
+/* outbox.c — the durable queue of outgoing mail. An item is a directory
+ * built in outbox/tmp/ID and renamed whole into queue/, later into sent/ or
+ * failed/ (OpenSMTPD's queue_fs does the same): a crash leaves an item
+ * complete in one place, or only a leftover in tmp/ that is swept. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "intaked/fault.h"
+#include "intaked/fsio.h"
+#include "intaked/log.h"
+#include "intaked/outbox.h"
+#include "intaked/mailer.h"
+#include "outbox_impl.h"
+#include "intaked/spool.h"
+#include "intaked/tztime.h"
+#include "intaked/util.h"
+
+#define MESSAGE_MAX    (64u * 1024 * 1024)
+#define ENVELOPE_MAX   (64u * 1024)
+#define ITEMS_MAX      10000      /* read per flush; the rest waits */
+#define GIVE_UP_AFTER  (3 * 86400)
+#define BACKOFF_MIN    60
+#define BACKOFF_MAX    3600
+#define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
+
+void outbox_dirs_free(struct outbox_dirs *d)
+{
+	free(d->root);
+	free(d->queue);
+	free(d->sent);
+	free(d->failed);
+	free(d->tmp);
+}
+
+int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err)
+{
+	d->root = xasprintf("%s/outbox", spool_dir(sp));
+	d->queue = xasprintf("%s/queue", d->root);
+	d->sent = xasprintf("%s/sent", d->root);
+	d->failed = xasprintf("%s/failed", d->root);
+	d->tmp = xasprintf("%s/tmp", d->root);
+	const char *all[] = { d->queue, d->sent, d->failed, d->tmp };
+	for (size_t i = 0; i < 4; i++)
+		if (fsio_mkdirs(all[i], 0700, err) < 0) {
+			outbox_dirs_free(d);
+			return -1;
+		}
+	return 0;
+}
+
+void outbox_item_free(struct outbox_item *it)
+{
+	free(it->id);
+	free(it->kind);
+	free(it->ref);
+	free(it->from);
+	free(it->rcpt);
+	free(it->message_id);
+	free(it->last_error);
+	memset(it, 0, sizeof(*it));
+}
+
+int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
+{
+	struct outbox_dirs d;
+	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL || id[0] == '.') {
+		err_set(err, ERR_MESSAGE, "outbox: bad item id");
+		return -1;
+	}
+	if (outbox_dirs_open(sp, &d, err) < 0)
+		return -1;
+	char *dir = xasprintf("%s/%s", d.queue, id);
+	char *staged = xasprintf("%s/%s", d.tmp, id);
+	int rc = fsio_rmtree(dir) < 0 || fsio_rmtree(staged) < 0 ? -1
+								 : fsio_fsync_dir(d.queue, err);
+	free(staged);
+	if (rc < 0 && err && err->cls == ERR_NONE)
+		err_setsys(err, ERR_TEMP, "outbox: remove %s", dir);
+	free(dir);
+	outbox_dirs_free(&d);
+	return rc;
+}
+
+/* --- envelope.json -------------------------------------------------------- */
+
+/* A JSON string of s; bytes that are not printable ASCII become '?' when
+ * s is not valid UTF-8 (server replies can hold anything). */
+static json_t *jstr(const char *s)
+{
+	if (s == NULL)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j != NULL)
+		return j;
+	char *t = xstrdup(s);
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7F)
+			*p = '?';
+	j = json_string(t);
+	free(t);
+	return j;
+}
+
+static json_t *jtime(time_t t)
+{
+	if (t == 0)
+		return json_null();
+	char s[32];
+	tztime_format_utc(t, s, sizeof(s));
+	return json_string(s);
+}
+
+char *outbox_envelope_json(const struct outbox_item *it, const char *state, time_t done_at)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", jstr(it->id));
+	json_object_set_new(o, "state", jstr(state));
+	json_object_set_new(o, "kind", jstr(it->kind));
+	json_object_set_new(o, "ref", jstr(it->ref));
+	json_object_set_new(o, "from", jstr(it->from));
+	json_object_set_new(o, "rcpt", jstr(it->rcpt));
+	json_object_set_new(o, "message_id", jstr(it->message_id));
+	json_object_set_new(o, "attempts", json_integer(it->attempts));
+	json_object_set_new(o, "created", jtime(it->created));
+	json_object_set_new(o, "next_attempt", jtime(it->next_attempt));
+	json_object_set_new(o, "last_error", jstr(it->last_error));
+	json_object_set_new(o, "done_at", jtime(done_at));
+	char *s = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	if (s == NULL)
+		fatalx("event=oom in=envelope_json");
+	char *out = xasprintf("%s\n", s);
+	free(s);
+	return out;
+}
+
+static char *jget_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? xstrdup(s) : NULL;
+}
+
+static time_t jget_time(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	time_t t;
+	return s && tztime_parse_iso8601(s, &t) == 0 ? t : 0;
+}
+
+/* Load dir/envelope.json; *state_r (caller frees) is its "state". */
+int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r,
+			 struct err *err)
+{
+	char *path = xasprintf("%s/envelope.json", dir);
+	char *data;
+	size_t len;
+	int rc = fsio_read_file(path, ENVELOPE_MAX, &data, &len, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	json_error_t jerr;
+	json_t *o = json_loadb(data, len, 0, &jerr);
+	free(data);
+	if (!json_is_object(o)) {
+		err_set(err, ERR_MESSAGE, "%s/envelope.json: %s", dir, jerr.text);
+		json_decref(o);
+		return -1;
+	}
+	memset(it, 0, sizeof(*it));
+	it->id = jget_str(o, "id");
+	it->kind = jget_str(o, "kind");
+	it->ref = jget_str(o, "ref");
+	it->from = jget_str(o, "from");
+	it->rcpt = jget_str(o, "rcpt");
+	it->message_id = jget_str(o, "message_id");
+	it->last_error = jget_str(o, "last_error");
+	json_int_t attempts = json_integer_value(json_object_get(o, "attempts"));
+	it->attempts = attempts > 0 && attempts < 1000000 ? (int)attempts : 0;
+	it->created = jget_time(o, "created");
+	it->next_attempt = jget_time(o, "next_attempt");
+	*state_r = jget_str(o, "state");
+	json_decref(o);
+	if (it->id == NULL || it->from == NULL || it->rcpt == NULL || it->created == 0) {
+		err_set(err, ERR_MESSAGE, "%s/envelope.json: incomplete", dir);
+		outbox_item_free(it);
+		xfree(state_r);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- queueing ------------------------------------------------------------- */
+
+/* message.eml and envelope.json into dir; fsynced with the directory when
+ * sync, else left to the caller's spool_sync. */
+static int write_item(const char *dir, const struct outbox_item *it, const char *msg,
+		      size_t len, bool sync, struct err *err)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err_setsys(err, ERR_TEMP, "open %s", dir);
+		return -1;
+	}
+	int (*write_file)(int, const char *, const void *, size_t, mode_t, struct err *) =
+		sync ? fsio_write_new : fsio_create;
+	char *env = outbox_envelope_json(it, "queued", 0);
+	int rc = -1;
+	if (write_file(dfd, "message.eml", msg, len, 0600, err) == 0 &&
+	    write_file(dfd, "envelope.json", env, strlen(env), 0600, err) == 0) {
+		rc = sync ? fsync(dfd) : 0;
+		if (rc < 0)
+			err_setsys(err, ERR_TEMP, "fsync %s", dir);
+	}
+	free(env);
+	close(dfd);
+	return rc;
+}
+
+static int stage_item(const struct spool *sp, const char *id, const char *kind,
+		      const char *ref, const char *from, const char *rcpt,
+		      const char *message_id, const char *msg, size_t len, time_t now,
+		      bool sync, char **id_r, struct err *err)
+{
+	if (kind == NULL || from == NULL || rcpt == NULL || *rcpt == '\0' || msg == NULL) {
+		err_set(err, ERR_MESSAGE, "outbox: kind, from and rcpt are required");
+		return -1;
+	}
+	struct outbox_dirs d;
+	if (outbox_dirs_open(sp, &d, err) < 0)
+		return -1;
+	char stamp[32], hex[17];
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	random_hex(hex, 8);
+	struct outbox_item it = {
+		.id = id ? xstrdup(id) : xasprintf("%s-%s", stamp, hex),
+		.kind = xstrdup(kind), .ref = xstrdup(ref), .from = xstrdup(from),
+		.rcpt = xstrdup(rcpt), .message_id = xstrdup(message_id),
+		.created = now, .next_attempt = now,
+	};
+	char *tmp = xasprintf("%s/%s", d.tmp, it.id);
+	int rc = -1;
+	if (mkdir(tmp, 0700) < 0) {
+		err_setsys(err, ERR_TEMP, "mkdir %s", tmp);
+	} else if (write_item(tmp, &it, msg, len, sync, err) < 0) {
+		fsio_rmtree(tmp);
+	} else {
+		*id_r = it.id;
+		it.id = NULL;
+		rc = 0;
+	}
+	free(tmp);
+	outbox_item_free(&it);
+	outbox_dirs_free(&d);
+	return rc;
+}
+
+int outbox_stage(const struct spool *sp, const char *kind, const char *ref,
+		 const char *from, const char *rcpt, const char *message_id,
+		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
+{
+	return stage_item(sp, NULL, kind, ref, from, rcpt, message_id, msg, len, now, false,
+			  id_r, err);
+}
+
+int outbox_stage_as(const struct spool *sp, const char *id, const char *kind, const char *ref,
+		    const char *from, const char *rcpt, const char *message_id, const char *msg,
+		    size_t len, time_t now, struct err *err)
+{
+	char *got = NULL;
+	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL || id[0] == '.') {
+		err_set(err, ERR_MESSAGE, "outbox: bad item id");
+		return -1;
+	}
+	int rc = stage_item(sp, id, kind, ref, from, rcpt, message_id, msg, len, now, false,
+			    &got, err);
+	free(got);
+	return rc;
+}
+
+int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct err *err)
+{
+	struct outbox_dirs d;
+	int rc = 0;
+	if (n == 0)
+		return 0;
+	if (outbox_dirs_open(sp, &d, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *tmp = xasprintf("%s/%s", d.tmp, ids[i]);
+		char *dst = xasprintf("%s/%s", d.queue, ids[i]);
+		if (rename(tmp, dst) < 0) {
+			err_setsys(err, ERR_TEMP, "rename %s", tmp);
+			rc = -1;
+		} else {
+			log_debug("event=outbox-queued id=%s", ids[i]);
+		}
+		free(tmp);
+		free(dst);
+	}
+	if (fsio_fsync_dir(d.queue, rc < 0 ? NULL : err) < 0 ||
+	    fsio_fsync_dir(d.tmp, rc < 0 ? NULL : err) < 0)
+		rc = -1; /* in place; only their durability is in doubt */
+	outbox_dirs_free(&d);
+	return rc;
+}
+
+int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
+		 const char *from, const char *rcpt, const char *message_id,
+		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
+{
+	char *id = NULL;
+	if (stage_item(sp, NULL, kind, ref, from, rcpt, message_id, msg, len, now, true, &id,
+		       err) < 0)
+		return -1;
+	int rc = outbox_publish(sp, &id, 1, err);
+	if (rc == 0 && id_r)
+		*id_r = id;
+	else
+		free(id);
+	return rc;
+}
+
+/* --- delivery ------------------------------------------------------------- */
+
+/* Retry delay after the n-th failed attempt: 1 min doubling to 1 h, with
+ * ±20 % jitter so items queued together do not retry in lockstep. */
+static long backoff(int attempts)
+{
+	long delay = BACKOFF_MIN;
+	for (int i = 1; i < attempts && delay < BACKOFF_MAX; i++)
+		delay *= 2;
+	if (delay > BACKOFF_MAX)
+		delay = BACKOFF_MAX;
+	uint32_t r = 0;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (uint32_t)getpid() * 2654435761u;
+	long span = delay * 2 / 5; /* 40 % of the delay */
+	return delay - delay / 5 + (long)(r % (uint32_t)(span + 1));
+}
+
+/* Rewrite the envelope of the item in dir, then move dir to dest/ID. */
+static int finish_item(const struct outbox_dirs *d, const char *dir, const char *dest,
+		       const struct outbox_item *it, const char *state, time_t now,
+		       struct err *err)
+{
+	char *env = outbox_envelope_json(it, state, now);
+	char *envpath = xasprintf("%s/envelope.json", dir);
+	char *to = xasprintf("%s/%s", dest, it->id);
+	int rc = fsio_replace(envpath, env, strlen(env), 0600, err);
+	if (rc == 0 && rename(dir, to) < 0) {
+		err_setsys(err, ERR_TEMP, "rename %s", dir);
+		rc = -1;
+	}
+	if (rc == 0 && (fsio_fsync_dir(dest, err) < 0 || fsio_fsync_dir(d->queue, err) < 0))
+		rc = -1;
+	free(env);
+	free(envpath);
+	free(to);
+	return rc;
+}
+
+static int defer_item(const char *dir, const struct outbox_item *it, struct err *err)
+{
+	char *env = outbox_envelope_json(it, "queued", 0);
+	char *envpath = xasprintf("%s/envelope.json", dir);
+	int rc = fsio_replace(envpath, env, strlen(env), 0600, err);
+	free(env);
+	free(envpath);
+	return rc;
+}
+
+struct queued {
+	char *dir;
+	struct outbox_item it;
+	char *state;
+	bool broken;              /* envelope unreadable */
+	char *error;
+};
+
+static int queued_cmp(const void *a, const void *b)
+{
+	const struct queued *x = a, *y = b;
+	if (x->it.created != y->it.created)
+		return x->it.created < y->it.created ? -1 : 1;
+	return strcmp(x->dir, y->dir);
+}
+
+/* Every item in queue/, oldest first. Unreadable envelopes come back as
+ * broken items (their id is the directory name). */
+static size_t list_queue(const struct outbox_dirs *d, struct queued **items_r)
+{
+	struct queued *items = NULL;
+	size_t n = 0;
+	DIR *dp = opendir(d->queue);
+	struct dirent *de;
+	while (dp != NULL && n < ITEMS_MAX && (de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		items = xreallocarray(items, n + 1, sizeof(*items));
+		struct queued *q = &items[n++];
+		memset(q, 0, sizeof(*q));
+		q->dir = xasprintf("%s/%s", d->queue, de->d_name);
+		struct err e = { 0 };
+		if (outbox_envelope_load(q->dir, &q->it, &q->state, &e) < 0) {
+			q->broken = true;
+			q->error = xstrdup(e.msg);
+			q->it.id = xstrdup(de->d_name);
+		} else if (strcmp(q->it.id, de->d_name) != 0) {
+			free(q->it.id); /* the directory name is authoritative */
+			q->it.id = xstrdup(de->d_name);
+		}
+	}
+	if (dp != NULL)
+		closedir(dp);
+	if (n > 1)
+		qsort(items, n, sizeof(*items), queued_cmp);
+	*items_r = items;
+	return n;
+}
+
+static void queued_free(struct queued *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].dir);
+		free(items[i].state);
+		free(items[i].error);
+		outbox_item_free(&items[i].it);
+	}
+	free(items);
+}
+
+/* Remove build directories in tmp/ abandoned by a crash (old enough that
+ * no other process can still be writing them). Against the real clock,
+ * which is what set their mtime: never the --now of a test run. */
+static void sweep_tmp(const struct outbox_dirs *d)
+{
+	time_t now = time(NULL);
+	DIR *dp = opendir(d->tmp);
+	struct dirent *de;
+	while (dp != NULL && (de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s", d->tmp, de->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && now - st.st_mtime > TMP_STALE) {
+			log_info("event=outbox-sweep dir=%s", log_q(p));
+			fsio_rmtree(p);
+		}
+		free(p);
+	}
+	if (dp != NULL)
+		closedir(dp);
+}
+
+/* One flusher at a time (the daemon, or intakectl digest --send): a mail
+ * must not be sent by two processes at once. Returns the lock fd, -2 when
+ * another process holds it, -1 on error. */
+static int take_lock(const struct outbox_dirs *d, struct err *err)
+{
+	char *path = xasprintf("%s/.lock", d->root);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(path);
+	if (fd < 0) {
+		err_setsys(err, ERR_TEMP, "outbox lock");
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int busy = errno == EWOULDBLOCK;
+		err_setsys(err, ERR_TEMP, "outbox lock");
+		close(fd);
+		return busy ? -2 : -1;
+	}
+	return fd;
+}
+
+struct flush {
+	const struct outbox_dirs *d;
+	const struct smtp_config *sc;
+	const char *token;
+	struct mailer *m;
+	time_t now;
+	outbox_event_fn fn;
+	void *arg;
+	struct outbox_stats *st;
+};
+
+static void event(struct flush *f, struct queued *q, const char *state, const char *detail)
+{
+	log_info("event=outbox-%s id=%s kind=%s rcpt=%s attempts=%d%s%s", state, q->it.id,
+		 log_q(q->it.kind), log_q(q->it.rcpt), q->it.attempts,
+		 detail ? " detail=" : "", detail ? log_q(detail) : "");
+	if (f->fn)
+		f->fn(&q->it, state, detail, f->arg);
+}
+
+static int fail_item(struct flush *f, struct queued *q, const char *reason, struct err *err)
+{
+	free(q->it.last_error);
+	q->it.last_error = xstrdup(reason);
+	if (finish_item(f->d, q->dir, f->d->failed, &q->it, "failed", f->now, err) < 0)
+		return -1;
+	f->st->failed++;
+	event(f, q, "failed", reason);
+	return 0;
+}
+
+/* Send one due item. Returns 0, or -1 when the batch must stop (err set). */
+static int deliver(struct flush *f, struct queued *q, struct err *err)
+{
+	char *path = xasprintf("%s/message.eml", q->dir);
+	char *msg;
+	size_t len;
+	struct err e = { 0 };
+	int rc = fsio_read_file(path, MESSAGE_MAX, &msg, &len, &e);
+	free(path);
+	if (rc < 0)
+		return fail_item(f, q, e.msg, err);
+	if (f->m == NULL && mailer_open(f->sc, f->token, &f->m, err) < 0) {
+		free(msg);
+		return -1;
+	}
+	rc = mailer_send(f->m, q->it.from, q->it.rcpt, msg, len, &e);
+	free(msg);
+	q->it.attempts++;
+	if (rc == 0) {
+		fault_point("after-smtp");
+		/* Tell the caller first: a crash before the move below then
+		 * means one more delivery (allowed), never a record that still
+		 * says "queued" for a mail that went out. */
+		event(f, q, "sent", NULL);
+		if (finish_item(f->d, q->dir, f->d->sent, &q->it, "sent", f->now, err) < 0)
+			return -1;
+		f->st->sent++;
+		return 0;
+	}
+	if (e.cls == ERR_MESSAGE)
+		return fail_item(f, q, e.msg, err);
+	q->it.next_attempt = f->now + backoff(q->it.attempts);
+	free(q->it.last_error);
+	q->it.last_error = xstrdup(e.msg);
+	if (defer_item(q->dir, &q->it, err) < 0)
+		return -1;
+	f->st->deferred++;
+	event(f, q, "deferred", e.msg);
+	if (mailer_failed_transport(f->m)) {
+		/* The server is down or refuses us (or sendmail fails): the
+		 * others would fail the same way. They keep their schedule. */
+		*err = e;
+		if (err->cls != ERR_AUTH)
+			err->cls = ERR_TEMP;
+		return -1;
+	}
+	return 0;
+}
+
+static void note_pending(struct outbox_stats *st, time_t next)
+{
+	if (st->next_attempt == 0 || next < st->next_attempt)
+		st->next_attempt = next;
+}
+
+/* Count the items left in the queue after a flush, and the earliest
+ * next attempt among them. */
+static void count_left(struct outbox_stats *st, struct queued *items, size_t n, time_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!fsio_exists(items[i].dir))
+			continue;
+		st->queued++;
+		time_t next = items[i].it.next_attempt;
+		note_pending(st, next > now ? next : now);
+	}
+}
+
+int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
+		 const char *access_token, time_t now, outbox_event_fn fn, void *arg,
+		 struct outbox_stats *st, struct err *err)
+{
+	struct outbox_stats local;
+	st = st ? st : &local;
+	memset(st, 0, sizeof(*st));
+	struct outbox_dirs d;
+	if (outbox_dirs_open(sp, &d, err) < 0)
+		return -1;
+	struct queued *items = NULL;
+	size_t n = 0;
+	int rc = 0;
+	int lock = take_lock(&d, err);
+	if (lock == -2) {
+		log_info("event=outbox-busy detail=\"another process is flushing\"");
+		goto out;
+	}
+	if (lock < 0) {
+		rc = -1;
+		goto out;
+	}
+	sweep_tmp(&d);
+	n = list_queue(&d, &items);
+	struct flush f = { &d, sc, access_token, NULL, now, fn, arg, st };
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct queued *q = &items[i];
+		if (q->broken) {
+			rc = fail_item(&f, q, q->error, err);
+		} else if (q->state != NULL && strcmp(q->state, "sent") == 0) {
+			/* Delivered, then a crash before the move: finish the
+			 * move, and tell the caller, who never heard of it. */
+			rc = finish_item(&d, q->dir, d.sent, &q->it, "sent", now, err);
+			if (rc == 0) {
+				st->sent++;
+				event(&f, q, "sent", "recovered after a crash");
+			}
+		} else if (now - q->it.created >= GIVE_UP_AFTER) {
+			char *why = q->it.last_error ?
+				xasprintf("undelivered for 3 days; last error: %s", q->it.last_error) :
+				xstrdup("undelivered for 3 days");
+			rc = fail_item(&f, q, why, err);
+			free(why);
+		} else if (q->it.next_attempt <= now) {
+			rc = deliver(&f, q, err);
+		}
+	}
+	mailer_close(&f.m);
+	count_left(st, items, n, now);
+	close(lock);
+out:
+	queued_free(items, n);
+	outbox_dirs_free(&d);
+	return rc;
+}
+
+/* --- status ---------------------------------------------------------------- */
+
+static unsigned count_entries(const char *dir)
+{
+	unsigned n = 0;
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	while (dp != NULL && (de = readdir(dp)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	if (dp != NULL)
+		closedir(dp);
+	return n;
+}
+
+int outbox_stat(const struct spool *sp, struct outbox_stats *st, struct err *err)
+{
+	memset(st, 0, sizeof(*st));
+	struct outbox_dirs d;
+	if (outbox_dirs_open(sp, &d, err) < 0)
+		return -1;
+	struct queued *items;
+	size_t n = list_queue(&d, &items);
+	for (size_t i = 0; i < n; i++) {
+		st->queued++;
+		if (items[i].it.attempts > 0)
+			st->deferred++;
+		if (!items[i].broken)
+			note_pending(st, items[i].it.next_attempt);
+	}
+	queued_free(items, n);
+	st->sent = count_entries(d.sent);
+	st->failed = count_entries(d.failed);
+	outbox_dirs_free(&d);
+	return 0;
+}
+
+/* --- for outbox_admin.c (outbox_impl.h) ----------------------------------- */
+
+int outbox_take_lock(const struct outbox_dirs *d, struct err *err)
+{
+	return take_lock(d, err);
+}

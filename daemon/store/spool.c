@@ -1,0 +1,571 @@
+/* spool.c — the record of truth on disk (SPEC §6).
+ *
+ * Only the spool root may be a symlink (operators link /var/lib/intaked
+ * elsewhere). Inside it, every directory is walked with openat(O_NOFOLLOW):
+ * a symlink planted in the spool makes an operation fail or skips the
+ * entry, and never leads a read or a write outside. An entry is built in
+ * tmp/ID on the same filesystem and appears with one rename(2) that never
+ * replaces anything (RENAME_NOREPLACE). Reading the tree and index.json
+ * are in spool_index.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "intaked/fsio.h"
+#include "intaked/log.h"
+#include "intaked/metadata.h"
+#include "intaked/spool.h"
+#include "spool_internal.h"
+#include "intaked/util.h"
+
+/* A directory listing larger than this is not a spool we wrote. */
+#define LIST_MAX 1000000u
+
+static const char *const spool_areas[] = {
+	"calls", "unmatched", "ignored", "quarantine", "tmp", "outbox", "state",
+};
+
+struct spool {
+	char *dir;
+	int fd;        /* the root, opened once; everything inside goes via *at() */
+	int lock_fd;   /* state/intaked.lock while spool_lock() holds it, else -1 */
+};
+
+/* ---- names and paths ---- */
+
+/* One path component we are willing to create or follow: no '/', no
+ * control bytes, not hidden, not "." or "..". */
+bool spool_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > NAME_MAX || s[0] == '.')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+bool spool_relpath_valid(const char *relpath)
+{
+	if (relpath == NULL || strlen(relpath) >= PATH_MAX)
+		return false;
+	for (const char *p = relpath;;) {
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		char name[NAME_MAX + 1];
+		if (n == 0 || n > NAME_MAX)
+			return false;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!spool_name_ok(name))
+			return false;
+		if (*end == '\0')
+			return true;
+		p = end + 1;
+	}
+}
+
+char *spool_submission_path(const char *call, const char *slug, int version)
+{
+	return xasprintf("calls/%s/%s/v%d", call, slug, version);
+}
+
+char *spool_dated_path(const char *area, time_t when, const char *id)
+{
+	struct tm tm;
+	gmtime_r(&when, &tm);
+	return xasprintf("%s/%04d-%02d-%02d/%s", area, tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, id);
+}
+
+char *spool_quarantine_path(const char *id)
+{
+	return xasprintf("quarantine/%s", id);
+}
+
+char *spool_abs(const struct spool *sp, const char *relpath)
+{
+	return xasprintf("%s/%s", sp->dir, relpath);
+}
+
+const char *spool_dir(const struct spool *sp)
+{
+	return sp->dir;
+}
+
+void spool_make_id(time_t received, const char *raw_sha256, char out[40])
+{
+	struct tm tm;
+	gmtime_r(&received, &tm);
+	size_t n = strftime(out, 40, "%Y%m%dT%H%M%SZ-", &tm);
+	for (size_t i = 0; i < 12 && raw_sha256 != NULL && raw_sha256[i] != '\0'; i++)
+		out[n++] = raw_sha256[i];
+	out[n] = '\0';
+}
+
+/* ---- directory walking without following symlinks ---- */
+
+int spool_open_dir_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+bool spool_is_dir_at(int dirfd, const char *name)
+{
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* mkdir name in dirfd unless it exists; the parent is fsynced when a
+ * directory was made, so the new name survives a crash. */
+static int mkdir_durable_at(int dirfd, const char *name, const char *shown, struct err *err)
+{
+	if (mkdirat(dirfd, name, SPOOL_DIR_MODE) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		err_setsys(err, ERR_TEMP, "spool: mkdir %s", shown);
+		return -1;
+	}
+	if (fsync(dirfd) < 0) {
+		err_setsys(err, ERR_TEMP, "spool: fsync parent of %s", shown);
+		return -1;
+	}
+	return 0;
+}
+
+static void walk_error(struct err *err, const char *relpath, const char *name, int errnum)
+{
+	errno = errnum;
+	if (errnum == ELOOP || errnum == ENOTDIR)
+		err_set(err, ERR_TEMP, "spool: %s: %s is not a directory "
+			"(symlinks inside the spool are not followed)", relpath, name);
+	else
+		err_setsys(err, ERR_TEMP, "spool: open %s", relpath);
+}
+
+int spool_walk(const struct spool *sp, const char *relpath, bool create, struct err *err)
+{
+	if (!spool_relpath_valid(relpath)) {
+		err_set(err, ERR_TEMP, "spool: invalid path %s", log_q(relpath));
+		errno = EINVAL;
+		return -1;
+	}
+	int fd = dup(sp->fd);
+	if (fd < 0) {
+		err_setsys(err, ERR_TEMP, "spool: dup");
+		return -1;
+	}
+	char *copy = xstrdup(relpath);
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next = spool_open_dir_at(fd, c);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdir_durable_at(fd, c, relpath, err) < 0)
+				goto fail;
+			next = spool_open_dir_at(fd, c);
+		}
+		if (next < 0) {
+			walk_error(err, relpath, c, errno);
+			goto fail;
+		}
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	return fd;
+fail:;
+	int saved = errno;
+	close(fd);
+	free(copy);
+	errno = saved;
+	return -1;
+}
+
+int spool_list_dir(int dirfd, struct strlist *names, struct err *err)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (d == NULL) {
+		err_setsys(err, ERR_TEMP, "spool: read directory");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct dirent *de;
+	int rc = 0;
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (names->n >= LIST_MAX) {
+			err_set(err, ERR_TEMP, "spool: more than %u entries in a directory", LIST_MAX);
+			rc = -1;
+			break;
+		}
+		strlist_push(names, de->d_name);
+	}
+	if (rc == 0 && errno != 0) {
+		err_setsys(err, ERR_TEMP, "spool: read directory");
+		rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* ---- open, clean up ---- */
+
+static void spool_cleanup_tmp(struct spool *sp)
+{
+	int tfd = spool_open_dir_at(sp->fd, "tmp");
+	struct strlist names = {0};
+	struct err err = {0};
+	if (tfd < 0 || spool_list_dir(tfd, &names, &err) < 0) {
+		log_warnx("event=spool-cleanup-failed dir=%s error=%s", log_q(sp->dir),
+			  log_q(err.msg[0] ? err.msg : "cannot open tmp"));
+		if (tfd >= 0)
+			close(tfd);
+		return;
+	}
+	close(tfd);
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = xasprintf("%s/tmp/%s", sp->dir, names.v[i]);
+		if (fsio_rmtree(path) < 0)
+			log_warn("event=spool-cleanup path=%s result=failed", log_q(path));
+		else
+			log_info("event=spool-cleanup path=%s", log_q(path));
+		free(path);
+	}
+	strlist_free(&names);
+}
+
+int spool_open(const char *dir, struct spool **sp_r, struct err *err)
+{
+	*sp_r = NULL;
+	if (fsio_mkdirs(dir, SPOOL_DIR_MODE, err) < 0)
+		return -1;
+	/* The root alone may be a symlink. */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err_setsys(err, ERR_TEMP, "spool: open %s", dir);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(spool_areas) / sizeof(spool_areas[0]); i++) {
+		if (mkdir_durable_at(fd, spool_areas[i], spool_areas[i], err) < 0)
+			goto fail;
+		if (!spool_is_dir_at(fd, spool_areas[i])) {
+			err_set(err, ERR_CONFIG, "spool: %s/%s is not a directory "
+				"(symlinks inside the spool are not followed)", dir, spool_areas[i]);
+			goto fail;
+		}
+	}
+	struct spool *sp = xcalloc(1, sizeof(*sp));
+	sp->dir = xstrdup(dir);
+	sp->fd = fd;
+	sp->lock_fd = -1;
+	*sp_r = sp;
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+void spool_close(struct spool **spp)
+{
+	struct spool *sp = *spp;
+	if (sp == NULL)
+		return;
+	if (sp->lock_fd >= 0)
+		close(sp->lock_fd);
+	close(sp->fd);
+	free(sp->dir);
+	free(sp);
+	*spp = NULL;
+}
+
+int spool_lock(struct spool *sp, struct err *err)
+{
+	int fd = openat(sp->fd, "state/intaked.lock",
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		err_setsys(err, ERR_TEMP, "%s/state/intaked.lock", sp->dir);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		err_set(err, ERR_TEMP, "another intaked is running on spool %s", sp->dir);
+		close(fd);
+		return -1;
+	}
+	sp->lock_fd = fd;
+	/* Half-built entries of a crashed run: only the lock holder may
+	 * remove them, or a reader would race the daemon's current entry. */
+	spool_cleanup_tmp(sp);
+	return 0;
+}
+
+/* ---- entries ---- */
+
+static void entry_free(struct spool_entry *e)
+{
+	if (e->files_fd >= 0)
+		close(e->files_fd);
+	if (e->fd >= 0)
+		close(e->fd);
+	free(e->id);
+	free(e->dir);
+	free(e->files_dir);
+	free(e);
+}
+
+/* Make tmp/ID; a leftover of the same id is stale (the same message
+ * half-filed earlier in this run) and is removed first. */
+static int make_staging(struct spool *sp, int tfd, const char *id, struct err *err)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mkdirat(tfd, id, SPOOL_DIR_MODE) == 0)
+			return 0;
+		if (errno != EEXIST || attempt > 0)
+			break;
+		char *path = xasprintf("%s/tmp/%s", sp->dir, id);
+		log_info("event=spool-cleanup path=%s", log_q(path));
+		fsio_rmtree(path);
+		free(path);
+	}
+	err_setsys(err, ERR_TEMP, "spool: mkdir tmp/%s", id);
+	return -1;
+}
+
+int spool_begin(struct spool *sp, const char *id, struct spool_entry **e_r, struct err *err)
+{
+	*e_r = NULL;
+	if (!spool_name_ok(id)) {
+		err_set(err, ERR_TEMP, "spool: invalid entry id %s", log_q(id));
+		return -1;
+	}
+	int tfd = spool_open_dir_at(sp->fd, "tmp");
+	if (tfd < 0) {
+		err_setsys(err, ERR_TEMP, "spool: open %s/tmp", sp->dir);
+		return -1;
+	}
+	struct spool_entry *e = xcalloc(1, sizeof(*e));
+	e->fd = e->files_fd = -1;
+	e->id = xstrdup(id);
+	e->dir = xasprintf("%s/tmp/%s", sp->dir, id);
+	e->files_dir = xasprintf("%s/files", e->dir);
+	if (make_staging(sp, tfd, id, err) < 0) {
+		close(tfd);
+		entry_free(e);
+		return -1;
+	}
+	e->fd = spool_open_dir_at(tfd, id);
+	close(tfd);
+	if (e->fd < 0 || mkdirat(e->fd, "files", SPOOL_DIR_MODE) < 0 ||
+	    (e->files_fd = spool_open_dir_at(e->fd, "files")) < 0) {
+		err_setsys(err, ERR_TEMP, "spool: prepare %s", e->dir);
+		spool_abort(&e);
+		return -1;
+	}
+	*e_r = e;
+	return 0;
+}
+
+int spool_entry_write(struct spool_entry *e, const char *name, const void *data, size_t len,
+		      struct err *err)
+{
+	int dirfd = e->fd;
+	if (strncmp(name, "files/", 6) == 0) {
+		name += 6;
+		dirfd = e->files_fd;
+	}
+	if (!spool_name_ok(name)) {
+		err_set(err, ERR_TEMP, "spool: invalid file name %s", log_q(name));
+		return -1;
+	}
+	if (dirfd < 0) {
+		err_set(err, ERR_TEMP, "spool: %s is sealed", e->dir);
+		return -1;
+	}
+	return fsio_create(dirfd, name, data, len, SPOOL_FILE_MODE, err);
+}
+
+void spool_entry_seal(struct spool_entry *e)
+{
+	if (e->files_fd >= 0)
+		close(e->files_fd);
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = e->files_fd = -1;
+}
+
+int spool_sync(struct spool *sp, struct err *err)
+{
+	if (syncfs(sp->fd) < 0) {
+		err_setsys(err, ERR_TEMP, "spool: syncfs %s", sp->dir);
+		return -1;
+	}
+	return 0;
+}
+
+void spool_abort(struct spool_entry **ep)
+{
+	struct spool_entry *e = *ep;
+	if (e == NULL)
+		return;
+	fsio_rmtree(e->dir);
+	entry_free(e);
+	*ep = NULL;
+}
+
+/* rename that never replaces: rename(2) would silently replace an empty
+ * directory. Filesystems without RENAME_NOREPLACE get a check first (one
+ * daemon writes the spool, so the window is ours alone). */
+static int rename_noreplace(int olddirfd, const char *oldname, int newdirfd, const char *newname)
+{
+	if (renameat2(olddirfd, oldname, newdirfd, newname, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	struct stat st;
+	if (fstatat(newdirfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(olddirfd, oldname, newdirfd, newname);
+}
+
+/* Move the staged entry to relpath: parent walked (and made) without
+ * following symlinks, renamed (made durable by the caller's spool_sync). */
+static int commit_move(struct spool *sp, struct spool_entry *e, const char *relpath,
+		       struct err *err)
+{
+	const char *slash = strrchr(relpath, '/');
+	const char *last = slash ? slash + 1 : relpath;
+	int pfd;
+	if (slash == NULL) {
+		pfd = dup(sp->fd);
+	} else {
+		char *parent = xstrndup(relpath, (size_t)(slash - relpath));
+		pfd = spool_walk(sp, parent, true, err);
+		free(parent);
+	}
+	if (pfd < 0)
+		return -1;
+	int tfd = spool_open_dir_at(sp->fd, "tmp");
+	int rc = -1;
+	if (tfd < 0) {
+		err_setsys(err, ERR_TEMP, "spool: open %s/tmp", sp->dir);
+	} else if (rename_noreplace(tfd, e->id, pfd, last) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			err_set(err, ERR_TEMP, "spool: %s already exists; not replaced", relpath);
+		else
+			err_setsys(err, ERR_TEMP, "spool: rename tmp/%s to %s", e->id, relpath);
+	} else {
+		rc = 0;
+	}
+	if (tfd >= 0)
+		close(tfd);
+	close(pfd);
+	return rc;
+}
+
+int spool_commit(struct spool *sp, struct spool_entry **ep, const char *relpath,
+		 struct err *err)
+{
+	struct spool_entry *e = *ep;
+	*ep = NULL;
+	if (!spool_relpath_valid(relpath)) {
+		err_set(err, ERR_TEMP, "spool: invalid path %s", log_q(relpath));
+		spool_abort(&e);
+		return -1;
+	}
+	if (commit_move(sp, e, relpath, err) < 0) {
+		spool_abort(&e);
+		return -1;
+	}
+	entry_free(e);
+	return 0;
+}
+
+bool spool_entry_exists(const struct spool *sp, const char *relpath)
+{
+	int fd = spool_walk(sp, relpath, false, NULL);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool ok = fstatat(fd, "metadata.json", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		  S_ISREG(st.st_mode);
+	close(fd);
+	return ok;
+}
+
+/* Replace name in dirfd: name.tmp written and fsynced, renamed, directory
+ * fsynced; all relative to dirfd so no symlink is followed. */
+int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err)
+{
+	char *tmp = xasprintf("%s.tmp", name);
+	int rc = -1;
+	unlinkat(dirfd, tmp, 0); /* a crash's leftover */
+	if (fsio_write_new(dirfd, tmp, text, strlen(text), SPOOL_FILE_MODE, err) < 0)
+		goto out;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		err_setsys(err, ERR_TEMP, "spool: rename %s", tmp);
+		unlinkat(dirfd, tmp, 0);
+		goto out;
+	}
+	if (fsync(dirfd) < 0) {
+		err_setsys(err, ERR_TEMP, "spool: fsync directory of %s", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+/* ---- metadata.json of committed entries, without following symlinks ---- */
+
+int spool_load_metadata(const struct spool *sp, const char *relpath, struct metadata **md_r,
+			struct err *err)
+{
+	*md_r = NULL;
+	int fd = spool_walk(sp, relpath, false, err);
+	if (fd < 0)
+		return -1;
+	char *text = NULL;
+	size_t len;
+	struct err rerr = {0};
+	int rc = fsio_read_at(fd, "metadata.json", SPOOL_METADATA_MAX, &text, &len, &rerr);
+	close(fd);
+	if (rc < 0) {
+		err_set(err, ERR_TEMP, "spool: %s: %s", relpath, rerr.msg);
+		return -1;
+	}
+	struct err perr = {0};
+	rc = metadata_from_json(text, len, md_r, &perr);
+	free(text);
+	if (rc < 0)
+		err_set(err, perr.cls, "%s/metadata.json: %s", relpath, perr.msg);
+	return rc;
+}
+
+int spool_save_metadata(const struct spool *sp, const char *relpath,
+			const struct metadata *md, struct err *err)
+{
+	int fd = spool_walk(sp, relpath, false, err);
+	if (fd < 0)
+		return -1;
+	char *text = metadata_to_json(md);
+	int rc = spool_replace_at(fd, "metadata.json", text, err);
+	free(text);
+	close(fd);
+	return rc;
+}
+
+
