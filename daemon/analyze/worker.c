@@ -19,7 +19,6 @@
 #include "intaked/worker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,42 +26,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "intaked/log.h"
-#include "intaked/mime.h"
 #include "intaked/util.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define WORKER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WORKER_ASAN 1
-#endif
-#endif
-#ifdef WORKER_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "worker_impl.h"
 
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_MEMORY ((size_t)1 << 30)
 #define DEFAULT_ATTACHMENT_SIZE ((size_t)32 << 20)
 #define OUTPUT_BASE_MAX ((size_t)64 << 20)
-#define CHILD_NOFILE 64
-#define PATH_CAP 4096           /* each path of a request, without the NUL */
 #define REAP_GRACE_MS 2000      /* after EOF, for the child to finish exiting */
 #define SPAWN_TIMEOUT_MS 30000  /* for the child's "R" (seconds under valgrind) */
 #define STOP_GRACE_MS 5000      /* for an idle child told to stop (valgrind's
 				 * leak check at exit takes seconds) */
-#define EXIT_BAD_REQUEST 2
-#define EXIT_LEAK 23            /* LeakSanitizer's own exit status */
 
 /* A message handed to the child and not yet answered. */
 struct pending {
@@ -90,14 +70,14 @@ static void limits_resolve(const struct limits_config *in, struct limits_config 
 		out->max_attachment_size = DEFAULT_ATTACHMENT_SIZE;
 }
 
-static size_t reply_cap(const struct limits_config *lim)
+size_t worker_reply_cap(const struct limits_config *lim)
 {
 	return OUTPUT_BASE_MAX + 2 * lim->max_message_size;
 }
 
 /* Whole reads and writes on a blocking descriptor: 1 done, 0 EOF before
  * the first byte, -1 error or EOF part way. */
-static int read_full(int fd, void *p, size_t n)
+int worker_read_full(int fd, void *p, size_t n)
 {
 	size_t got = 0;
 
@@ -115,7 +95,7 @@ static int read_full(int fd, void *p, size_t n)
 	return 1;
 }
 
-static int send_all(int fd, const void *p, size_t n)
+int worker_send_all(int fd, const void *p, size_t n)
 {
 	while (n > 0) {
 		/* A dead peer is an error to handle, not a SIGPIPE. */
@@ -129,238 +109,6 @@ static int send_all(int fd, const void *p, size_t n)
 		n -= (size_t)r;
 	}
 	return 0;
-}
-
-/* ---- child ---- */
-
-/* The daemon's handlers and blocked signals (signalfd) must not leak into
- * the worker or the converters it runs. */
-static void child_reset_signals(void)
-{
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-static void set_limit(int resource, rlim_t soft, rlim_t hard)
-{
-	struct rlimit rl = { soft, hard };
-
-	/* Lowering a limit cannot fail for lack of privilege; if the kernel
-	 * still refuses, the wall-clock timeout remains. */
-	if (setrlimit(resource, &rl) < 0)
-		log_warn("event=worker-rlimit resource=%d", resource);
-}
-
-/* Hard CPU limit for the child's whole life: each job gets at most
- * extract_timeout + 1 s (its soft limit), plus a second of slack each. */
-static rlim_t cpu_hard_limit(const struct limits_config *lim)
-{
-	return (rlim_t)WORKER_MAX_JOBS * ((rlim_t)lim->extract_timeout + 2);
-}
-
-static void child_limits(const struct limits_config *lim)
-{
-	rlim_t fsize = lim->max_attachment_size + ((rlim_t)1 << 20);
-
-#ifndef WORKER_ASAN
-	/* ASan reserves terabytes of shadow address space. */
-	set_limit(RLIMIT_AS, lim->worker_memory, lim->worker_memory);
-#endif
-	set_limit(RLIMIT_CPU, cpu_hard_limit(lim), cpu_hard_limit(lim));
-	set_limit(RLIMIT_NOFILE, CHILD_NOFILE, CHILD_NOFILE);
-	/* Attachments are written only up to max_attachment_size. */
-	set_limit(RLIMIT_FSIZE, fsize, fsize);
-	set_limit(RLIMIT_CORE, 0, 0);
-}
-
-/* RLIMIT_CPU counts the process's whole life: give this job its own
- * budget on top of what earlier jobs used (rounded up). */
-static void child_cpu_budget(const struct limits_config *lim)
-{
-	struct rusage ru;
-	rlim_t used, soft, hard = cpu_hard_limit(lim);
-
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return;
-	used = (rlim_t)ru.ru_utime.tv_sec + (rlim_t)ru.ru_stime.tv_sec + 1;
-	soft = used + (rlim_t)lim->extract_timeout + 1;
-	set_limit(RLIMIT_CPU, soft < hard ? soft : hard, hard);
-}
-
-static _Noreturn void child_exit(int status)
-{
-	mime_deinit();
-	_exit(status);
-}
-
-/* Under ASan a job that leaked ends the child, so the leak is pinned on
- * that message ("worker exited with status 23") as when every message
- * had its own child. */
-static void child_leak_check(void)
-{
-#ifdef WORKER_ASAN
-	if (__lsan_do_recoverable_leak_check() != 0)
-		_exit(EXIT_LEAK);
-#endif
-}
-
-static int child_reply(int fd, char kind, const char *head, size_t head_len,
-		       const char *body, size_t body_len, const char *tail, size_t tail_len)
-{
-	/* A tail follows the body after a NUL of its own. */
-	uint32_t len = (uint32_t)(1 + head_len + body_len + (tail ? 1 + tail_len : 0));
-
-	if (fsio_write_all(fd, &len, sizeof(len)) < 0 || fsio_write_all(fd, &kind, 1) < 0 || fsio_write_all(fd, head, head_len) < 0 ||
-	    fsio_write_all(fd, body, body_len) < 0 ||
-	    (tail && (fsio_write_all(fd, "", 1) < 0 || fsio_write_all(fd, tail, tail_len) < 0)))
-		return -1;
-	return 0;
-}
-
-static void child_send_error(int fd, const struct err *err)
-{
-	char cls = (char)('0' + (int)err->cls);
-
-	(void)child_reply(fd, 'E', &cls, 1, err->msg, strnlen(err->msg, sizeof(err->msg)), NULL, 0);
-}
-
-/* The request: 1 and two NUL-terminated paths, 0 on EOF (the parent is
- * done or gone), -1 if it breaks the framing. */
-static int child_read_request(int fd, char *path, char *dir)
-{
-	unsigned char head[1 + 2 * sizeof(uint32_t)];
-	uint32_t plen, dlen;
-	int rc = read_full(fd, head, sizeof(head));
-
-	if (rc <= 0)
-		return rc;
-	memcpy(&plen, head + 1, sizeof(plen));
-	memcpy(&dlen, head + 1 + sizeof(plen), sizeof(dlen));
-	if (head[0] != 'J' || plen == 0 || plen > PATH_CAP || dlen == 0 || dlen > PATH_CAP ||
-	    read_full(fd, path, plen) != 1 || read_full(fd, dir, dlen) != 1)
-		return -1;
-	path[plen] = '\0';
-	dir[dlen] = '\0';
-	if (strlen(path) != plen || strlen(dir) != dlen)
-		return -1;
-	return 1;
-}
-
-/* The message, mapped read-only; an empty file maps to "". */
-static int child_map(const char *path, const unsigned char **raw_r, size_t *len_r,
-		     struct err *err)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	void *p;
-
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err_setsys(err, ERR_TEMP, "open %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	*raw_r = (const unsigned char *)"";
-	*len_r = (size_t)st.st_size;
-	if (st.st_size > 0) {
-		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED) {
-			/* ENOMEM: RLIMIT_AS, the message's own fault. */
-			if (errno == ENOMEM)
-				err_set(err, ERR_MESSAGE, "message of %jd bytes does not fit in "
-					"worker_memory", (intmax_t)st.st_size);
-			else
-				err_setsys(err, ERR_TEMP, "mmap %s", path);
-			close(fd);
-			return -1;
-		}
-		*raw_r = p;
-	}
-	close(fd);
-	return 0;
-}
-
-/* One message. Everything is freed before the reply goes out: once the
- * parent has it, a crash must not be blamed on the next message. */
-static void child_job(int fd, const char *path, const char *dir,
-		      const struct limits_config *lim)
-{
-	struct err err = { 0 };
-	struct analysis *a = NULL;
-	const unsigned char *raw = NULL;
-	size_t len = 0;
-	char *json = NULL, *body = NULL, *docs = NULL;
-	int dirfd = -1;
-
-	fault_point("worker-job"); /* a crash of the child, for the tests */
-	if (child_map(path, &raw, &len, &err) == 0) {
-		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dirfd < 0) {
-			err_setsys(&err, ERR_TEMP, "open %s", dir);
-		} else if (mime_analyze(raw, len, dirfd, lim, &a, &err) == 0) {
-			/* The body text travels raw after the JSON: escaping and
-			 * parsing it as a JSON string was a third of the CPU of a
-			 * first sync. */
-			body = a->body_text;
-			a->body_text = NULL;
-			docs = a->docs_text;
-			a->docs_text = NULL;
-			json = analysis_to_json(a);
-		}
-		analysis_free(&a);
-		if (dirfd >= 0)
-			close(dirfd);
-		if (len > 0)
-			(void)munmap((void *)raw, len);
-	}
-	child_leak_check();
-	if (json == NULL) {
-		child_send_error(fd, &err);
-		return;
-	}
-	if (child_reply(fd, 'A', json, strlen(json) + 1, body ? body : "", body ? strlen(body) : 0,
-			docs, docs ? strlen(docs) : 0) < 0)
-		log_warn("event=worker-write-failed");
-	free(json);
-	free(body);
-	free(docs);
-}
-
-static _Noreturn void child_main(int fd, pid_t parent, const struct limits_config *lim)
-{
-	char path[PATH_CAP + 1], dir[PATH_CAP + 1];
-	int rc;
-
-	child_reset_signals();
-	(void)setpgid(0, 0);
-	/* Die with the daemon; it may already be gone. EOF on the channel
-	 * is the other way out. */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	/* Nothing of the daemon's (IMAP socket, spool, ledger) stays open. */
-	if (fd > 3)
-		(void)close_range(3, (unsigned)fd - 1, 0);
-	(void)close_range((unsigned)fd + 1, ~0U, 0);
-	child_limits(lim);
-	mime_init();
-	/* The language fingerprints are read at the first message
-	 * (language_detect): a worker_memory too small for them is then
-	 * that message's error, not a worker that cannot start. */
-	/* Ready: a death before this is no message's fault. */
-	fault_point("worker-start");
-	if (fsio_write_all(fd, "R", 1) < 0)
-		child_exit(1);
-	while ((rc = child_read_request(fd, path, dir)) == 1) {
-		child_cpu_budget(lim);
-		child_job(fd, path, dir, lim);
-	}
-	child_exit(rc == 0 ? 0 : EXIT_BAD_REQUEST);
 }
 
 /* ---- parent ---- */
@@ -525,7 +273,7 @@ static int child_spawn(struct worker *w, struct err *err)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(sv[1], parent, &w->lim);
+		worker_child_main(sv[1], parent, &w->lim);
 	}
 	close(sv[1]);
 	(void)setpgid(pid, pid);
@@ -595,8 +343,8 @@ static int send_request(struct worker *w, const char *raw_path, const char *file
 	head[0] = 'J';
 	memcpy(head + 1, &plen, sizeof(plen));
 	memcpy(head + 1 + sizeof(plen), &dlen, sizeof(dlen));
-	if (send_all(w->fd, head, sizeof(head)) < 0 || send_all(w->fd, raw_path, plen) < 0 ||
-	    send_all(w->fd, files_dir, dlen) < 0)
+	if (worker_send_all(w->fd, head, sizeof(head)) < 0 || worker_send_all(w->fd, raw_path, plen) < 0 ||
+	    worker_send_all(w->fd, files_dir, dlen) < 0)
 		return -1;
 	return 0;
 }
@@ -691,7 +439,7 @@ static int receive(struct worker *w, struct analysis **a_r, struct err *err)
 	bool sane;
 	int rc = -1;
 
-	buf_init(&out, reply_cap(&w->lim));
+	buf_init(&out, worker_reply_cap(&w->lim));
 	rr = read_until(w->fd, &len, sizeof(len), &deadline);
 	if (rr == READ_OK && len > out.max) {
 		err_set(err, ERR_MESSAGE, "worker output malformed: over %zu bytes", out.max);

@@ -4,6 +4,9 @@
 #ifndef INTAKED_CONFIG_IMPL_H
 #define INTAKED_CONFIG_IMPL_H
 
+/* The field at byte offset off of a config struct (the key tables say where). */
+#define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>

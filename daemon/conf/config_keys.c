@@ -1,5 +1,5 @@
-/* config_keys.c — the keys of each section, their defaults, and how one
- * value is checked and stored. */
+/* config_keys.c — the keys of each section and the values that need more
+ * than a type's check (config_set.c stores the plain ones). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -12,7 +12,6 @@
 #include "intaked/confval.h"
 #include "intaked/roster.h"
 
-#define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
 #define KIB 1024L
 #define MIB (1024L * KIB)
 #define GIB (1024L * MIB)
@@ -78,6 +77,21 @@ static int set_language(struct config_load *ld, struct config_section *sec, void
 	(void)ld;
 	(void)sec;
 	return set_string_choice(base, key, v, names, 3, err);
+}
+
+/* "auto": one analysis child per core (worker_pool.c); else 1..16. */
+static int set_workers(struct config_load *ld, struct config_section *sec, void *base,
+		       const struct config_key *key, const char *v, struct err *err)
+{
+	unsigned long n = 0;
+	(void)ld;
+	(void)sec;
+	if (strcmp(v, "auto") != 0 && confval_uint(v, 1, CONFIG_WORKERS_MAX, &n, err) < 0) {
+		err_set(err, ERR_CONFIG, "expected auto or a number from 1 to %d", CONFIG_WORKERS_MAX);
+		return -1;
+	}
+	*FIELD(base, key->off, unsigned) = (unsigned)n;
+	return 0;
 }
 
 static int set_log_target(struct config_load *ld, struct config_section *sec, void *base,
@@ -448,6 +462,7 @@ static const struct config_key limits_keys[] = {
 	K("max_mime_depth", V_UNSIGNED, struct limits_config, max_mime_depth, 1, 1000),
 	K("extract_timeout", V_DURATION, struct limits_config, extract_timeout, 1, 3600),
 	K("worker_memory", V_SIZE, struct limits_config, worker_memory, 0, 64 * GIB),
+	KF("workers", struct limits_config, workers, set_workers),
 };
 
 static const struct config_key log_keys[] = {
@@ -506,234 +521,4 @@ int config_key_line(const struct config_section *sec, const char *key)
 		if (strcmp(keys[i].name, key) == 0)
 			return sec->key_line[i];
 	return 0;
-}
-
-/* ---- generic values ----------------------------------------------------- */
-
-static int check_readable_file(const char *path, struct err *err)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		err_setsys(err, ERR_CONFIG, "cannot open %s", path);
-		return -1;
-	}
-	int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	close(fd);
-	if (!ok) {
-		err_set(err, ERR_CONFIG, "%s is not a regular file", path);
-		return -1;
-	}
-	return 0;
-}
-
-static bool missing_token_file_ok;
-
-void config_allow_missing_token_file(bool allow)
-{
-	missing_token_file_ok = allow;
-}
-
-/* Whoever may write to a secret's directory may swap the file. */
-static int secret_dir_secure(const char *path, struct err *err)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	int rc;
-	if (slash != NULL)
-		slash[slash == dir ? 1 : 0] = '\0';
-	rc = config_dir_secure(slash != NULL ? dir : ".", err);
-	free(dir);
-	return rc;
-}
-
-static int set_path_value(struct config_load *ld, void *field_base, size_t off,
-			  enum config_vtype type, const char *v, struct err *err)
-{
-	char *path = config_resolve_path(ld, v), *secret = NULL;
-	int rc = 0;
-	if (type == V_SECRET_PATH && missing_token_file_ok && access(path, F_OK) < 0 &&
-	    errno == ENOENT)
-		; /* intakectl oauth login is about to write it */
-	else if (type == V_FILE)
-		rc = check_readable_file(path, err);
-	else if (type == V_SECRET || type == V_SECRET_PATH)
-		rc = secret_dir_secure(path, err) < 0 ? -1
-						       : config_read_secret(path, &secret, err);
-	if (rc < 0) {
-		free(path);
-		return -1;
-	}
-	char **field = FIELD(field_base, off, char *);
-	if (type == V_SECRET) {
-		config_wipe_secret(field);
-		*field = secret;
-		free(path);
-	} else {
-		config_wipe_secret(&secret);
-		free(*field);
-		*field = path;
-	}
-	return 0;
-}
-
-int config_key_set(struct config_load *ld, struct config_section *sec,
-		   const struct config_key *key, const char *v, struct err *err)
-{
-	struct config *cfg = ld->cfg;
-	void *base = sec->kind == SEC_MAILBOX ? (void *)&cfg->mailbox
-		   : sec->kind == SEC_SMTP   ? (void *)&cfg->smtp
-		   : sec->kind == SEC_LIMITS ? (void *)&cfg->limits
-		   : sec->kind == SEC_CALL   ? (void *)&cfg->calls[sec->call]
-					     : (void *)cfg;
-	unsigned long u;
-	switch (key->type) {
-	case V_FN:
-		return key->fn(ld, sec, base, key, v, err);
-	case V_STR:
-		free(*FIELD(base, key->off, char *));
-		*FIELD(base, key->off, char *) = xstrdup(v);
-		return 0;
-	case V_PATH:
-	case V_FILE:
-	case V_SECRET:
-	case V_SECRET_PATH:
-		return set_path_value(ld, base, key->off, key->type, v, err);
-	case V_BOOL:
-		return confval_bool(v, FIELD(base, key->off, bool), err);
-	case V_DURATION:
-		return confval_duration(v, key->min, key->max, FIELD(base, key->off, long), err);
-	case V_SIZE:
-		return confval_size(v, (size_t)key->max, FIELD(base, key->off, size_t), err);
-	case V_ADDRS:
-		return confval_address_list(v, FIELD(base, key->off, struct strlist), err);
-	case V_UNSIGNED:
-	case V_LONG:
-	case V_INT:
-		if (confval_uint(v, (unsigned long)key->min, (unsigned long)key->max, &u, err) < 0)
-			return -1;
-		if (key->type == V_UNSIGNED)
-			*FIELD(base, key->off, unsigned) = (unsigned)u;
-		else if (key->type == V_LONG)
-			*FIELD(base, key->off, long) = (long)u;
-		else
-			*FIELD(base, key->off, int) = (int)u;
-		return 0;
-	}
-	return -1;
-}
-
-/* ---- defaults and freeing ----------------------------------------------- */
-
-struct config *config_new_defaults(const char *path)
-{
-	struct config *cfg = xcalloc(1, sizeof(*cfg));
-	cfg->path = xstrdup(path);
-	cfg->mailbox.idle = true;
-	cfg->mailbox.poll_interval = 60;
-	cfg->mailbox.after_filing = AFTER_FLAG;
-	cfg->mailbox.alarm_after = 30 * 60;
-	cfg->mailbox.timeout = 60;
-	cfg->smtp.timeout = 60;
-	cfg->spool_dir = xstrdup("/var/lib/intaked");
-	cfg->log_target = xstrdup("stderr");
-	cfg->limits = (struct limits_config){
-		.max_message_size = 64 * MIB,
-		.max_attachment_size = 32 * MIB,
-		.max_unpacked_size = 256 * MIB,
-		.max_unpack_ratio = 100,
-		.max_zip_entries = 10000,
-		.max_xml_depth = 256,
-		.max_mime_parts = 10000,
-		.max_mime_depth = 100,
-		.extract_timeout = 60,
-		.worker_memory = 1 * GIB,
-	};
-	return cfg;
-}
-
-void config_call_defaults(struct call_config *c, const char *name)
-{
-	memset(c, 0, sizeof(*c));
-	c->name = xstrdup(name);
-	c->late = LATE_FLAG;
-	c->require_auth = REQUIRE_AUTH_NONE;
-	c->ack_unknown = true;
-	c->ack_per_sender_per_day = 5;
-	/* Every UN member state answering in the deadline's last hour, with
-	 * no roster at all; a flood of strangers gets no more than that. */
-	c->ack_unknown_per_hour = 200;
-	c->remind = REMIND_MISSING;
-	c->digest_minute = -1;
-	c->language = xstrdup("en");
-}
-
-static void oauth_free(struct oauth_config *o)
-{
-	free(o->token_url);
-	free(o->client_id);
-	config_wipe_secret(&o->client_secret);
-	free(o->refresh_token_file);
-	free(o->token_ca_file);
-	free(o->device_auth_url);
-	free(o->auth_url);
-	free(o->scope);
-	free(o->client_cert_file);
-	free(o->client_key_file);
-}
-
-static void call_free(struct call_config *c)
-{
-	free(c->name);
-	free(c->title);
-	strlist_free(&c->match_to);
-	strlist_free(&c->match_subject);
-	free(c->zone);
-	for (size_t i = 0; i < c->n_extensions; i++)
-		free(c->extensions[i].member);
-	free(c->extensions);
-	free(c->roster_path);
-	roster_free(&c->roster);
-	strlist_free(&c->coordinators);
-	free(c->reminders);
-	free(c->language);
-	free(c->ack_template);
-	free(c->reminder_template);
-	free(c->digest_template);
-}
-
-void config_free(struct config **cfgp)
-{
-	struct config *cfg = *cfgp;
-	if (cfg == NULL)
-		return;
-	struct mailbox_config *mc = &cfg->mailbox;
-	free(mc->url);
-	free(mc->host);
-	strlist_free(&mc->folders);
-	strlist_free(&mc->authserv_id);
-	free(mc->user);
-	config_wipe_secret(&mc->password);
-	oauth_free(&mc->oauth);
-	free(mc->ca_file);
-	free(mc->move_to);
-	struct smtp_config *sc = &cfg->smtp;
-	free(sc->url);
-	free(sc->host);
-	free(sc->sendmail);
-	free(sc->user);
-	config_wipe_secret(&sc->password);
-	oauth_free(&sc->oauth);
-	free(sc->ca_file);
-	free(sc->from);
-	free(sc->from_addr);
-	strlist_free(&sc->operators);
-	free(cfg->spool_dir);
-	for (size_t i = 0; i < cfg->ncalls; i++)
-		call_free(&cfg->calls[i]);
-	free(cfg->calls);
-	free(cfg->log_target);
-	free(cfg->path);
-	free(cfg);
-	*cfgp = NULL;
 }

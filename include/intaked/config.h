@@ -97,6 +97,9 @@ struct smtp_config {
 };
 
 /* Hard limits for parsing and extraction; every one has a safe default. */
+/* [limits] workers: analysis children at most (worker_pool.h). */
+#define CONFIG_WORKERS_MAX 16
+
 struct limits_config {
 	size_t max_message_size;     /* bigger messages are quarantined */
 	size_t max_attachment_size;  /* bigger documents: error "too_large" */
@@ -108,6 +111,7 @@ struct limits_config {
 	unsigned max_mime_depth;
 	long extract_timeout;        /* seconds per message (whole worker) */
 	size_t worker_memory;        /* RLIMIT_AS of the worker, bytes */
+	unsigned workers;            /* analysis children; 0: one per core */
 };
 
 struct extension {

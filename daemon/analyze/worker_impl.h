@@ -1,0 +1,38 @@
+/* worker_impl.h — between the parent's side of the analysis worker
+ * (worker.c: spawn, requests, replies, deaths) and the child's
+ * (worker_child.c). The wire is described at the top of worker.c. */
+#ifndef INTAKED_WORKER_IMPL_H
+#define INTAKED_WORKER_IMPL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "intaked/config.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WORKER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WORKER_ASAN 1
+#endif
+#endif
+#ifdef WORKER_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#define PATH_CAP 4096           /* each path of a request, without the NUL */
+#define CHILD_NOFILE 64
+#define EXIT_BAD_REQUEST 2
+#define EXIT_LEAK 23            /* LeakSanitizer's own exit status */
+
+/* The most a reply may hold: the analysis and the texts of a message of
+ * lim->max_message_size. */
+size_t worker_reply_cap(const struct limits_config *lim);
+/* Whole reads and writes on a blocking descriptor: read 1 done, 0 EOF
+ * before the first byte, -1 error or EOF part way; send 0 or -1. */
+int worker_read_full(int fd, void *p, size_t n);
+int worker_send_all(int fd, const void *p, size_t n);
+/* The child's life after fork: never returns. */
+_Noreturn void worker_child_main(int fd, pid_t parent, const struct limits_config *lim);
+
+#endif
