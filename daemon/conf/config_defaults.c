@@ -21,6 +21,7 @@ struct config *config_new_defaults(const char *path)
 	cfg->mailbox.alarm_after = 30 * 60;
 	cfg->mailbox.timeout = 60;
 	cfg->smtp.timeout = 60;
+	cfg->smtp.session_max = 100;
 	cfg->spool_dir = xstrdup("/var/lib/intaked");
 	cfg->log_target = xstrdup("stderr");
 	cfg->limits = (struct limits_config){

@@ -445,6 +445,7 @@ static const struct config_key smtp_keys[] = {
 	KF("from", struct smtp_config, from, set_from),
 	K("operators", V_ADDRS, struct smtp_config, operators, 0, 0),
 	K("timeout", V_DURATION, struct smtp_config, timeout, 1, 3600),
+	K("session_max", V_UNSIGNED, struct smtp_config, session_max, 1, 10000),
 };
 
 static const struct config_key spool_keys[] = {

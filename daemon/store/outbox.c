@@ -489,6 +489,7 @@ struct flush {
 	const struct smtp_config *sc;
 	const char *token;
 	struct mailer *m;
+	unsigned in_session;        /* messages sent through m so far */
 	time_t now;
 	outbox_event_fn fn;
 	void *arg;
@@ -515,6 +516,17 @@ static int fail_item(struct flush *f, struct queued *q, const char *reason, stru
 	return 0;
 }
 
+/* A session ends after sc->session_max messages (servers end long ones
+ * themselves, in the middle of a message), and after any failure: the
+ * next message starts on a clean connection. */
+static void session_count(struct flush *f, bool ok)
+{
+	if (!ok || ++f->in_session >= (f->sc->session_max ? f->sc->session_max : 100)) {
+		mailer_close(&f->m);
+		f->in_session = 0;
+	}
+}
+
 /* Send one due item. Returns 0, or -1 when the batch must stop (err set). */
 static int deliver(struct flush *f, struct queued *q, struct err *err)
 {
@@ -532,6 +544,8 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	}
 	rc = mailer_send(f->m, q->it.from, q->it.rcpt, msg, len, &e);
 	free(msg);
+	bool failed_transport = rc < 0 && mailer_failed_transport(f->m);
+	session_count(f, rc == 0);
 	q->it.attempts++;
 	if (rc == 0) {
 		fault_point("after-smtp");
@@ -553,7 +567,7 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 		return -1;
 	f->st->deferred++;
 	event(f, q, "deferred", e.msg);
-	if (mailer_failed_transport(f->m)) {
+	if (failed_transport) {
 		/* The server is down or refuses us (or sendmail fails): the
 		 * others would fail the same way. They keep their schedule. */
 		*err = e;
@@ -607,7 +621,7 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 	}
 	sweep_tmp(&d);
 	n = list_queue(&d, &items);
-	struct flush f = { &d, sc, access_token, NULL, now, fn, arg, st };
+	struct flush f = { &d, sc, access_token, NULL, 0, now, fn, arg, st };
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct queued *q = &items[i];
 		if (q->broken) {

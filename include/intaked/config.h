@@ -94,6 +94,7 @@ struct smtp_config {
 	char *from_addr;          /* bare, lower-case */
 	struct strlist operators; /* alarm recipients */
 	long timeout;
+	unsigned session_max;     /* messages per SMTP session, then a fresh one */
 };
 
 /* Hard limits for parsing and extraction; every one has a safe default. */

@@ -17,9 +17,14 @@
 # (c) peak RSS of each (GNU time %M = the largest process of the tree;
 #     intaked also logs its own maxrss and its workers'), at N_SMALL (1 000)
 #     and N_BIG messages, and for one 50 MB message (streamed to disk).
+# (d) a mailbox as missions fill it: N_DOCS (2 000) messages from 65
+#     senders, every other one with a .docx or .pdf of 2-20 pages,
+#     acknowledgements on: intaked --once with one analysis worker and with
+#     workers = auto, against mbsync before and after.
 #
 # Environment: BENCH_PORT_BASE (31000), N_IDLE, N_SMALL, N_BIG, BIG_BYTES
-# (50000000). Needs mbsync and /usr/bin/time (contrib/install-deps.sh bench).
+# (50000000), N_DOCS, BENCH_PARTS (default "idle bulk big docs": the parts
+# to run). Needs mbsync and /usr/bin/time (contrib/install-deps.sh bench).
 set -eu
 
 O=${1:-build}
@@ -29,6 +34,9 @@ N_IDLE=${N_IDLE:-100}
 N_SMALL=${N_SMALL:-1000}
 N_BIG=${N_BIG:-10000}
 BIG_BYTES=${BIG_BYTES:-50000000}
+N_DOCS=${N_DOCS:-2000}
+BENCH_PARTS=${BENCH_PARTS:-idle bulk big docs}
+part() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 USER=intake@example.org
 
 for tool in mbsync /usr/bin/time doveadm; do
@@ -54,7 +62,7 @@ DOVEADM="doveadm -c $BED/dovecot/dovecot.conf"
 # ------------------------------------------------------------- config
 printf 'secret-intake\n' >"$W/pw" && chmod 600 "$W/pw"
 printf 'name,addresses\n' >"$W/roster.csv"
-conf() { # FILE SPOOL ACKS_PER_SENDER POLL
+conf() { # FILE SPOOL ACKS_PER_SENDER POLL [WORKERS]
 	cat >"$1" <<EOF
 [mailbox]
 url = imaps://127.0.0.1:$IMAPS/INBOX
@@ -76,6 +84,9 @@ operators = ops@example.org
 [spool]
 dir = $2
 
+[limits]
+workers = ${5:-auto}
+
 [call bench]
 title = Benchmark call
 match_to = intake+bench@example.org
@@ -87,11 +98,15 @@ EOF
 
 empty_inbox() { $DOVEADM expunge -u $USER mailbox INBOX all; }
 
-fill_inbox() { # N
-	python3 tests/bench/make_mailbox.py "$W/src-$1" "$1"
-	chown -R mail:mail "$W/src-$1"
+fill_inbox() { # LABEL N [make_mailbox.py options]: made once per LABEL
+	src=$W/src-$1
+	shift
+	if [ ! -d "$src" ]; then
+		python3 tests/bench/make_mailbox.py "$src" "$@"
+		chown -R mail:mail "$src"
+	fi
 	empty_inbox
-	$DOVEADM import -u $USER "maildir:$W/src-$1" "" all
+	$DOVEADM import -u $USER "maildir:$src" "" all
 }
 
 # timed NAME COMMAND...: wall seconds and peak RSS (KiB) into $W/NAME.time
@@ -135,8 +150,8 @@ EOF
 	[ "$got" -eq "$N" ] || { echo "imap_bench: mbsync copied $got of $N" >&2; exit 1; }
 }
 
-intaked_run() { # NAME
-	conf "$W/intaked.conf" "$W/spool-$1" 0 60s
+intaked_run() { # NAME [ACKS_PER_SENDER [WORKERS]]
+	conf "$W/intaked.conf" "$W/spool-$1" "${2:-0}" 60s "${3:-auto}"
 	timed "$1" "$O/intaked" -c "$W/intaked.conf" --once 2>"$W/$1.log"
 	filed=$(grep -c 'event=filed ' "$W/$1.log" || true)
 	[ "$filed" -eq "$N" ] || { echo "imap_bench: intaked filed $filed of $N" >&2; tail "$W/$1.log" >&2; exit 1; }
@@ -144,35 +159,54 @@ intaked_run() { # NAME
 
 
 # ---------------------------------------------------------- (a) IDLE
-empty_inbox
-RAW=$(python3 tests/bench/imap_bench.py idle-raw $IMAPS "$CA" 20)
-empty_inbox
-conf "$W/idle.conf" "$W/idle-spool" 5 60s
-IDLE=$(python3 tests/bench/imap_bench.py idle-intaked $IMAPS "$CA" "$N_IDLE" "$O" "$W/idle.conf")
+RAW={} IDLE={} BIG={} progress=0
+if part idle; then
+	empty_inbox
+	RAW=$(python3 tests/bench/imap_bench.py idle-raw $IMAPS "$CA" 20)
+	empty_inbox
+	conf "$W/idle.conf" "$W/idle-spool" 5 60s
+	IDLE=$(python3 tests/bench/imap_bench.py idle-intaked $IMAPS "$CA" "$N_IDLE" "$O" "$W/idle.conf")
+fi
 
 # --------------------------------------------------- (b), (c) bulk
-N=$N_SMALL
-fill_inbox "$N"
-mbsync_run mbsync_small
-intaked_run intaked_small
-N=$N_BIG
-fill_inbox "$N"
-mbsync_run mbsync_big1
-intaked_run intaked_big
-mbsync_run mbsync_big2
-progress=$(grep -c 'event=progress ' "$W/intaked_big.log" || true)
+if part bulk; then
+	N=$N_SMALL
+	fill_inbox small "$N"
+	mbsync_run mbsync_small
+	intaked_run intaked_small
+	N=$N_BIG
+	fill_inbox big "$N"
+	mbsync_run mbsync_big1
+	intaked_run intaked_big
+	mbsync_run mbsync_big2
+	progress=$(grep -c 'event=progress ' "$W/intaked_big.log" || true)
+fi
 
 # ---------------------------------------------- (c) one 50 MB message
-empty_inbox
-BIG=$(python3 tests/bench/imap_bench.py big $IMAPS "$CA" "$BIG_BYTES")
-conf "$W/intaked.conf" "$W/spool-big" 0 60s
-timed big "$O/intaked" -c "$W/intaked.conf" --once -v 2>"$W/big.log"
-grep -q 'event=imap_streamed' "$W/big.log" || { echo "imap_bench: 50 MB message not streamed" >&2; exit 1; }
+if part big; then
+	empty_inbox
+	BIG=$(python3 tests/bench/imap_bench.py big $IMAPS "$CA" "$BIG_BYTES")
+	conf "$W/intaked.conf" "$W/spool-big" 0 60s
+	timed big "$O/intaked" -c "$W/intaked.conf" --once -v 2>"$W/big.log"
+	grep -q 'event=imap_streamed' "$W/big.log" || { echo "imap_bench: 50 MB message not streamed" >&2; exit 1; }
+fi
+
+# ------------------------------- (d) a mailbox as missions fill it
+if part docs; then
+	N=$N_DOCS
+	# intaked marks what it filed ($Filed): each run gets the mailbox afresh.
+	fill_inbox docs "$N" --docs --senders 65
+	mbsync_run mbsync_docs1
+	intaked_run intaked_docs 5 auto
+	fill_inbox docs
+	intaked_run intaked_docs_1worker 5 1
+	mbsync_run mbsync_docs2
+fi
 
 # ------------------------------------------------------------ report
-python3 - "$W" "$RAW" "$IDLE" "$BIG" "$N_SMALL" "$N_BIG" "$progress" <<'EOF'
-import json, re, sys
-w, raw, idle, big, n_small, n_big, progress = sys.argv[1:]
+python3 - "$W" "$RAW" "$IDLE" "$BIG" "$N_SMALL" "$N_BIG" "$progress" "$N_DOCS" <<'EOF'
+import json, os, re, sys
+w, raw, idle, big, n_small, n_big, progress, n_docs = sys.argv[1:]
 raw, idle, big = json.loads(raw), json.loads(idle), json.loads(big)
 def t(name):
     e, m = open(f'{w}/{name}.time').read().split()[-2:]
@@ -180,25 +214,43 @@ def t(name):
 def own(name):
     m = re.search(r'maxrss_kb=(\d+) worker_maxrss_kb=(\d+)', open(f'{w}/{name}.log').read())
     return int(m.group(1)), int(m.group(2))
-a, f, r = idle['append_to_ack_sent'], idle['append_to_filed'], raw['append_to_exists']
+def ran(name):
+    return os.path.exists(f'{w}/{name}.time')
 print('### Results\n')
-print(f"(a) IDLE latency, {a['n']} messages one at a time:\n")
-print('| measured | p50 s | p95 s | max s |\n|---|---|---|---|')
-print(f"| APPEND -> acknowledgement accepted by Postfix (intaked) | {a['p50']} | {a['p95']} | {a['max']} |")
-print(f"| APPEND -> filed (intaked) | {f['p50']} | {f['p95']} | {f['max']} |")
-print(f"| APPEND -> EXISTS at a bare IDLE client (Dovecot alone, {r['n']} messages) | {r['p50']} | {r['p95']} | {r['max']} |")
-print(f"\n(b), (c) first sync and peak RSS:\n")
-print('| run | messages | wall s | peak RSS KiB (tree) | intaked itself KiB | worker KiB |\n|---|---|---|---|---|---|')
-for name, n in (('mbsync_small', n_small), ('intaked_small', n_small), ('mbsync_big1', n_big),
-                ('intaked_big', n_big), ('mbsync_big2', n_big)):
+if idle:
+    a, f, r = idle['append_to_ack_sent'], idle['append_to_filed'], raw['append_to_exists']
+    print(f"(a) IDLE latency, {a['n']} messages one at a time:\n")
+    print('| measured | p50 s | p95 s | max s |\n|---|---|---|---|')
+    print(f"| APPEND -> acknowledgement accepted by Postfix (intaked) | {a['p50']} | {a['p95']} | {a['max']} |")
+    print(f"| APPEND -> filed (intaked) | {f['p50']} | {f['p95']} | {f['max']} |")
+    print(f"| APPEND -> EXISTS at a bare IDLE client (Dovecot alone, {r['n']} messages) | {r['p50']} | {r['p95']} | {r['max']} |")
+    print()
+runs = (('mbsync_small', n_small), ('intaked_small', n_small), ('mbsync_big1', n_big),
+        ('intaked_big', n_big), ('mbsync_big2', n_big), ('big', 1), ('mbsync_docs1', n_docs),
+        ('intaked_docs_1worker', n_docs), ('intaked_docs', n_docs), ('mbsync_docs2', n_docs))
+print('(b), (c), (d) first sync and peak RSS ("tree" bounds the whole tree: intaked + '
+      'workers x the largest worker):\n')
+print('| run | messages | wall s | largest process KiB | intaked itself KiB | worker KiB | acks sent |')
+print('|---|---|---|---|---|---|---|')
+for name, n in runs:
+    if not ran(name):
+        continue
     e, m = t(name)
-    s, k = own(name) if name.startswith('intaked') else ('', '')
-    print(f'| {name} | {n} | {e:.1f} | {m} | {s} | {k} |')
-e, m = t('big')
-s, k = own('big')
-print(f"| intaked, one message of {big['bytes']} bytes | 1 | {e:.1f} | {m} | {s} | {k} |")
-ib = t('intaked_big')[0]
-mb = min(t('mbsync_big1')[0], t('mbsync_big2')[0])
-print(f'\nintake / mbsync (10 000 messages, faster mbsync run): **{ib / mb:.2f}x**; '
-      f'{progress} progress lines.')
+    s = k = acks = ''
+    if not name.startswith('mbsync'):
+        s, k = own(name)
+        acks = open(f'{w}/{name}.log').read().count('event=outbox-sent ')
+    label = f"one message of {big['bytes']} bytes" if name == 'big' else name
+    print(f'| {label} | {n} | {e:.1f} | {m} | {s} | {k} | {acks} |')
+def ratio(run, a, b):
+    return t(run)[0] / min(t(a)[0], t(b)[0])
+if ran('intaked_big'):
+    print(f'\ntext-only, {n_big} messages, acknowledgements off: intaked / faster mbsync '
+          f'**{ratio("intaked_big", "mbsync_big1", "mbsync_big2"):.2f}x**; {progress} progress lines.')
+    (s1, _), (s2, _) = own('intaked_small'), own('intaked_big')
+    print(f'RSS of intaked itself, {n_big} against {n_small} messages: {100 * (s2 / s1 - 1):+.0f} %.')
+if ran('intaked_docs'):
+    print(f'\nwith documents and acknowledgements, {n_docs} messages: intaked / faster mbsync '
+          f'**{ratio("intaked_docs", "mbsync_docs1", "mbsync_docs2"):.2f}x** '
+          f'(one worker: {ratio("intaked_docs_1worker", "mbsync_docs1", "mbsync_docs2"):.2f}x).')
 EOF
