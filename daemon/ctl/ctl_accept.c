@@ -10,31 +10,33 @@
 #include "intaked/spool.h"
 #include "intaked/util.h"
 
-int ctl_cmd_accept(struct ctl *c, const struct ctl_args *a)
+static int accept_entry(struct ctl *c, const char *rel, struct metadata *md)
 {
-	char *rel = NULL;
-	struct metadata *md = NULL;
 	struct err err = { 0 };
-	int rc = ctl_open_entry(c, a->pos[0], &rel, &md);
-	if (rc != CTL_OK)
-		return rc;
 	if (!md->held) {
 		fprintf(c->err, "intakectl: %s is not waiting for a decision (only a submission "
 			"held for failing authentication is)\n", md->id);
-		rc = CTL_FAIL;
-		goto out;
+		return CTL_FAIL;
 	}
 	md->held = false;
 	md->accepted_at = c->now;
 	if (spool_save_metadata(c->sp, rel, md, &err) < 0 ||
 	    spool_write_index(c->sp, md->call, &err) < 0) {
 		fprintf(c->err, "intakectl: %s\n", err.msg);
-		rc = CTL_IOERR;
-		goto out;
+		return CTL_IOERR;
 	}
 	fprintf(c->out, "%s accepted: v%d is now the current version of %s\n", md->id,
 		md->version, md->submitter.slug ? md->submitter.slug : "its submitter");
-out:
+	return CTL_OK;
+}
+
+int ctl_cmd_accept(struct ctl *c, const struct ctl_args *a)
+{
+	char *rel = NULL;
+	struct metadata *md = NULL;
+	int rc = ctl_open_entry(c, a->pos[0], &rel, &md);
+	if (rc == CTL_OK)
+		rc = accept_entry(c, rel, md);
 	free(rel);
 	metadata_free(&md);
 	return rc;

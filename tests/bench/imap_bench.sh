@@ -24,7 +24,7 @@
 #
 # Environment: BENCH_PORT_BASE (31000), N_IDLE, N_SMALL, N_BIG, BIG_BYTES
 # (50000000), N_DOCS, BENCH_PARTS (default "idle bulk big docs": the parts
-# to run). Needs mbsync and /usr/bin/time (contrib/install-deps.sh bench).
+# to run), PERF (set: part (d) once more under perf record, summarised). Needs mbsync and /usr/bin/time (contrib/install-deps.sh bench).
 set -eu
 
 O=${1:-build}
@@ -198,6 +198,18 @@ if part docs; then
 	fill_inbox docs "$N" --docs --senders 65
 	mbsync_run mbsync_docs1
 	intaked_run intaked_docs 5 auto
+	if [ -n "${PERF:-}" ]; then
+		# Where the time goes: the same run under perf (the daemon and
+		# its workers), summarised by process and by library below.
+		fill_inbox docs
+		conf "$W/intaked.conf" "$W/spool-perf" 5 60s auto
+		perf record -q -F 999 -g -o "$W/perf.data" -- \
+			"$O/intaked" -c "$W/intaked.conf" --once 2>"$W/perf.log"
+		perf report -i "$W/perf.data" --no-children --sort comm,dso --stdio 2>/dev/null |
+			grep -E '^ +[0-9]' | head -15 >"$W/perf-dso.txt"
+		perf report -i "$W/perf.data" --no-children --sort sym --stdio 2>/dev/null |
+			grep -E '^ +[0-9]' | head -25 >"$W/perf-sym.txt"
+	fi
 	fill_inbox docs
 	intaked_run intaked_docs_1worker 5 1
 	mbsync_run mbsync_docs2
@@ -249,6 +261,11 @@ if ran('intaked_big'):
           f'**{ratio("intaked_big", "mbsync_big1", "mbsync_big2"):.2f}x**; {progress} progress lines.')
     (s1, _), (s2, _) = own('intaked_small'), own('intaked_big')
     print(f'RSS of intaked itself, {n_big} against {n_small} messages: {100 * (s2 / s1 - 1):+.0f} %.')
+for name, what in (('perf-dso.txt', 'by process and library'), ('perf-sym.txt', 'by function')):
+    if os.path.exists(f'{w}/{name}'):
+        print(f'\nperf, the run with documents ({what}), self time:\n\n```')
+        print(open(f'{w}/{name}').read().rstrip())
+        print('```')
 if ran('intaked_docs'):
     print(f'\nwith documents and acknowledgements, {n_docs} messages: intaked / faster mbsync '
           f'**{ratio("intaked_docs", "mbsync_docs1", "mbsync_docs2"):.2f}x** '
