@@ -1,13 +1,15 @@
 /* test_words.c — SPEC §4's rule of what is counted, in tables: body
  * against documents, inline against attachment, quoted lines and the
- * signature, documents that cannot be read. Each row is a message run
- * through mime_analyze, as the worker runs it. */
+ * signature, documents that cannot be read. The first table runs whole
+ * messages through mime_analyze, as the worker does; the others ask
+ * words.c's parts directly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,9 @@
 
 #include "intaked/fsio.h"
 #include "intaked/mime.h"
+#include "intaked/extract.h"
 #include "intaked/util.h"
+#include "words.h"
 
 #define HDR "From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
 #define MIXED HDR "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
@@ -44,7 +48,7 @@ struct row {
 	struct doc_want docs[3];
 };
 
-static const struct row rows[] = {
+static const struct row messages[] = {
 	/* --- the body, when there is no document */
 	{ "plain body", HDR "\r\nOne two three.\r\n", "body", 3, 3, 0, { { 0 } } },
 	{ "quoted lines left out", HDR "\r\nOne two\r\n> quoted three four\r\n>> five\r\nsix\r\n",
@@ -168,17 +172,138 @@ static void test_what_counts(void **state)
 	fd = open(path, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
 	mime_init();
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		check_row(&rows[i], fd, &lim);
+	for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++)
+		check_row(&messages[i], fd, &lim);
 	mime_deinit();
 	close(fd);
 	assert_int_equal(fsio_rmtree(path), 0);
+}
+
+/* ---- words.c on its own */
+
+static void test_part_roles(void **state)
+{
+	static const struct {
+		const char *ctype, *disposition;
+		bool filename;
+		enum words_role want;
+	} rows[] = {
+		{ "text/plain", NULL, false, WORDS_BODY_PLAIN },
+		{ "text/plain", "inline", false, WORDS_BODY_PLAIN },
+		{ "text/html", NULL, false, WORDS_BODY_HTML },
+		{ "text/plain", "inline", true, WORDS_ATTACHMENT },
+		{ "text/plain", "attachment", false, WORDS_ATTACHMENT },
+		{ "text/plain", "ATTACHMENT", false, WORDS_ATTACHMENT },
+		{ "text/html", "attachment", false, WORDS_ATTACHMENT },
+		{ "application/pdf", NULL, false, WORDS_ATTACHMENT },
+		{ "image/png", "inline", false, WORDS_ATTACHMENT },
+		{ "text/calendar", NULL, false, WORDS_NONE },
+		{ "text/enriched", "inline", false, WORDS_NONE },
+		{ "message/delivery-status", NULL, false, WORDS_NONE },
+		{ "message/external-body", NULL, false, WORDS_NONE },
+		{ "message/external-body", "attachment", true, WORDS_NONE },
+		{ "application/pgp-signature", NULL, true, WORDS_NONE },
+		{ "application/pkcs7-signature", "attachment", true, WORDS_NONE },
+		{ "application/x-pkcs7-signature", NULL, false, WORDS_NONE },
+		{ "application/pgp-encrypted", NULL, false, WORDS_NONE },
+		{ "application/pkcs7-mime", "attachment", true, WORDS_ATTACHMENT },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		enum words_role got = words_part_role(rows[i].ctype, rows[i].disposition,
+						      rows[i].filename);
+		if (got != rows[i].want)
+			fail_msg("row %zu (%s %s %d): role %d, want %d", i, rows[i].ctype,
+				 rows[i].disposition ? rows[i].disposition : "-",
+				 rows[i].filename, got, rows[i].want);
+	}
+}
+
+/* Plain over HTML, this message over a forwarded one. */
+static void test_body_preference(void **state)
+{
+	size_t own_plain = words_body_slot(WORDS_BODY_PLAIN, false);
+	size_t own_html = words_body_slot(WORDS_BODY_HTML, false);
+	size_t fwd_plain = words_body_slot(WORDS_BODY_PLAIN, true);
+	size_t fwd_html = words_body_slot(WORDS_BODY_HTML, true);
+
+	(void)state;
+	assert_true(own_plain < own_html && own_html < fwd_plain && fwd_plain < fwd_html);
+	assert_true(fwd_html < WORDS_BODY_SLOTS);
+	assert_false(words_body_slot_is_html(own_plain));
+	assert_true(words_body_slot_is_html(own_html));
+	assert_false(words_body_slot_is_html(fwd_plain));
+	assert_true(words_body_slot_is_html(fwd_html));
+}
+
+static void test_document_types(void **state)
+{
+	static const char *const yes[] = { "docx", "odt", "pdf", "rtf", "txt", "md", "html", "tnef" };
+	static const char *const no[] = { "other", "", "zip", "xlsx", "DOCX" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(words_is_document(yes[i]));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(words_is_document(no[i]));
+	assert_false(words_is_document(NULL));
+	/* SPEC §4: .doc where a converter exists. */
+	assert_int_equal(words_is_document("doc"), extract_doc_available());
+}
+
+/* Documents against the body, from what the walk found. */
+static void test_total(void **state)
+{
+	static const struct {
+		const char *name;
+		long body_words;
+		size_t ndocs;
+		struct doc_want docs[3];
+		const char *counted;
+		long want;
+	} rows[] = {
+		{ "no attachment", 42, 0, { { 0 } }, "body", 42 },
+		{ "only a picture", 42, 1, { { "other", false, -1, NULL } }, "body", 42 },
+		{ "negative body is 0", -1, 0, { { 0 } }, "body", 0 },
+		{ "two documents summed", 42, 3,
+		  { { "docx", true, 1000, NULL }, { "pdf", true, 234, NULL },
+		    { "other", false, 7, NULL } }, "documents", 1234 },
+		{ "unreadable only: 0, not the body", 42, 1,
+		  { { "pdf", true, -1, "too_large" } }, "documents", 0 },
+		{ "an error's words do not count", 42, 2,
+		  { { "pdf", true, 5, "timeout" }, { "txt", true, 3, NULL } }, "documents", 3 },
+		{ "sum saturates", 0, 2,
+		  { { "txt", true, LONG_MAX, NULL }, { "txt", true, 5, NULL } }, "documents", LONG_MAX },
+	};
+	struct document docs[3];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct analysis a = { .body_words = rows[i].body_words, .docs = docs,
+				      .ndocs = rows[i].ndocs };
+
+		memset(docs, 0, sizeof(docs));
+		for (size_t k = 0; k < rows[i].ndocs; k++) {
+			docs[k].is_document = rows[i].docs[k].is_document;
+			docs[k].words = rows[i].docs[k].words;
+			docs[k].error = (char *)rows[i].docs[k].error;
+		}
+		words_total(&a);
+		if (strcmp(a.counted, rows[i].counted) != 0 || a.word_count != rows[i].want)
+			fail_msg("%s: %s %ld, want %s %ld", rows[i].name, a.counted, a.word_count,
+				 rows[i].counted, rows[i].want);
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_what_counts),
+		cmocka_unit_test(test_part_roles),
+		cmocka_unit_test(test_body_preference),
+		cmocka_unit_test(test_document_types),
+		cmocka_unit_test(test_total),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
