@@ -50,6 +50,8 @@ long mime_seconds_left(const struct mime_walk *w)
 	return (long)(w->deadline.tv_sec - now.tv_sec);
 }
 
+/* A part without children: a file, a body candidate, or nothing, as
+ * words.c says; the first candidate of each kind is kept. */
 static void leaf(struct mime_walk *w, GMimePart *part, bool nested, const char *id)
 {
 	char *ctype = mime_type_lower(GMIME_OBJECT(part));
