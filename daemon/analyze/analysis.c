@@ -117,29 +117,6 @@ void analysis_add_link(struct analysis *a, const char *url, const char *service)
 	a->nlinks++;
 }
 
-void analysis_total_words(struct analysis *a)
-{
-	bool any_document = false;
-	long sum = 0;
-
-	for (size_t i = 0; i < a->ndocs; i++) {
-		const struct document *d = &a->docs[i];
-
-		if (!d->is_document)
-			continue;
-		any_document = true;
-		if (d->error == NULL && d->words > 0 && sum <= LONG_MAX - d->words)
-			sum += d->words;
-	}
-	if (any_document) {
-		a->word_count = sum;
-		a->counted = "documents";
-	} else {
-		a->word_count = a->body_words > 0 ? a->body_words : 0;
-		a->counted = "body";
-	}
-}
-
 const char *analysis_header(const struct analysis *a, const char *name)
 {
 	for (size_t i = 0; i < a->nheaders; i++)

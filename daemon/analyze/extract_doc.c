@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intaked/extract.h"
 #include "intaked/fsio.h"
 #include "extract_impl.h"
 

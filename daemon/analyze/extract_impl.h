@@ -4,7 +4,6 @@
 #ifndef INTAKED_EXTRACT_IMPL_H
 #define INTAKED_EXTRACT_IMPL_H
 
-#include <iconv.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "intaked/config.h"
@@ -27,23 +26,6 @@ struct extract_limits {
 };
 void extract_limits_resolve(const struct limits_config *in, struct extract_limits *out);
 
-/* A charset converter to UTF-8 (iconv, or a validating copy for UTF-8). */
-struct extract_conv {
-	iconv_t cd;                 /* (iconv_t)-1 for UTF-8 input */
-	size_t unit;                /* bytes skipped after an invalid sequence */
-};
-/* Canonical iconv name for a MIME/RTF charset label, or NULL if the label
- * means "undeclared" (us-ascii) or is unknown to iconv. Static string or
- * the normalized copy written into name_r (size namelen). */
-const char *extract_charset_name(const char *label, char *name_r, size_t namelen);
-/* 0, or -1 if iconv does not know the charset. */
-int extract_conv_open(struct extract_conv *c, const char *iconv_name);
-/* Convert in to UTF-8 appended to out: invalid or truncated sequences
- * become U+FFFD and NUL becomes a space. -1 when out's cap is reached. */
-int extract_conv_run(struct extract_conv *c, const unsigned char *in, size_t len,
-		     struct buf *out);
-void extract_conv_close(struct extract_conv *c);
-
 /* The format readers. Each appends text to out (whose cap bounds output)
  * and returns 0, or -1 with *error_r set to a static reason. */
 int extract_docx(const unsigned char *data, size_t len, const struct extract_limits *lim,
@@ -56,8 +38,6 @@ int extract_pdf(const unsigned char *data, size_t len, const struct extract_limi
 		struct buf *out, const char **error_r);
 int extract_doc(const unsigned char *data, size_t len, const struct extract_limits *lim,
 		struct buf *out, const char **error_r);
-/* Whether the .doc converter (catdoc) is installed. */
-bool extract_doc_available(void);
 
 /* --- extract_zip.c: a zip archive read from memory, within the limits. */
 struct extract_zip;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract_charset.h"
 #include "extract_impl.h"
 
 #define RTF_MAX_FONTS 512

@@ -1,4 +1,4 @@
-/* mime_parts.h — private to mime.c: IMAP section numbers of GMime parts,
+/* mime_parts.h — private to mime*.c: IMAP section numbers of GMime parts,
  * and the list of parts left unexamined (SPEC §6 "unexamined"). */
 #ifndef INTAKED_MIME_PARTS_H
 #define INTAKED_MIME_PARTS_H

@@ -99,10 +99,6 @@ struct analysis {
 
 struct analysis *analysis_new(void);
 void analysis_free(struct analysis **a);
-/* Fill word_count and counted from docs/body_words per SPEC §4: when any
- * document of a counted type exists, the sum of the readable ones'
- * words ("documents"), else body_words ("body"). */
-void analysis_total_words(struct analysis *a);
 /* True when the words of the message are not all known: a part was left
  * unexamined, or the body was counted and it links to a document stored
  * elsewhere. Then "within the limit" cannot be said (over_limit null). */

@@ -13,10 +13,9 @@
  * "pdf" "rtf" "txt" "md" "html" "doc" "tnef" or "other". */
 const char *extract_detect_type(const unsigned char *data, size_t len,
 				const char *filename, const char *content_type);
-/* Types of SPEC §4 whose words count: docx odt pdf rtf txt md html, tnef
- * (always "unsupported": an unreadable document), and doc only when the
- * converter (catdoc) is installed. */
-bool extract_is_document_type(const char *type);
+/* Whether the .doc converter (catdoc) is installed: SPEC §4 counts .doc
+ * only then (words.c). */
+bool extract_doc_available(void);
 
 /* Extract text. charset: declared charset for txt/html parts or NULL.
  * limits: NULL or 0 fields mean safe defaults; extract_timeout bounds each

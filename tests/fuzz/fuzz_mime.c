@@ -76,7 +76,6 @@ static void check_analysis(struct analysis *a)
 		if (w < 0 || wordcount_body(a->body_text) < 0)
 			abort();
 	}
-	analysis_total_words(a);
 	for (size_t i = 0; i < a->ndocs; i++) {
 		const char *f = a->docs[i].file;
 		/* Never outside files/: one plain component after the prefix. */

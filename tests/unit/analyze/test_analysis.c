@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "intaked/analysis.h"
+#include "words.h"
 
 static void doc_add(struct analysis *a, const char *name, const char *type, bool is_doc,
 		    long words, const char *error)
@@ -43,7 +44,7 @@ static void test_total_body_only(void **state)
 	(void)state;
 	a->body_words = 42;
 	doc_add(a, "logo.png", "other", false, -1, NULL);
-	analysis_total_words(a);
+	words_total(a);
 	assert_int_equal(a->word_count, 42);
 	assert_string_equal(a->counted, "body");
 	analysis_free(&a);
@@ -60,7 +61,7 @@ static void test_total_documents(void **state)
 	doc_add(a, "b.pdf", "pdf", true, 234, NULL);
 	doc_add(a, "c.pdf", "pdf", true, -1, "encrypted");
 	doc_add(a, "logo.png", "other", false, -1, NULL);
-	analysis_total_words(a);
+	words_total(a);
 	assert_int_equal(a->word_count, 1234);
 	assert_string_equal(a->counted, "documents");
 	analysis_free(&a);
@@ -74,12 +75,12 @@ static void test_words_unknown(void **state)
 
 	(void)state;
 	a->body_words = 5;
-	analysis_total_words(a);
+	words_total(a);
 	assert_false(analysis_words_unknown(a));
 	analysis_add_link(a, "https://1drv.ms/w/s!x", "onedrive");
 	assert_true(analysis_words_unknown(a));
 	doc_add(a, "a.docx", "docx", true, 300, NULL);
-	analysis_total_words(a);
+	words_total(a);
 	assert_false(analysis_words_unknown(a));
 	analysis_add_unexamined(a, "3", "b.docx", "depth");
 	assert_true(analysis_words_unknown(a));
@@ -93,7 +94,7 @@ static void test_total_unreadable_document_only(void **state)
 	(void)state;
 	a->body_words = 42;
 	doc_add(a, "c.pdf", "pdf", true, -1, "too_large");
-	analysis_total_words(a);
+	words_total(a);
 	/* The body is a cover note, not the submission: 0, not 42. */
 	assert_int_equal(a->word_count, 0);
 	assert_string_equal(a->counted, "documents");
@@ -146,7 +147,7 @@ static struct analysis *sample(void)
 	analysis_add_unexamined(a, "41", "late.docx", "parts");
 	analysis_add_unexamined(a, NULL, NULL, "depth");
 	analysis_add_link(a, "https://we.tl/t-abc", "wetransfer");
-	analysis_total_words(a);
+	words_total(a);
 	return a;
 }
 

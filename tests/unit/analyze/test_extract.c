@@ -119,19 +119,6 @@ static void test_detect_type(void **state)
 	}
 }
 
-static void test_document_types(void **state)
-{
-	(void)state;
-	static const char *const yes[] = { "docx", "odt", "pdf", "rtf", "txt", "md", "html", "tnef" };
-	static const char *const no[] = { "other", "", "zip" };
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		assert_true(extract_is_document_type(yes[i]));
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		assert_false(extract_is_document_type(no[i]));
-	assert_false(extract_is_document_type(NULL));
-	assert_int_equal(extract_is_document_type("doc"), extract_doc_available());
-}
-
 static void test_to_utf8(void **state)
 {
 	(void)state;
@@ -603,7 +590,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect_type),
-		cmocka_unit_test(test_document_types),
 		cmocka_unit_test(test_to_utf8),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_html_deep),
