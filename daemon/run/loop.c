@@ -538,6 +538,7 @@ static void loop_reload(struct loop *lp)
 	oauth_free(&lp->imap_oauth); /* they borrow the old configuration */
 	oauth_free(&lp->smtp_oauth);
 	intake_free(&lp->intake);
+	spool_forget_versions(lp->sp); /* as a new intake always did */
 	config_free(&lp->cfg);
 	lp->cfg = fresh;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);

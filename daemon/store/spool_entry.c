@@ -56,6 +56,11 @@ void spool_versions_free(struct spool_versions **vp)
 	*vp = NULL;
 }
 
+void spool_forget_versions(struct spool *sp)
+{
+	spool_versions_free(spool_versions_of(sp));
+}
+
 static struct version_slot *slot_find(struct spool_versions *v, const char *key)
 {
 	for (size_t i = 0; v && i < v->n; i++)

@@ -64,6 +64,10 @@ void spool_entry_drop_files(struct spool_entry *e);
  * directory once. Held until spool_commit (then filed) or spool_abort;
  * a failed commit makes the spool read the directory again. */
 int spool_entry_take_version(struct spool_entry *e, const char *call, const char *slug);
+/* Forget what the spool remembers of versions: every submitter's
+ * directory is read again when next asked (a reload: an operator may
+ * have changed the tree meanwhile). Call with no entry holding one. */
+void spool_forget_versions(struct spool *sp);
 /* syncfs(2) of the spool's filesystem: everything written to it so far is
  * on disk (one journal commit for a whole batch instead of one fsync per
  * file). ERR_TEMP on failure, with write-back errors (ENOSPC, EIO). */

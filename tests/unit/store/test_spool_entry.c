@@ -68,6 +68,14 @@ static void test_version_read_from_spool(void **state)
 	a = begin(f, "a3");
 	assert_int_equal(spool_entry_take_version(a, "imrf", "bd"), 4);
 	assert_int_equal(commit(f, &a, 4), 0);
+	/* Forgotten (a reload): read from the directory again. */
+	char *v5 = xasprintf("%s/calls/imrf/bd/v5", f->dir);
+	assert_int_equal(mkdir(v5, 0750), 0);
+	spool_forget_versions(f->sp);
+	a = begin(f, "a5");
+	assert_int_equal(spool_entry_take_version(a, "imrf", "bd"), 6);
+	spool_abort(&a);
+	free(v5);
 	free(v3);
 }
 
