@@ -10,7 +10,10 @@
 #include "intaked/address.h"
 #include "intaked/classify.h"
 #include "compose.h"
+#include "intaked/log.h"
+#include "intaked/outbox.h"
 #include "intaked/route.h"
+#include "intaked/spool.h"
 #include "template.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
@@ -545,4 +548,40 @@ char *ack_build(const struct config *cfg, const struct call_config *call,
 	free(body_t);
 	text_free(&t);
 	return msg;
+}
+
+void ack_record_delivery(const struct outbox_item *item, const char *state, const char *detail,
+			 void *arg)
+{
+	struct spool *sp = arg;
+	struct metadata *md = NULL;
+	struct err err = { 0 };
+
+	if (item->ref == NULL || strcmp(item->kind, "ack") != 0 || strcmp(state, "deferred") == 0)
+		return;
+	if (spool_load_metadata(sp, item->ref, &md, &err) < 0) {
+		/* The entry was never committed (crash before rename): nothing to update. */
+		log_debug("event=ack-record-skipped ref=%s error=%s", item->ref, log_q(err.msg));
+		return;
+	}
+	/* The path may have been taken by another message since (a crash
+	 * before the rename, RELIABILITY F4): record only on the entry this
+	 * item answers; that message, filed again, takes the item over. */
+	if (md->ack.outbox_id == NULL || strcmp(md->ack.outbox_id, item->id) != 0) {
+		log_debug("event=ack-record-skipped ref=%s id=%s", item->ref, item->id);
+		metadata_free(&md);
+		return;
+	}
+	xfree(&md->ack.state);
+	md->ack.state = xstrdup(state);
+	xfree(&md->ack.error);
+	if (strcmp(state, "failed") == 0)
+		md->ack.error = xstrdup(detail);
+	if (strcmp(state, "sent") == 0)
+		md->ack.sent_at = time(NULL);
+	if (spool_save_metadata(sp, item->ref, md, &err) < 0)
+		log_warnx("event=ack-record-failed ref=%s error=%s", item->ref, log_q(err.msg));
+	log_info("event=ack-%s id=%s to=%s detail=%s", state, md->id, log_q(item->rcpt),
+		 log_q(detail));
+	metadata_free(&md);
 }

@@ -13,7 +13,6 @@ struct spool;
 struct ledger;
 struct ratelimit;
 struct imap_message;
-struct outbox_item;
 
 struct intake;
 
@@ -36,7 +35,7 @@ int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 size_t intake_staged(const struct intake *in);
 
 /* Judge and stage what the worker still has, then make every staged
- * message durable and visible (group commit: one syncfs
+ * message durable and visible (batch.h: one syncfs
  * for the batch, acknowledgements queued, ledger records with one
  * fdatasync, renames, one more syncfs), then call filed(uid, arg) for each
  * message now safely in the spool: only those may be marked on the
@@ -50,14 +49,5 @@ int intake_commit(struct intake *in, intake_filed_fn filed, void *arg, struct er
  * flush (the loop calls it once a minute during a long sync and after each
  * folder pass; intake_free does too). Failures are logged: the index is a regenerable summary. */
 void intake_flush(struct intake *in);
-
-/* True if the ledger already holds this UID as filed. */
-int intake_seen_uid(struct intake *in, const char *mailbox, uint32_t uidvalidity,
-		    uint32_t uid);
-
-/* An outbox_event_fn: record an acknowledgement's delivery (or failure) in
- * its entry's metadata.json. arg: the struct spool. */
-void intake_record_delivery(const struct outbox_item *item, const char *state,
-			    const char *detail, void *arg);
 
 #endif

@@ -149,6 +149,13 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
+void intake_ack_withdraw(struct spool *sp, const char *id, const char *outbox_id)
+{
+	struct err err = { 0 };
+	if (outbox_id && outbox_cancel(sp, outbox_id, &err) < 0)
+		log_warnx("event=ack-withdraw-failed id=%s error=%s", id, log_q(err.msg));
+}
+
 void intake_ack_withdraw_leftovers(struct spool *sp)
 {
 	struct err err = { 0 };

@@ -27,6 +27,9 @@ struct intake_ack_job {
  * message must wait: rate state or outbox unreadable or unwritable. */
 int intake_ack_decide(const struct intake_ack_job *x, struct metadata *md, char **staged_r,
 		      struct err *err);
+/* Withdraw the staged acknowledgement outbox_id (NULL: none) of entry
+ * id, whose message is not filed after all; a failure is logged. */
+void intake_ack_withdraw(struct spool *sp, const char *id, const char *outbox_id);
 /* At start: withdraw the acknowledgements a killed daemon staged and
  * never queued (their messages were not filed and come back). */
 void intake_ack_withdraw_leftovers(struct spool *sp);

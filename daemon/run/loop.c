@@ -9,6 +9,7 @@
 
 #include <sys/resource.h>
 
+#include "intaked/ack.h"
 #include "intaked/alarm.h"
 #include "intaked/digest.h"
 #include "intaked/fault.h"
@@ -242,7 +243,7 @@ static int loop_batch(struct loop *lp, const char *folder, uint32_t uidvalidity,
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!intake_seen_uid(lp->intake, folder, uidvalidity, uids[i]))
+		if (!ledger_find_uid(lp->ledger, folder, uidvalidity, uids[i]))
 			need[nneed++] = uids[i];
 		else if (pending_needs_mark(pd, lp->imap, uids[i]))
 			done.uids[done.n++] = uids[i];
@@ -307,7 +308,7 @@ static int loop_folder(struct loop *lp, const char *folder, struct err *err)
 	if (imap_select(lp->imap, folder, &uidvalidity, err) < 0)
 		return -1;
 	loop_check_uidvalidity(lp, folder, uidvalidity);
-	if (pending_find(&pd, lp->imap, lp->sp, lp->intake, folder, uidvalidity, &uids, &n,
+	if (pending_find(&pd, lp->imap, lp->sp, lp->ledger, folder, uidvalidity, &uids, &n,
 			 err) < 0) {
 		pending_clear(&pd);
 		return -1;
@@ -453,7 +454,7 @@ static int loop_flush_outbox(struct loop *lp)
 		}
 	}
 	memset(&st, 0, sizeof(st));
-	int rc = outbox_flush(lp->sp, &lp->cfg->smtp, token, loop_now(lp), intake_record_delivery,
+	int rc = outbox_flush(lp->sp, &lp->cfg->smtp, token, loop_now(lp), ack_record_delivery,
 			      lp->sp, &st, &err);
 	if (rc < 0 && token != NULL && err.cls == ERR_AUTH)
 		oauth_invalidate(loop_smtp_oauth(lp));
@@ -537,6 +538,7 @@ static void loop_reload(struct loop *lp)
 	oauth_free(&lp->imap_oauth); /* they borrow the old configuration */
 	oauth_free(&lp->smtp_oauth);
 	intake_free(&lp->intake);
+	spool_forget_versions(lp->sp); /* as a new intake always did */
 	config_free(&lp->cfg);
 	lp->cfg = fresh;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "intaked/imap.h"
-#include "intake.h"
+#include "intaked/ledger.h"
 #include "intaked/log.h"
 #include "pending.h"
 
@@ -24,10 +24,10 @@ static void save(const struct pending *pd)
 }
 
 int pending_find(struct pending *pd, struct imap_session *s, const struct spool *sp,
-		 struct intake *in, const char *folder, uint32_t uidvalidity,
+		 struct ledger *ledger, const char *folder, uint32_t uidvalidity,
 		 uint32_t **uids_r, size_t *n_r, struct err *err)
 {
-	*pd = (struct pending){ .sp = sp, .intake = in, .folder = folder,
+	*pd = (struct pending){ .sp = sp, .ledger = ledger, .folder = folder,
 				.uidvalidity = uidvalidity };
 	highwater_load(sp, folder, uidvalidity, &pd->hw);
 	if (imap_search_pending(s, pd->hw.mark, pd->hw.retry, pd->hw.nretry, uids_r, n_r,
@@ -56,7 +56,7 @@ struct probe {
 static bool settled(uint32_t uid, void *arg)
 {
 	const struct probe *p = arg;
-	return intake_seen_uid(p->pd->intake, p->pd->folder, p->pd->uidvalidity, uid) &&
+	return ledger_find_uid(p->pd->ledger, p->pd->folder, p->pd->uidvalidity, uid) != NULL &&
 	       (p->nunmarked == 0 ||
 		bsearch(&uid, p->unmarked, p->nunmarked, sizeof(uid), cmp_uid) == NULL);
 }

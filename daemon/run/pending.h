@@ -12,13 +12,13 @@
 #include "intaked/highwater.h"
 
 struct imap_session;
-struct intake;
+struct ledger;
 struct spool;
 
 struct pending {
 	struct highwater hw;
 	const struct spool *sp;   /* borrowed, like the rest */
-	struct intake *intake;
+	struct ledger *ledger;
 	const char *folder;
 	uint32_t uidvalidity;
 };
@@ -27,7 +27,7 @@ struct pending {
  * its mark and those to try again, ascending (*uids_r: caller frees).
  * pd is then set up for the calls below; pending_clear frees it. */
 int pending_find(struct pending *pd, struct imap_session *s, const struct spool *sp,
-		 struct intake *in, const char *folder, uint32_t uidvalidity,
+		 struct ledger *ledger, const char *folder, uint32_t uidvalidity,
 		 uint32_t **uids_r, size_t *n_r, struct err *err);
 /* A candidate the ledger already knows: mark it on the server? Yes where
  * the folder takes keywords (the search said it lacks $Filed); else if

@@ -36,6 +36,7 @@ struct spool {
 	char *dir;
 	int fd;        /* the root, opened once; everything inside goes via *at() */
 	int lock_fd;   /* state/intaked.lock while spool_lock() holds it, else -1 */
+	struct spool_versions *versions; /* handed out (spool_entry.c) */
 };
 
 /* ---- names and paths ---- */
@@ -286,8 +287,14 @@ void spool_close(struct spool **spp)
 		close(sp->lock_fd);
 	close(sp->fd);
 	free(sp->dir);
+	spool_versions_free(&sp->versions);
 	free(sp);
 	*spp = NULL;
+}
+
+struct spool_versions **spool_versions_of(struct spool *sp)
+{
+	return &sp->versions;
 }
 
 int spool_lock(struct spool *sp, struct err *err)
@@ -314,6 +321,7 @@ int spool_lock(struct spool *sp, struct err *err)
 
 static void entry_free(struct spool_entry *e)
 {
+	spool_version_release(e);
 	if (e->files_fd >= 0)
 		close(e->files_fd);
 	if (e->fd >= 0)
@@ -356,6 +364,7 @@ int spool_begin(struct spool *sp, const char *id, struct spool_entry **e_r, stru
 	}
 	struct spool_entry *e = xcalloc(1, sizeof(*e));
 	e->fd = e->files_fd = -1;
+	e->sp = sp;
 	e->id = xstrdup(id);
 	e->dir = xasprintf("%s/tmp/%s", sp->dir, id);
 	e->files_dir = xasprintf("%s/files", e->dir);
@@ -482,13 +491,16 @@ int spool_commit(struct spool *sp, struct spool_entry **ep, const char *relpath,
 	*ep = NULL;
 	if (!spool_relpath_valid(relpath)) {
 		err_set(err, ERR_TEMP, "spool: invalid path %s", log_q(relpath));
+		spool_version_settle(e, false);
 		spool_abort(&e);
 		return -1;
 	}
 	if (commit_move(sp, e, relpath, err) < 0) {
+		spool_version_settle(e, false);
 		spool_abort(&e);
 		return -1;
 	}
+	spool_version_settle(e, true);
 	entry_free(e);
 	return 0;
 }

@@ -10,6 +10,19 @@
 #include "intaked/util.h"
 
 struct spool;
+struct spool_versions;
+
+/* An entry being built in tmp/ID (opaque outside the spool module). */
+struct spool_entry {
+	struct spool *sp;         /* hands out and takes back its version */
+	char *id;
+	char *dir;                /* absolute path of the staging directory */
+	char *files_dir;          /* dir + "/files" */
+	int fd, files_fd;         /* open on dir and files_dir, for *at() calls
+				   * (sanitize_write_unique); owned by the entry */
+	char *vkey;               /* "CALL/SLUG" of the version taken, or NULL */
+	int version;
+};
 
 #define SPOOL_DIR_MODE 0750
 #define SPOOL_FILE_MODE 0640
@@ -33,5 +46,14 @@ int spool_list_dir(int dirfd, struct strlist *names, struct err *err);
 /* Replace name in dirfd atomically: name.tmp written and fsynced, renamed,
  * dirfd fsynced. */
 int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err);
+
+/* The versions handed out (spool_version.c): the cache of struct spool,
+ * released at spool_close; an entry's version settled when it is
+ * committed (filed true) or its commit failed (the directory is read
+ * again), or given back when it is aborted. */
+struct spool_versions **spool_versions_of(struct spool *sp);
+void spool_versions_free(struct spool_versions **v);
+void spool_version_settle(struct spool_entry *e, bool filed);
+void spool_version_release(struct spool_entry *e);
 
 #endif

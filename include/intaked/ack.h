@@ -11,6 +11,8 @@
 #include "intaked/err.h"
 #include "intaked/metadata.h"
 
+struct outbox_item;
+
 /* The address an acknowledgement goes to per RFC 3834 §4 (a response
  * meant for the author): for a sender the roster verifies, md->reply_to
  * (the Reply-To the daemon recorded) if it is a usable, non-no-reply
@@ -56,5 +58,10 @@ char *ack_stranger_key(const struct call_config *call, time_t now);
 char *ack_build(const struct config *cfg, const struct call_config *call,
 		const struct metadata *md, char **msgid_r, size_t *len_r,
 		struct err *err);
+
+/* An outbox_event_fn: record an acknowledgement's delivery (or failure)
+ * in its entry's metadata.json. arg: the struct spool. */
+void ack_record_delivery(const struct outbox_item *item, const char *state,
+			 const char *detail, void *arg);
 
 #endif

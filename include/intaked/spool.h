@@ -20,13 +20,9 @@
 struct spool;
 struct metadata;
 
-struct spool_entry {
-	char *id;
-	char *dir;                /* absolute path of the staging directory */
-	char *files_dir;          /* dir + "/files" */
-	int fd, files_fd;         /* open on dir and files_dir, for *at() calls
-				   * (sanitize_write_unique); owned by the entry */
-};
+/* An entry being built in tmp/ID (spool_begin): opaque, reached only
+ * through the functions below. */
+struct spool_entry;
 
 /* Create the layout if missing (dirs 0750); spool_lock() removes the
  * leftovers in tmp/ (logged as event=spool-cleanup). dir itself may be a symlink; nothing
@@ -49,8 +45,29 @@ int spool_begin(struct spool *sp, const char *id, struct spool_entry **e_r,
 int spool_entry_write(struct spool_entry *e, const char *name, const void *data,
 		      size_t len, struct err *err);
 /* No more writes to e: closes its descriptors (a batch may hold hundreds
- * of staged entries). dir and files_dir stay valid. */
+ * of staged entries). Its paths stay valid. */
 void spool_entry_seal(struct spool_entry *e);
+/* Absolute path of name ("message.eml", "files") in the staging
+ * directory, for the analysis worker, which opens them itself. Caller
+ * frees. */
+char *spool_entry_path(const struct spool_entry *e, const char *name);
+/* Hard-link the file at path (on the spool's filesystem) in as name:
+ * a streamed message is not copied through memory. -1 (errno set) if it
+ * cannot be linked; then write it instead. */
+int spool_entry_link(struct spool_entry *e, const char *path, const char *name);
+/* Remove files/ and what the analysis stored there (mail kept raw only). */
+void spool_entry_drop_files(struct spool_entry *e);
+/* The version this entry takes as calls/CALL/SLUG/vN: one more than the
+ * highest filed or taken by another entry not yet committed or aborted
+ * (two messages of one submitter in a batch are v1 and v2). The spool,
+ * the only writer, remembers what it filed and reads a submitter's
+ * directory once. Held until spool_commit (then filed) or spool_abort;
+ * a failed commit makes the spool read the directory again. */
+int spool_entry_take_version(struct spool_entry *e, const char *call, const char *slug);
+/* Forget what the spool remembers of versions: every submitter's
+ * directory is read again when next asked (a reload: an operator may
+ * have changed the tree meanwhile). Call with no entry holding one. */
+void spool_forget_versions(struct spool *sp);
 /* syncfs(2) of the spool's filesystem: everything written to it so far is
  * on disk (one journal commit for a whole batch instead of one fsync per
  * file). ERR_TEMP on failure, with write-back errors (ENOSPC, EIO). */

@@ -19,6 +19,7 @@
 #include "intaked/util.h"
 
 #include "spool_fixture.h"
+#include "spool_internal.h" /* test_leftovers_cleaned frees a crashed entry by hand */
 
 static int setup(void **state)
 {
