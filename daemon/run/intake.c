@@ -28,6 +28,7 @@
 #include "intaked/spool.h"
 #include "intaked/wordcount.h"
 #include "intaked/worker.h"
+#include "intaked/worker_pool.h"
 
 struct intake {
 	const struct config *cfg;
@@ -36,8 +37,8 @@ struct intake {
 	struct ratelimit *rl;
 	struct strlist own;       /* addresses that are ours: never answer them */
 	struct batch *batch;      /* staged, waiting for intake_commit */
-	struct worker *worker;    /* the analysis child, reused across messages */
-	struct job *inflight[WORKER_QUEUE]; /* analysed by the worker, oldest first */
+	struct worker_pool *workers; /* the analysis children, reused across messages */
+	struct job *inflight[CONFIG_WORKERS_MAX * WORKER_QUEUE]; /* with them, oldest first */
 	size_t ninflight;
 };
 
@@ -82,7 +83,7 @@ struct intake *intake_new(const struct config *cfg, struct spool *sp,
 	in->ledger = ledger;
 	in->rl = rl;
 	in->batch = batch_new(sp, ledger);
-	in->worker = worker_new(&cfg->limits);
+	in->workers = worker_pool_new(&cfg->limits);
 	if (cfg->mailbox.user && strchr(cfg->mailbox.user, '@'))
 		strlist_push(&in->own, cfg->mailbox.user);
 	if (cfg->smtp.from_addr)
@@ -104,7 +105,7 @@ void intake_free(struct intake **in)
 		job_free(&(*in)->inflight[i]);
 	batch_free(&(*in)->batch);
 	strlist_free(&(*in)->own);
-	worker_free(&(*in)->worker);
+	worker_pool_free(&(*in)->workers);
 	xfree(in);
 }
 
@@ -246,7 +247,7 @@ static int job_submit(struct job *job, struct err *err)
 	}
 	char *raw_path = spool_entry_path(job->entry, "message.eml");
 	char *files_dir = spool_entry_path(job->entry, "files");
-	int rc = worker_submit(job->in->worker, raw_path, files_dir, err);
+	int rc = worker_pool_submit(job->in->workers, raw_path, files_dir, err);
 	free(raw_path);
 	free(files_dir);
 	job->submitted = rc == 0;
@@ -261,7 +262,7 @@ static int job_analyse(struct job *job, struct err *err)
 	if (!job->submitted)
 		return 0; /* quarantined by job_submit */
 	job->submitted = false;
-	if (worker_collect(job->in->worker, &job->a, &werr) < 0) {
+	if (worker_pool_collect(job->in->workers, &job->a, &werr) < 0) {
 		if (werr.cls != ERR_MESSAGE) {
 			*err = werr;
 			return -1;
@@ -409,10 +410,10 @@ int intake_message(struct intake *in, const char *mailbox, uint32_t uidvalidity,
 		job_free(&job);
 		return -1;
 	}
-	/* The worker analyses this one while the next is fetched and the
-	 * previous one judged and written. */
+	/* The workers analyse this one while the next are fetched and the
+	 * oldest judged and written, in mailbox order. */
 	in->inflight[in->ninflight++] = job;
-	if (in->ninflight == WORKER_QUEUE)
+	if (in->ninflight == worker_pool_capacity(in->workers))
 		return finish_oldest(in, err);
 	return 0;
 }
