@@ -434,6 +434,32 @@ static void test_plural_rules(void **state)
 	assert_string_equal(plural_suffix("xx", 1), "_one");
 }
 
+/* A digest line's count of words takes the plural form (issue 15):
+ * "1 word" in English, "0 mot" and "1 mot" in French. */
+static void test_plural_words(void **state)
+{
+	struct dfx *d = *state;
+	struct metadata *md = fx_md(d->c, "bangladesh", "Bangladesh", 1,
+				    fx_local("2022-03-27 10:00", NY));
+	md->word_count = 1;
+	fx_submit(d->f, d->c, md);
+	md = fx_md(d->c, "france", "France", 1, fx_local("2022-03-27 11:00", NY));
+	md->word_count = 0;
+	fx_submit(d->f, d->c, md);
+	char *text = text_at(d, "2022-03-28 08:05", true);
+	if (strstr(text, "- Bangladesh, version 1, 2022-03-27 10:00 EDT: 1 word, on time\n") == NULL)
+		fail_msg("no \"1 word\" in\n%s", text);
+	assert_non_null(strstr(text, "2022-03-27 11:00 EDT: 0 words, on time\n"));
+	free(text);
+	free(d->c->language);
+	d->c->language = xstrdup("fr");
+	text = text_at(d, "2022-03-28 08:05", true);
+	if (strstr(text, "2022-03-27 10:00 EDT : 1 mot, dans les délais\n") == NULL ||
+	    strstr(text, "2022-03-27 11:00 EDT : 0 mot, dans les délais\n") == NULL)
+		fail_msg("no \"1 mot\" and \"0 mot\" in\n%s", text);
+	free(text);
+}
+
 /* ---- the HTML alternative (issue 16) ---- */
 
 static void test_html(void **state)
@@ -618,6 +644,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plural_time_left_per_call, setup, teardown),
 		cmocka_unit_test(test_plural_rules),
+		cmocka_unit_test_setup_teardown(test_plural_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test(test_builtin_texts),
 	};
