@@ -12,7 +12,6 @@
 #include "digest_impl.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
-#include "plural.h"
 #include "intaked/roster.h"
 #include "intaked/schedstate.h"
 #include "schedtext.h"
@@ -183,7 +182,7 @@ static char *row_line(const struct digest *d, const struct digest_row *r)
 		outcome = both;
 	}
 	schedtext_take(&t, "outcome", outcome);
-	char *line = schedtext_builtin(&t, "digest_line");
+	char *line = schedtext_builtin_n(&t, "digest_line", r->words >= 0 ? r->words : 2);
 	schedtext_free(&t);
 	return line;
 }
@@ -195,28 +194,18 @@ static void put_builtin(struct buf *b, const struct schedtext *t, const char *na
 	free(s);
 }
 
-/* The built-in text NAME_one or NAME_other for n in t's language. */
-static char *builtin_n(const struct schedtext *t, const char *lang, const char *name, long n)
-{
-	char *full = xasprintf("%s%s", name, plural_suffix(lang, n));
-	char *s = schedtext_builtin(t, full);
-	free(full);
-	return s;
-}
-
 /* Whole days between now and when, or under a day whole hours: the
  * built-in text NAME (or NAME_hours) with {days} or {hours} set. */
-static char *builtin_span(struct schedtext *t, const char *lang, const char *name, time_t now,
-			  time_t when)
+static char *builtin_span(struct schedtext *t, const char *name, time_t now, time_t when)
 {
 	long secs = (long)(when >= now ? when - now : now - when);
 	long days = secs / 86400, hours = secs / 3600;
 	schedtext_printf(t, "days", "%ld", days);
 	schedtext_printf(t, "hours", "%ld", hours);
 	if (days > 0)
-		return builtin_n(t, lang, name, days);
+		return schedtext_builtin_n(t, name, days);
 	char *hname = xasprintf("%s_hours", name);
-	char *s = builtin_n(t, lang, hname, hours);
+	char *s = schedtext_builtin_n(t, hname, hours);
 	free(hname);
 	return s;
 }
@@ -226,7 +215,7 @@ char *digest_time_left(const char *lang, time_t now, time_t when)
 {
 	struct schedtext t;
 	schedtext_init(&t, lang);
-	char *s = builtin_span(&t, lang, when >= now ? "digest_in" : "digest_ago", now, when);
+	char *s = builtin_span(&t, when >= now ? "digest_in" : "digest_ago", now, when);
 	schedtext_free(&t);
 	return s;
 }
@@ -241,8 +230,8 @@ char *digest_deadline_text(const struct digest *d)
 	struct schedtext t;
 	schedtext_init(&t, d->lang);
 	schedtext_time(&t, "deadline_local", NULL, c->deadline, c->zone);
-	char *s = builtin_span(&t, d->lang, c->deadline >= d->now ? "digest_left" : "digest_passed",
-			       d->now, c->deadline);
+	char *s = builtin_span(&t, c->deadline >= d->now ? "digest_left" : "digest_passed", d->now,
+			       c->deadline);
 	buf_puts(b, s);
 	free(s);
 	schedtext_free(&t);
@@ -285,7 +274,7 @@ static void section_totals(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	for (size_t i = 0; i < 9; i++)
 		schedtext_printf(&t, names[i], "%ld", n[i]);
-	schedtext_take(&t, "versions_text", builtin_n(&t, d->lang, "digest_versions", n[1]));
+	schedtext_take(&t, "versions_text", schedtext_builtin_n(&t, "digest_versions", n[1]));
 	schedtext_printf(&t, "unreadable", "%ld", unreadable);
 	put_builtin(b, &t, "digest_totals");
 	schedtext_free(&t);
@@ -369,7 +358,7 @@ static void section_missing(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	schedtext_printf(&t, "count", "%zu", missing);
 	schedtext_printf(&t, "members", "%zu", ro ? ro->n : 0);
-	char *header = builtin_n(&t, d->lang, "digest_missing", ro ? (long)ro->n : 0);
+	char *header = schedtext_builtin_n(&t, "digest_missing", ro ? (long)ro->n : 0);
 	buf_puts(b, header);
 	free(header);
 	if (missing == 0) {
@@ -505,7 +494,9 @@ static void line_hidden(const struct digest *d, const struct digest_row *r, stru
 		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
 		schedtext_printf(&t, "count", "%zu", n - HIDDEN_SHOWN);
 		buf_puts(b, "\n");
-		put_builtin(b, &t, "digest_unexamined_more");
+		char *s = schedtext_builtin_n(&t, "digest_unexamined_more", (long)(n - HIDDEN_SHOWN));
+		buf_puts(b, s);
+		free(s);
 		schedtext_free(&t);
 	}
 	for (size_t i = 0; i < r->links.n; i++) {
@@ -606,7 +597,7 @@ static void section_mailbox(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	schedtext_printf(&t, "ignored", "%u", ignored);
 	buf_puts(b, "\n\n");
-	char *s = builtin_n(&t, d->lang, "digest_mailbox", ignored);
+	char *s = schedtext_builtin_n(&t, "digest_mailbox", ignored);
 	buf_puts(b, s);
 	free(s);
 	schedtext_free(&t);
