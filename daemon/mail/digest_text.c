@@ -459,58 +459,6 @@ static void line_unreadable(const struct digest *d, const struct digest_row *r, 
 	free(who);
 }
 
-#define HIDDEN_SHOWN 20 /* unexamined parts named per submission */
-
-static void line_unexamined(const struct digest *d, const char *who,
-			    const struct digest_row *r, size_t i, struct buf *b)
-{
-	struct schedtext t;
-	const char *name = r->unexamined_names.v[i];
-	char *rname = xasprintf("skip_%s", r->unexamined_reasons.v[i]);
-	const char *known = template_builtin(rname, d->lang);
-
-	free(rname);
-	schedtext_init(&t, d->lang);
-	schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-	schedtext_take(&t, "part", schedtext_line(r->unexamined_parts.v[i], VALUE_MAX));
-	schedtext_take(&t, "name", schedtext_line(name, VALUE_MAX));
-	schedtext_take(&t, "reason", schedtext_line(known ? known : r->unexamined_reasons.v[i],
-						    VALUE_MAX));
-	buf_puts(b, "\n");
-	put_builtin(b, &t, *name ? "digest_unexamined_line" : "digest_unexamined_part");
-	schedtext_free(&t);
-}
-
-static void line_hidden(const struct digest *d, const struct digest_row *r, struct buf *b)
-{
-	char *who = digest_row_submitter(r);
-	size_t n = r->unexamined_parts.n;
-	struct schedtext t;
-
-	for (size_t i = 0; i < n && i < HIDDEN_SHOWN; i++)
-		line_unexamined(d, who, r, i, b);
-	if (n > HIDDEN_SHOWN) {
-		schedtext_init(&t, d->lang);
-		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-		schedtext_printf(&t, "count", "%zu", n - HIDDEN_SHOWN);
-		buf_puts(b, "\n");
-		char *s = schedtext_builtin_n(&t, "digest_unexamined_more", (long)(n - HIDDEN_SHOWN));
-		buf_puts(b, s);
-		free(s);
-		schedtext_free(&t);
-	}
-	for (size_t i = 0; i < r->links.n; i++) {
-		schedtext_init(&t, d->lang);
-		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-		schedtext_take(&t, "service", schedtext_line(r->link_services.v[i], VALUE_MAX));
-		schedtext_take(&t, "url", schedtext_line(r->links.v[i], 2100));
-		buf_puts(b, "\n");
-		put_builtin(b, &t, "digest_link_line");
-		schedtext_free(&t);
-	}
-	free(who);
-}
-
 static void line_ack(const struct digest *d, const struct digest_row *r, struct buf *b)
 {
 	struct schedtext t;
@@ -621,7 +569,7 @@ char *digest_summary(const struct digest *d)
 	section_held(d, &b);
 	section_rows(d, &b, "digest_unknown", is_unknown, line_unknown);
 	section_rows(d, &b, "digest_unreadable", is_unreadable, line_unreadable);
-	section_rows(d, &b, "digest_hidden", is_hidden, line_hidden);
+	section_rows(d, &b, "digest_hidden", is_hidden, digest_line_hidden);
 	section_undelivered(d, &b);
 	section_mailbox(d, &b);
 	return buf_steal(&b);
