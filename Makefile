@@ -58,7 +58,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
 LINGUAS   := fr es
 MO_DIR    := $(O)/locale/C/LC_MESSAGES
 MO_FILES  := $(LINGUAS:%=$(MO_DIR)/intaked-%.mo)
-TEXT_SRCS := daemon/mail/template.c daemon/mail/template_hidden.c
+TEXT_SRCS := daemon/mail/template.c daemon/mail/template_hidden.c daemon/analyze/language.c
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all tools layers check check-all unit integration install-check anywhere-check check-asan \
@@ -87,7 +87,7 @@ $(O)/intakectl: $(O)/obj/ctl/intakectl.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The installed catalogues' directory, the last place text.c looks.
-$(O)/obj/mail/text.o: ALL_CFLAGS += -DINTAKED_LOCALEDIR='"$(LOCALEDIR)"'
+$(O)/obj/lib/text.o: ALL_CFLAGS += -DINTAKED_LOCALEDIR='"$(LOCALEDIR)"'
 
 # msgfmt is in the Debian package gettext (install-deps.sh build).
 $(MO_DIR)/intaked-%.mo: po/%.po
