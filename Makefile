@@ -98,7 +98,7 @@ $(MO_DIR)/intaked-%.mo: po/%.po
 # (msgmerge marks changed texts fuzzy for the translators).
 pot:
 	xgettext --from-code=UTF-8 --keyword=N_ --keyword=NN_:1,2 --add-comments=TRANSLATORS: \
-		--package-name=intaked --no-location --sort-output -o po/intaked.pot $(TEXT_SRCS)
+		--package-name=intaked --add-location=file -o po/intaked.pot $(TEXT_SRCS)
 	@set -e; for l in $(LINGUAS); do msgmerge --quiet --update --backup=none po/$$l.po po/intaked.pot; done
 
 # Every English text has its translation in each catalogue, none fuzzy.
