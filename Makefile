@@ -86,8 +86,14 @@ $(O)/intaked: $(O)/obj/run/main.o $(LIB)
 $(O)/intakectl: $(O)/obj/ctl/intakectl.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The installed catalogues' directory, the last place text.c looks.
+# The installed catalogues' directory, the last place text.c looks;
+# text.o is rebuilt when it changes (make install PREFIX=/usr after make).
 $(O)/obj/lib/text.o: ALL_CFLAGS += -DINTAKED_LOCALEDIR='"$(LOCALEDIR)"'
+$(O)/obj/lib/text.o: $(O)/localedir
+$(O)/localedir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LOCALEDIR)' | cmp -s - $@ || echo '$(LOCALEDIR)' >$@
+FORCE:
 
 # msgfmt is in the Debian package gettext (install-deps.sh build).
 $(MO_DIR)/intaked-%.mo: po/%.po
