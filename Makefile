@@ -9,6 +9,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/intaked
+LOCALEDIR  ?= $(PREFIX)/share/locale
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR ?= /etc
@@ -52,12 +53,18 @@ UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
+# The French and Spanish texts: po/LANG.po, compiled into one text domain
+# per language under the locale name C (include/intaked/text.h says why).
+LINGUAS   := fr es
+MO_DIR    := $(O)/locale/C/LC_MESSAGES
+MO_FILES  := $(LINGUAS:%=$(MO_DIR)/intaked-%.mo)
+TEXT_SRCS := daemon/mail/template.c daemon/mail/template_hidden.c daemon/analyze/language.c
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all tools layers check check-all unit integration install-check anywhere-check check-asan \
-	demo demo-stop deps install clean bench pkgs
+	demo demo-stop deps install clean bench pkgs pot po-check
 
-all: $(BINS)
+all: $(BINS) $(MO_FILES)
 
 $(O)/obj/%.o: daemon/%.c $(HEADERS) | pkgs
 	@mkdir -p $(@D)
@@ -79,8 +86,38 @@ $(O)/intaked: $(O)/obj/run/main.o $(LIB)
 $(O)/intakectl: $(O)/obj/ctl/intakectl.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# A unit test links its own source and whatever of the library it uses.
-$(O)/tests/%: tests/unit/%.c $(LIB) tests/unit/*.h
+# The installed catalogues' directory, the last place text.c looks;
+# text.o is rebuilt when it changes (make install PREFIX=/usr after make).
+$(O)/obj/lib/text.o: ALL_CFLAGS += -DINTAKED_LOCALEDIR='"$(LOCALEDIR)"'
+$(O)/obj/lib/text.o: $(O)/localedir
+$(O)/localedir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LOCALEDIR)' | cmp -s - $@ || echo '$(LOCALEDIR)' >$@
+FORCE:
+
+# msgfmt is in the Debian package gettext (install-deps.sh build).
+$(MO_DIR)/intaked-%.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+# After editing an English text: the template and the catalogues follow
+# (msgmerge marks changed texts fuzzy for the translators).
+pot:
+	xgettext --from-code=UTF-8 --keyword=N_ --keyword=NN_:1,2 --add-comments=TRANSLATORS: \
+		--package-name=intaked --add-location=file -o po/intaked.pot $(TEXT_SRCS)
+	@set -e; for l in $(LINGUAS); do msgmerge --quiet --update --backup=none po/$$l.po po/intaked.pot; done
+
+# Every English text has its translation in each catalogue, none fuzzy.
+po-check:
+	@set -e; t=$$(mktemp); \
+	xgettext --from-code=UTF-8 --keyword=N_ --keyword=NN_:1,2 --no-location -o $$t $(TEXT_SRCS); \
+	for l in $(LINGUAS); do msgcmp po/$$l.po $$t; \
+	  ! grep -q '^#, fuzzy' po/$$l.po || { echo "po/$$l.po: fuzzy entries" >&2; exit 1; }; done; \
+	rm -f $$t; echo "po-check: $(LINGUAS) complete"
+
+# A unit test links its own source and whatever of the library it uses;
+# it finds the catalogues in $(O)/locale (text.c).
+$(O)/tests/%: tests/unit/%.c $(LIB) tests/unit/*.h | $(MO_FILES)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon/$(*D) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
@@ -91,12 +128,12 @@ $(O)/tools/%: tests/tools/%.c $(LIB) | $(O)/tools
 $(O)/tools:
 	mkdir -p $@
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(MO_FILES)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 tools: $(TOOL_BINS)
 
-integration: all tools
+integration: all tools $(MO_FILES)
 	python3 tests/integration/run.py --build $(O)
 
 # The packages first, then a fresh make that reads their flags.
@@ -104,7 +141,7 @@ check:
 	$(INSTALL_DEPS)
 	$(MAKE) check-all
 
-check-all: layers unit integration install-check anywhere-check check-asan fuzz-smoke
+check-all: layers po-check unit integration install-check anywhere-check check-asan fuzz-smoke
 
 # Includes go down daemon/LAYERS only; the check's own test breaks a copy of
 # the tree on purpose and expects it to fail.
@@ -154,6 +191,8 @@ install: all
 			>$(DESTDIR)$(UNITDIR)/$$unit && chmod 644 $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
 	done
 	install -m 644 systemd/intaked.sysusers $(DESTDIR)$(SYSUSERSDIR)/intaked.conf
+	install -d $(DESTDIR)$(LOCALEDIR)/C/LC_MESSAGES
+	install -m 644 $(MO_FILES) $(DESTDIR)$(LOCALEDIR)/C/LC_MESSAGES/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(if $(wildcard man/*.1),install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/)

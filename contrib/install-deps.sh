@@ -38,6 +38,7 @@ BUILD="
   libetpan-dev libcurl4-gnutls-dev libjansson-dev libssl-dev libcmocka-dev
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
   libsystemd-dev libidn2-dev libxlsxwriter-dev libexttextcat-dev libcairo2-dev
+  gettext
 "
 
 # The test bed (a private Dovecot and Postfix on loopback with a throwaway

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "intaked/log.h"
+#include "intaked/text.h"
 
 #define TEXTCAT_DIR "/usr/share/libexttextcat/"
 #define TEXTCAT_CONF TEXTCAT_DIR "fpdb.conf"
@@ -20,18 +21,18 @@ static void *handle;
 static candidate_t *candidates;
 static bool init_failed;
 
-/* The six and "other", with their names in the languages of the
- * digests and pages (en fr es). */
+/* The six and "other", with their English names; in French and Spanish
+ * (the digests and pages) from the catalogues, po/LANG.po (text.h). */
 static const struct {
-	const char *code, *en, *fr, *es;
+	const char *code, *en;
 } UN_LANGUAGES[] = {
-	{ "ar", "Arabic", "arabe", "árabe" },
-	{ "zh", "Chinese", "chinois", "chino" },
-	{ "en", "English", "anglais", "inglés" },
-	{ "fr", "French", "français", "francés" },
-	{ "ru", "Russian", "russe", "ruso" },
-	{ "es", "Spanish", "espagnol", "español" },
-	{ "other", "Other", "autre", "otro" },
+	{ "ar", N_("Arabic") },
+	{ "zh", N_("Chinese") },
+	{ "en", N_("English") },
+	{ "fr", N_("French") },
+	{ "ru", N_("Russian") },
+	{ "es", N_("Spanish") },
+	{ "other", N_("Other") },
 };
 #define N_NAMES (sizeof(UN_LANGUAGES) / sizeof(UN_LANGUAGES[0]))
 #define N_UN (N_NAMES - 1)
@@ -79,10 +80,8 @@ const char *language_name_in(const char *code, const char *ui)
 
 	while (i < N_NAMES - 1 && (code == NULL || strcmp(code, UN_LANGUAGES[i].code) != 0))
 		i++;
-	if (ui != NULL && strcmp(ui, "fr") == 0)
-		return UN_LANGUAGES[i].fr;
-	if (ui != NULL && strcmp(ui, "es") == 0)
-		return UN_LANGUAGES[i].es;
+	if (ui != NULL && (strcmp(ui, "fr") == 0 || strcmp(ui, "es") == 0))
+		return text_lang(ui, UN_LANGUAGES[i].en);
 	return UN_LANGUAGES[i].en;
 }
 

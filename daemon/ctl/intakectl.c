@@ -9,6 +9,7 @@
 #include "intaked/config.h"
 #include "ctl.h"
 #include "intaked/log.h"
+#include "intaked/text.h"
 #include "intaked/tztime.h"
 
 #define DEFAULT_CONFIG "/etc/intaked/intaked.conf"
@@ -377,6 +378,7 @@ int main(int argc, char **argv)
 	struct ctl_args a = { 0 };
 	int i = 1, rc;
 
+	text_init(); /* the catalogues of digests and acks it renders */
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);

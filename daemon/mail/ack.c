@@ -229,6 +229,13 @@ static char *render_builtin(const struct ack_text *t, const char *name)
 	return template_render(text ? text : "", t->vars, t->nvars);
 }
 
+/* The form of name for the count n; an unknown count (-1) reads as many. */
+static char *render_builtin_n(const struct ack_text *t, const char *name, long n)
+{
+	const char *text = template_builtin_n(name, t->lang, n < 0 ? 2 : n);
+	return template_render(text ? text : "", t->vars, t->nvars);
+}
+
 static char *number_or_dash(long n)
 {
 	return n >= 0 ? xasprintf("%ld", n) : xstrdup("-");
@@ -289,7 +296,7 @@ static void hidden_lines(struct ack_text *t, const struct metadata *md, struct b
 	if (more > 0) {
 		struct ack_text line = { .lang = t->lang };
 		var_take(&line, "count", xasprintf("%zu", more));
-		put_line(b, render_builtin(&line, "unexamined_more"));
+		put_line(b, render_builtin_n(&line, "unexamined_more", (long)more));
 		text_free(&line);
 	}
 	for (size_t i = 0; i < md->nlinked; i++) {
@@ -322,7 +329,8 @@ static char *documents_list(struct ack_text *t, const struct metadata *md, bool 
 		} else {
 			var_take(&line, "words", number_or_dash(d->words));
 		}
-		char *s = render_builtin(&line, d->error ? "doc_error" : "doc_line");
+		char *s = d->error ? render_builtin(&line, "doc_error")
+				   : render_builtin_n(&line, "doc_line", d->words);
 		if (b.len > 0)
 			buf_puts(&b, "\n");
 		buf_puts(&b, s);
@@ -332,7 +340,7 @@ static char *documents_list(struct ack_text *t, const struct metadata *md, bool 
 	if (str_is(md->counted, "body") || b.len == 0) {
 		struct ack_text line = { .lang = t->lang };
 		var_take(&line, "words", number_or_dash(md->word_count));
-		char *s = render_builtin(&line, "body_line");
+		char *s = render_builtin_n(&line, "body_line", md->word_count);
 		if (b.len > 0)
 			buf_puts(&b, "\n");
 		buf_puts(&b, s);
@@ -438,7 +446,7 @@ static void common_vars(struct ack_text *t, const struct call_config *call,
 	if (md->over_limit_unknown) {
 		struct ack_text w = { .lang = t->lang };
 		var_take(&w, "words", number_or_dash(md->word_count));
-		var_take(t, "word_count", render_builtin(&w, "word_count_unknown"));
+		var_take(t, "word_count", render_builtin_n(&w, "word_count_unknown", md->word_count));
 		text_free(&w);
 	} else {
 		var_take(t, "word_count", number_or_dash(md->word_count));

@@ -69,6 +69,8 @@ struct digest {
 /* The line of languages of the current inputs (digest_lang.c), after a
  * newline; nothing when no input has a language. */
 void digest_section_languages(const struct digest *d, struct buf *b);
+/* The lines of r's unexamined parts and linked documents (digest_hidden.c). */
+void digest_line_hidden(const struct digest *d, const struct digest_row *r, struct buf *b);
 /* "  v2 replaces v1: +N / −M words" for a row that supersedes another,
  * from the two versions' counted texts (digest_diff.c); NULL for a first
  * version or when a text cannot be read. Caller frees. */

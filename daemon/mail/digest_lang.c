@@ -7,7 +7,6 @@
 
 #include "digest_impl.h"
 #include "intaked/language.h"
-#include "plural.h"
 #include "schedtext.h"
 #include "intaked/util.h"
 
@@ -70,9 +69,7 @@ void digest_section_languages(const struct digest *d, struct buf *b)
 		schedtext_printf(&st, "language", "%s", language_name_in(CODES[t[i].lang], d->lang));
 		schedtext_printf(&st, "inputs", "%ld", t[i].inputs);
 		schedtext_printf(&st, "words", "%ld", t[i].words);
-		char *name = xasprintf("digest_language_part%s", plural_suffix(d->lang, t[i].inputs));
-		char *s = schedtext_builtin(&st, name);
-		free(name);
+		char *s = schedtext_builtin_n(&st, "digest_language_part", t[i].inputs);
 		buf_puts(&parts, i ? "; " : "");
 		buf_puts(&parts, s);
 		free(s);

@@ -12,7 +12,6 @@
 #include "digest_impl.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
-#include "plural.h"
 #include "intaked/roster.h"
 #include "intaked/schedstate.h"
 #include "schedtext.h"
@@ -183,7 +182,7 @@ static char *row_line(const struct digest *d, const struct digest_row *r)
 		outcome = both;
 	}
 	schedtext_take(&t, "outcome", outcome);
-	char *line = schedtext_builtin(&t, "digest_line");
+	char *line = schedtext_builtin_n(&t, "digest_line", r->words >= 0 ? r->words : 2);
 	schedtext_free(&t);
 	return line;
 }
@@ -195,28 +194,18 @@ static void put_builtin(struct buf *b, const struct schedtext *t, const char *na
 	free(s);
 }
 
-/* The built-in text NAME_one or NAME_other for n in t's language. */
-static char *builtin_n(const struct schedtext *t, const char *lang, const char *name, long n)
-{
-	char *full = xasprintf("%s%s", name, plural_suffix(lang, n));
-	char *s = schedtext_builtin(t, full);
-	free(full);
-	return s;
-}
-
 /* Whole days between now and when, or under a day whole hours: the
  * built-in text NAME (or NAME_hours) with {days} or {hours} set. */
-static char *builtin_span(struct schedtext *t, const char *lang, const char *name, time_t now,
-			  time_t when)
+static char *builtin_span(struct schedtext *t, const char *name, time_t now, time_t when)
 {
 	long secs = (long)(when >= now ? when - now : now - when);
 	long days = secs / 86400, hours = secs / 3600;
 	schedtext_printf(t, "days", "%ld", days);
 	schedtext_printf(t, "hours", "%ld", hours);
 	if (days > 0)
-		return builtin_n(t, lang, name, days);
+		return schedtext_builtin_n(t, name, days);
 	char *hname = xasprintf("%s_hours", name);
-	char *s = builtin_n(t, lang, hname, hours);
+	char *s = schedtext_builtin_n(t, hname, hours);
 	free(hname);
 	return s;
 }
@@ -226,7 +215,7 @@ char *digest_time_left(const char *lang, time_t now, time_t when)
 {
 	struct schedtext t;
 	schedtext_init(&t, lang);
-	char *s = builtin_span(&t, lang, when >= now ? "digest_in" : "digest_ago", now, when);
+	char *s = builtin_span(&t, when >= now ? "digest_in" : "digest_ago", now, when);
 	schedtext_free(&t);
 	return s;
 }
@@ -241,8 +230,8 @@ char *digest_deadline_text(const struct digest *d)
 	struct schedtext t;
 	schedtext_init(&t, d->lang);
 	schedtext_time(&t, "deadline_local", NULL, c->deadline, c->zone);
-	char *s = builtin_span(&t, d->lang, c->deadline >= d->now ? "digest_left" : "digest_passed",
-			       d->now, c->deadline);
+	char *s = builtin_span(&t, c->deadline >= d->now ? "digest_left" : "digest_passed", d->now,
+			       c->deadline);
 	buf_puts(b, s);
 	free(s);
 	schedtext_free(&t);
@@ -285,7 +274,7 @@ static void section_totals(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	for (size_t i = 0; i < 9; i++)
 		schedtext_printf(&t, names[i], "%ld", n[i]);
-	schedtext_take(&t, "versions_text", builtin_n(&t, d->lang, "digest_versions", n[1]));
+	schedtext_take(&t, "versions_text", schedtext_builtin_n(&t, "digest_versions", n[1]));
 	schedtext_printf(&t, "unreadable", "%ld", unreadable);
 	put_builtin(b, &t, "digest_totals");
 	schedtext_free(&t);
@@ -369,7 +358,7 @@ static void section_missing(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	schedtext_printf(&t, "count", "%zu", missing);
 	schedtext_printf(&t, "members", "%zu", ro ? ro->n : 0);
-	char *header = builtin_n(&t, d->lang, "digest_missing", ro ? (long)ro->n : 0);
+	char *header = schedtext_builtin_n(&t, "digest_missing", ro ? (long)ro->n : 0);
 	buf_puts(b, header);
 	free(header);
 	if (missing == 0) {
@@ -470,56 +459,6 @@ static void line_unreadable(const struct digest *d, const struct digest_row *r, 
 	free(who);
 }
 
-#define HIDDEN_SHOWN 20 /* unexamined parts named per submission */
-
-static void line_unexamined(const struct digest *d, const char *who,
-			    const struct digest_row *r, size_t i, struct buf *b)
-{
-	struct schedtext t;
-	const char *name = r->unexamined_names.v[i];
-	char *rname = xasprintf("skip_%s", r->unexamined_reasons.v[i]);
-	const char *known = template_builtin(rname, d->lang);
-
-	free(rname);
-	schedtext_init(&t, d->lang);
-	schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-	schedtext_take(&t, "part", schedtext_line(r->unexamined_parts.v[i], VALUE_MAX));
-	schedtext_take(&t, "name", schedtext_line(name, VALUE_MAX));
-	schedtext_take(&t, "reason", schedtext_line(known ? known : r->unexamined_reasons.v[i],
-						    VALUE_MAX));
-	buf_puts(b, "\n");
-	put_builtin(b, &t, *name ? "digest_unexamined_line" : "digest_unexamined_part");
-	schedtext_free(&t);
-}
-
-static void line_hidden(const struct digest *d, const struct digest_row *r, struct buf *b)
-{
-	char *who = digest_row_submitter(r);
-	size_t n = r->unexamined_parts.n;
-	struct schedtext t;
-
-	for (size_t i = 0; i < n && i < HIDDEN_SHOWN; i++)
-		line_unexamined(d, who, r, i, b);
-	if (n > HIDDEN_SHOWN) {
-		schedtext_init(&t, d->lang);
-		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-		schedtext_printf(&t, "count", "%zu", n - HIDDEN_SHOWN);
-		buf_puts(b, "\n");
-		put_builtin(b, &t, "digest_unexamined_more");
-		schedtext_free(&t);
-	}
-	for (size_t i = 0; i < r->links.n; i++) {
-		schedtext_init(&t, d->lang);
-		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-		schedtext_take(&t, "service", schedtext_line(r->link_services.v[i], VALUE_MAX));
-		schedtext_take(&t, "url", schedtext_line(r->links.v[i], 2100));
-		buf_puts(b, "\n");
-		put_builtin(b, &t, "digest_link_line");
-		schedtext_free(&t);
-	}
-	free(who);
-}
-
 static void line_ack(const struct digest *d, const struct digest_row *r, struct buf *b)
 {
 	struct schedtext t;
@@ -606,7 +545,7 @@ static void section_mailbox(const struct digest *d, struct buf *b)
 	schedtext_init(&t, d->lang);
 	schedtext_printf(&t, "ignored", "%u", ignored);
 	buf_puts(b, "\n\n");
-	char *s = builtin_n(&t, d->lang, "digest_mailbox", ignored);
+	char *s = schedtext_builtin_n(&t, "digest_mailbox", ignored);
 	buf_puts(b, s);
 	free(s);
 	schedtext_free(&t);
@@ -630,7 +569,7 @@ char *digest_summary(const struct digest *d)
 	section_held(d, &b);
 	section_rows(d, &b, "digest_unknown", is_unknown, line_unknown);
 	section_rows(d, &b, "digest_unreadable", is_unreadable, line_unreadable);
-	section_rows(d, &b, "digest_hidden", is_hidden, line_hidden);
+	section_rows(d, &b, "digest_hidden", is_hidden, digest_line_hidden);
 	section_undelivered(d, &b);
 	section_mailbox(d, &b);
 	return buf_steal(&b);

@@ -72,6 +72,12 @@ char *schedtext_builtin(const struct schedtext *t, const char *name)
 	return template_render(text ? text : "", t->vars, t->nvars);
 }
 
+char *schedtext_builtin_n(const struct schedtext *t, const char *name, long n)
+{
+	const char *text = template_builtin_n(name, t->lang, n);
+	return template_render(text ? text : "", t->vars, t->nvars);
+}
+
 char *schedtext_render(const struct schedtext *t, const char *text)
 {
 	return template_render(text, t->vars, t->nvars);

@@ -34,6 +34,8 @@ void schedtext_free(struct schedtext *t);
 /* The built-in text name in t's language, rendered with t's variables.
  * Caller frees. */
 char *schedtext_builtin(const struct schedtext *t, const char *name);
+/* The same in the plural form for the count n (template_builtin_n). */
+char *schedtext_builtin_n(const struct schedtext *t, const char *name, long n);
 /* text rendered with t's variables. Caller frees. */
 char *schedtext_render(const struct schedtext *t, const char *text);
 

@@ -9,6 +9,7 @@
 #include "intaked/log.h"
 #include "loop.h"
 #include "intaked/mime.h"
+#include "intaked/text.h"
 #include "intaked/tztime.h"
 
 #define INTAKED_VERSION "0.1.0"
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 		return 71;
 	}
 	log_init("intaked", to_syslog, o.verbose);
+	text_init(); /* before the threads: it edits the environment */
 	mime_init();
 	struct loop_options lo = { .config_path = o.config, .once = o.once, .now = o.now };
 	rc = loop_run(&cfg, &lo);

@@ -78,6 +78,10 @@ check_files() {
 	if [ -f "$root/systemd/intaked.tmpfiles" ]; then
 		expect_file "tmpfiles.d entry" "$dest$prefix/lib/tmpfiles.d/intaked.conf"
 	fi
+	for lang in fr es; do
+		expect_file "$lang catalogue" \
+			"$dest$prefix/share/locale/C/LC_MESSAGES/intaked-$lang.mo"
+	done
 	for page in man8/intaked.8 man5/intaked.conf.5 man1/intakectl.1; do
 		expect_file "man page" "$dest$prefix/share/man/$page"
 	done

@@ -120,7 +120,7 @@ def test_extension_and_language(h):
     h.append(INTAKE, message('BD <bangladesh@mofa.gov.bd>', to, 'Aporte de Bangladesh',
                              'Nuestro aporte.\n', late, '<ext-bd@mofa.gov.bd>'), late)
     h.append(INTAKE, message('Mexico <mexico@sre.gob.mx>', to, 'Aporte de México',
-                             'Nuestro aporte.\n', late, '<ext-mx@sre.gob.mx>'), late)
+                             'Aporte.\n', late, '<ext-mx@sre.gob.mx>'), late)
     h.append(INTAKE, message('Chine <china@mfa.gov.cn>', 'intake+gcm@example.org',
                              'Contribution', 'Notre contribution.\n', utc(2022, 11, 8),
                              '<gcm-late@mfa.gov.cn>'), utc(2022, 11, 8))
@@ -136,6 +136,9 @@ def test_extension_and_language(h):
     assert 'dentro del plazo' in plain(bd_ack), plain(bd_ack)
     assert 'marcada como tardía' in plain(mx_ack), plain(mx_ack)
     assert mx_ack['Content-Language'] == 'es'
+    # One word: the singular, from the Spanish catalogue (issue 15).
+    assert '- Texto del mensaje: 1 palabra' in plain(mx_ack).splitlines(), plain(mx_ack)
+    assert '- Texto del mensaje: 2 palabras' in plain(bd_ack).splitlines(), plain(bd_ack)
     [cn_ack] = parsed(h.mails('china@mfa.gov.cn', 1))
     assert cn_ack['Subject'].startswith('Accusé de réception'), cn_ack['Subject']
     assert 'ne pourra donc pas être prise en considération' in plain(cn_ack), plain(cn_ack)

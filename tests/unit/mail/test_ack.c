@@ -551,6 +551,50 @@ static void test_hidden_parts_and_links(void **state)
 	metadata_free(&md);
 }
 
+/* Counts take the language's plural form (issue 15): "1 word", never
+ * "1 words"; French "0 mot" and "1 mot" (n > 1 is plural), Spanish
+ * "0 palabras" and "1 palabra" (n != 1). */
+static void test_plural_words(void **state)
+{
+	struct fixture *f = *state;
+	static const struct { const char *lang, *zero, *one, *two, *body, *more; } rows[] = {
+		{ "en", "- none.docx: 0 words\n", "- one.docx: 1 word\n", "- two.docx: 2 words\n",
+		  "- Text of the message: 1 word\n", "- and 1 more part not examined" },
+		{ "fr", "- none.docx : 0 mot\n", "- one.docx : 1 mot\n", "- two.docx : 2 mots\n",
+		  "- Texte du message : 1 mot\n", "- et 1 autre partie non examinée" },
+		{ "es", "- none.docx: 0 palabras\n", "- one.docx: 1 palabra\n",
+		  "- two.docx: 2 palabras\n", "- Texto del mensaje: 1 palabra\n",
+		  "- y 1 parte más no examinada" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct metadata *md = submission();
+		add_doc(md, "none.docx", 0, NULL);
+		add_doc(md, "one.docx", 1, NULL);
+		add_doc(md, "two.docx", 2, NULL);
+		md->nunexamined = 21; /* one more than are named */
+		md->unexamined = xcalloc(md->nunexamined, sizeof(*md->unexamined));
+		for (size_t k = 0; k < md->nunexamined; k++)
+			md->unexamined[k] = (struct md_unexamined){ xasprintf("1.%zu", k + 2), NULL,
+								    xstrdup("parts") };
+		set(&f->calls[0].language, rows[i].lang);
+		struct parsed p;
+		build(f, &f->calls[0], md, &p);
+		assert_has(&p, rows[i].zero);
+		assert_has(&p, rows[i].one);
+		assert_has(&p, rows[i].two);
+		assert_has(&p, rows[i].more);
+		parsed_free(&p);
+		/* The message text, when that is what was counted. */
+		set(&md->counted, "body");
+		md->word_count = 1;
+		build(f, &f->calls[0], md, &p);
+		assert_has(&p, rows[i].body);
+		parsed_free(&p);
+		metadata_free(&md);
+	}
+	set(&f->calls[0].language, "en");
+}
+
 static void test_override_file(void **state)
 {
 	struct fixture *f = *state;
@@ -647,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_injection_and_fallbacks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_languages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plural_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hidden_parts_and_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmatched, setup, teardown),

@@ -11,7 +11,6 @@
 #include "intaked/digest.h"
 #include "digest_impl.h"
 #include "template.h"
-#include "plural.h"
 #include "sched_fixture.h"
 
 #define NY "America/New_York"
@@ -420,18 +419,48 @@ static void test_plural_time_left_per_call(void **state)
 	free(text);
 }
 
+/* The catalogues' plural rules: French n > 1, Spanish and English n != 1;
+ * an unknown language is English; a negative count reads as its size. */
 static void test_plural_rules(void **state)
 {
 	(void)state;
-	assert_string_equal(plural_suffix("en", 0), "_other");
-	assert_string_equal(plural_suffix("en", 1), "_one");
-	assert_string_equal(plural_suffix("en", 2), "_other");
-	assert_string_equal(plural_suffix("fr", 0), "_one");
-	assert_string_equal(plural_suffix("fr", 1), "_one");
-	assert_string_equal(plural_suffix("fr", 2), "_other");
-	assert_string_equal(plural_suffix("es", 0), "_other");
-	assert_string_equal(plural_suffix("es", 1), "_one");
-	assert_string_equal(plural_suffix("xx", 1), "_one");
+	static const struct { const char *lang; long n; const char *want; } rows[] = {
+		{ "en", 0, "{versions} versions" }, { "en", 1, "{versions} version" },
+		{ "en", 2, "{versions} versions" }, { "fr", 0, "{versions} version" },
+		{ "fr", 1, "{versions} version" }, { "fr", 2, "{versions} versions" },
+		{ "es", 0, "{versions} versiones" }, { "es", 1, "{versions} versión" },
+		{ "es", 5, "{versions} versiones" }, { "xx", 1, "{versions} version" },
+		{ "fr", -1, "{versions} version" }, { "es", -2, "{versions} versiones" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_string_equal(template_builtin_n("digest_versions", rows[i].lang, rows[i].n),
+				    rows[i].want);
+}
+
+/* A digest line's count of words takes the plural form (issue 15):
+ * "1 word" in English, "0 mot" and "1 mot" in French. */
+static void test_plural_words(void **state)
+{
+	struct dfx *d = *state;
+	struct metadata *md = fx_md(d->c, "bangladesh", "Bangladesh", 1,
+				    fx_local("2022-03-27 10:00", NY));
+	md->word_count = 1;
+	fx_submit(d->f, d->c, md);
+	md = fx_md(d->c, "france", "France", 1, fx_local("2022-03-27 11:00", NY));
+	md->word_count = 0;
+	fx_submit(d->f, d->c, md);
+	char *text = text_at(d, "2022-03-28 08:05", true);
+	if (strstr(text, "- Bangladesh, version 1, 2022-03-27 10:00 EDT: 1 word, on time\n") == NULL)
+		fail_msg("no \"1 word\" in\n%s", text);
+	assert_non_null(strstr(text, "2022-03-27 11:00 EDT: 0 words, on time\n"));
+	free(text);
+	free(d->c->language);
+	d->c->language = xstrdup("fr");
+	text = text_at(d, "2022-03-28 08:05", true);
+	if (strstr(text, "2022-03-27 10:00 EDT : 1 mot, dans les délais\n") == NULL ||
+	    strstr(text, "2022-03-27 11:00 EDT : 0 mot, dans les délais\n") == NULL)
+		fail_msg("no \"1 mot\" and \"0 mot\" in\n%s", text);
+	free(text);
 }
 
 /* ---- the HTML alternative (issue 16) ---- */
@@ -560,43 +589,35 @@ static void test_builtin_texts(void **state)
 	(void)state;
 	static const char *const names[] = {
 		"reminder_limit", "reminder_no_limit", "digest_totals", "digest_new",
-		"digest_new_first", "digest_missing_one", "digest_missing_other", "digest_flagged",
+		"digest_new_first", "digest_missing", "digest_flagged",
 		"digest_unknown",
 		"digest_unreadable", "digest_undelivered", "digest_none", "digest_line",
 		"digest_missing_line", "digest_missing_extended", "digest_unknown_line",
 		"digest_unreadable_line", "digest_undelivered_ack", "digest_undelivered_reminder",
-		"digest_undelivered_digest", "digest_mailbox_one", "digest_mailbox_other",
-		"digest_versions_one", "digest_versions_other", "digest_left_one", "digest_left_other",
-		"digest_passed_one", "digest_passed_other", "digest_in_one", "digest_in_other",
-		"digest_ago_one", "digest_ago_other", "digest_extension", "digest_on_time",
+		"digest_undelivered_digest", "digest_mailbox", "digest_versions", "digest_left",
+		"digest_passed", "digest_in", "digest_ago", "digest_extension", "digest_on_time",
 		"digest_within_grace", "digest_late", "digest_rejected", "digest_early",
 		"digest_over_limit", "reminder", "digest", "digest_languages",
-		"digest_language_part_one", "digest_language_part_other", "digest_left_hours_one",
-		"digest_left_hours_other", "digest_passed_hours_one", "digest_passed_hours_other",
-		"digest_in_hours_one", "digest_in_hours_other", "digest_ago_hours_one",
-		"digest_ago_hours_other",
+		"digest_language_part", "digest_left_hours", "digest_passed_hours", "digest_in_hours",
+		"digest_ago_hours",
 	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *en = template_builtin(names[i], "en");
+	for (size_t i = 0; i < sizeof(names) * 2 / sizeof(names[0]); i++) {
+		long count = (long)(i & 1); /* each in its form for 0 and for 1 */
+		const char *name = names[i / 2];
+		const char *en = template_builtin_n(name, "en", count);
 		if (en == NULL)
-			fail_msg("no en text for %s", names[i]);
+			fail_msg("no en text for %s", name);
 		for (const char *const *lang = (const char *const[]){ "fr", "es", NULL }; *lang;
 		     lang++) {
-			const char *t = template_builtin(names[i], *lang);
-			/* Equal literals may share storage: those two are the
-			 * same in every language but French typography. */
-			bool same = strcmp(names[i], "digest_missing_line") == 0 ||
-				    (strncmp(names[i], "digest_versions", 15) == 0 &&
-				     strcmp(*lang, "fr") == 0) ||
-				    (strcmp(names[i], "digest_unreadable_line") == 0 &&
-				     strcmp(*lang, "es") == 0);
-			if (t == en && !same)
-				fail_msg("%s: no %s text", names[i], *lang);
+			const char *t = template_builtin_n(name, *lang, count);
+			/* The catalogue's own string: the English one means none. */
+			if (t == en)
+				fail_msg("%s: no %s text", name, *lang);
 			for (const char *p = en; (p = strchr(p, '{')) != NULL; p++) {
 				size_t n = strcspn(p, "}") + 1;
 				char *ph = xstrndup(p, n);
 				if (strstr(t, ph) == NULL)
-					fail_msg("%s/%s lacks %s", names[i], *lang, ph);
+					fail_msg("%s/%s lacks %s", name, *lang, ph);
 				free(ph);
 			}
 		}
@@ -618,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plural_time_left_per_call, setup, teardown),
 		cmocka_unit_test(test_plural_rules),
+		cmocka_unit_test_setup_teardown(test_plural_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test(test_builtin_texts),
 	};
