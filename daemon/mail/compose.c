@@ -293,6 +293,15 @@ static GMimeContentType *attachment_type(const char *content_type)
 	return ct ? ct : g_mime_content_type_new("application", "octet-stream");
 }
 
+/* RFC 2231 names in UTF-8 (GMime would pick the smallest charset that
+ * holds the name, such as ISO-8859-1 for "Résumé.pdf"). */
+static void name_in_utf8(GMimeParamList *params, const char *name)
+{
+	GMimeParam *p = params ? g_mime_param_list_get_parameter(params, name) : NULL;
+	if (p != NULL)
+		g_mime_param_set_charset(p, "UTF-8");
+}
+
 /* One attachment, base64; its name in Content-Type name= and
  * Content-Disposition filename=, RFC 2231-encoded when not plain ASCII. */
 static GMimeObject *attachment_part(const struct compose_attachment *a)
@@ -307,6 +316,11 @@ static GMimeObject *attachment_part(const struct compose_attachment *a)
 	g_mime_object_set_disposition(GMIME_OBJECT(part), "attachment");
 	g_mime_part_set_filename(part, *name ? name : "attachment");
 	free(name);
+	GMimeObject *obj = GMIME_OBJECT(part);
+	name_in_utf8(g_mime_content_type_get_parameters(g_mime_object_get_content_type(obj)),
+		     "name");
+	name_in_utf8(g_mime_content_disposition_get_parameters(
+			     g_mime_object_get_content_disposition(obj)), "filename");
 	return GMIME_OBJECT(part);
 }
 
