@@ -3,7 +3,6 @@
  * never touched (no setenv/tzset: other threads may be using it). */
 #include <fcntl.h>
 #include <glib.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

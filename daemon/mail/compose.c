@@ -5,7 +5,6 @@
  * CR/LF/NUL/controls), so no caller can inject a header or a bare LF. */
 #include <gmime/gmime.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
