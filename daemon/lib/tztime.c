@@ -49,12 +49,31 @@ static bool zone_file_exists(const char *zone)
 	return ok;
 }
 
+/* Zones already loaded, by name, for the life of the process: GLib drops
+ * a zone with its last reference, and reading and parsing the tzdata file
+ * again costs 2 ms a conversion (a digest makes thousands). */
+static GMutex zones_lock;
+static GHashTable *zones;
+
 /* The zone, or NULL when zone names none (caller unrefs). */
 static GTimeZone *zone_open(const char *zone)
 {
-	if (zone == NULL || !zone_name_safe(zone) || !zone_file_exists(zone))
-		return NULL;
-	return g_time_zone_new_identifier(zone);
+	GTimeZone *tz = NULL;
+	g_mutex_lock(&zones_lock);
+	if (zones == NULL)
+		zones = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      (GDestroyNotify)g_time_zone_unref);
+	if (zone != NULL)
+		tz = g_hash_table_lookup(zones, zone);
+	if (tz == NULL && zone != NULL && zone_name_safe(zone) && zone_file_exists(zone)) {
+		tz = g_time_zone_new_identifier(zone);
+		if (tz != NULL)
+			g_hash_table_insert(zones, g_strdup(zone), tz);
+	}
+	if (tz != NULL)
+		g_time_zone_ref(tz);
+	g_mutex_unlock(&zones_lock);
+	return tz;
 }
 
 /* An unknown zone where a void function has no way to fail: UTC, which
