@@ -1,5 +1,6 @@
 /* confval.c — one configuration value at a time. */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -181,68 +182,133 @@ int confval_from(const char *s, char **addr_r, struct err *err)
 	return 0;
 }
 
-/* Percent-decoding of a path; NULL on a bad escape or a decoded NUL. */
-static char *percent_decode(const char *s)
+/* libcurl's URL parser (CURLU) reads the URL; what it refuses, or what
+ * we do not want in one (a user name, a query), gets the message a
+ * configuration error has always printed after file:line. */
+static const char *url_error_text(CURLUcode rc)
 {
-	char *out = xmalloc(strlen(s) + 1), *o = out;
-	for (const char *p = s; *p; p++) {
-		if (*p != '%') {
-			*o++ = *p;
-			continue;
-		}
-		int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
-		if (lo < 0 || (hi == 0 && lo == 0)) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)(hi * 16 + lo);
-		p += 2;
+	switch (rc) {
+	case CURLUE_BAD_PORT_NUMBER:
+		return "bad port in URL";
+	case CURLUE_BAD_LOGIN:
+	case CURLUE_BAD_USER:
+	case CURLUE_BAD_PASSWORD:
+		return "no user name in the URL, please: use 'user ='";
+	case CURLUE_BAD_QUERY:
+	case CURLUE_BAD_FRAGMENT:
+		return "no query or fragment in the URL, please";
+	default:
+		return "bad host in URL";
 	}
-	*o = '\0';
-	return out;
 }
 
-static int url_host_port(const char *hp, size_t n, struct confval_url *u, struct err *err)
+/* True if CURLU holds that part (a user name, a query...), even empty. */
+static bool url_has(CURLU *h, CURLUPart part)
 {
-	const char *end = hp + n, *port = NULL;
-	if (n > 0 && hp[0] == '[') {
-		const char *rb = memchr(hp, ']', n);
-		if (rb == NULL || rb == hp + 1)
-			goto bad_host;
-		for (const char *p = hp + 1; p < rb; p++)
-			if (hex_value(*p) < 0 && *p != ':' && *p != '.')
-				goto bad_host;
-		u->host = xstrndup(hp + 1, (size_t)(rb - hp - 1));
-		if (rb + 1 < end && rb[1] != ':')
-			goto bad_host;
-		port = rb + 1 < end ? rb + 2 : NULL;
+	char *v = NULL;
+	CURLUcode rc = curl_url_get(h, part, &v, 0);
+	curl_free(v);
+	return rc == CURLUE_OK;
+}
+
+/* The host as we keep it: an IPv6 literal without its brackets (and
+ * without a zone id), a name that must be a plain domain. */
+static int url_host(CURLU *h, struct confval_url *u)
+{
+	char *host = NULL;
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0')
+		goto bad;
+	size_t n = strlen(host);
+	if (host[0] == '[') {
+		struct in6_addr a6;
+		u->host = xstrndup(host + 1, n - 2);
+		if (host[n - 1] != ']' || inet_pton(AF_INET6, u->host, &a6) != 1 ||
+		    url_has(h, CURLUPART_ZONEID))
+			goto bad;
 	} else {
-		const char *colon = memchr(hp, ':', n);
-		size_t hn = colon ? (size_t)(colon - hp) : n;
-		u->host = xstrndup(hp, hn);
+		u->host = xstrdup(host);
 		if (!confval_is_domain(u->host))
-			goto bad_host;
-		port = colon ? colon + 1 : NULL;
+			goto bad;
 	}
-	if (port != NULL) {
-		char num[8];
-		unsigned long v;
-		size_t pn = (size_t)(end - port);
-		if (pn == 0 || pn >= sizeof(num))
-			goto bad_port;
-		memcpy(num, port, pn);
-		num[pn] = '\0';
-		if (parse_ulong(num, 65535, &v) < 0 || v == 0)
-			goto bad_port;
-		u->port = (int)v;
-	}
+	curl_free(host);
 	return 0;
-bad_host:
-	err_set(err, ERR_CONFIG, "bad host in URL");
+bad:
+	curl_free(host);
 	return -1;
-bad_port:
-	err_set(err, ERR_CONFIG, "bad port in URL");
-	return -1;
+}
+
+/* Port 0 (or none written, "host:") is refused, as a port no server has. */
+static int url_port(CURLU *h, const char *s, struct confval_url *u)
+{
+	char *port = NULL;
+	CURLUcode rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
+	if (rc == CURLUE_NO_PORT) {
+		const char *auth = strstr(s, "://") + 3;
+		size_t n = strcspn(auth, "/");
+		return n > 0 && auth[n - 1] == ':' ? -1 : 0;
+	}
+	unsigned long v = 0;
+	int ok = rc == CURLUE_OK && parse_ulong(port, 65535, &v) == 0 && v > 0;
+	curl_free(port);
+	u->port = (int)v;
+	return ok ? 0 : -1;
+}
+
+/* Every '%' starts an escape of two hex digits, and none decodes to NUL
+ * (CURLU itself leaves a stray '%' as it is). */
+static bool escapes_ok(const char *path)
+{
+	for (const char *p = strchr(path, '%'); p != NULL; p = strchr(p + 1, '%'))
+		if (hex_value(p[1]) < 0 || hex_value(p[2]) < 0 || (p[1] == '0' && p[2] == '0'))
+			return false;
+	return true;
+}
+
+static int url_path(CURLU *h, struct confval_url *u)
+{
+	char *raw = NULL, *decoded = NULL;
+	int rc = -1;
+	if (curl_url_get(h, CURLUPART_PATH, &raw, 0) == CURLUE_OK && escapes_ok(raw) &&
+	    curl_url_get(h, CURLUPART_PATH, &decoded, CURLU_URLDECODE) == CURLUE_OK) {
+		u->path = xstrdup(decoded[0] == '/' ? decoded + 1 : decoded);
+		rc = 0;
+	}
+	curl_free(raw);
+	curl_free(decoded);
+	return rc;
+}
+
+/* The parts of a URL CURLU has read, checked one by one. */
+static int url_parts(CURLU *h, const char *s, struct confval_url *u, struct err *err)
+{
+	char *scheme = NULL;
+	if (url_has(h, CURLUPART_USER) || url_has(h, CURLUPART_PASSWORD) ||
+	    url_has(h, CURLUPART_OPTIONS) || strchr(s, '@') != NULL) {
+		err_set(err, ERR_CONFIG, "%s", url_error_text(CURLUE_BAD_USER));
+		return -1;
+	}
+	if (url_has(h, CURLUPART_QUERY) || url_has(h, CURLUPART_FRAGMENT) || strpbrk(s, "?#")) {
+		err_set(err, ERR_CONFIG, "%s", url_error_text(CURLUE_BAD_QUERY));
+		return -1;
+	}
+	/* CURLU reads "imaps:///INBOX" as the host INBOX: no authority. */
+	if (strstr(s, "://")[3] == '/' || url_host(h, u) < 0) {
+		err_set(err, ERR_CONFIG, "bad host in URL");
+		return -1;
+	}
+	if (url_port(h, s, u) < 0) {
+		err_set(err, ERR_CONFIG, "bad port in URL");
+		return -1;
+	}
+	if (url_path(h, u) < 0) {
+		err_set(err, ERR_CONFIG, "bad %%-escape in the URL path");
+		return -1;
+	}
+	curl_url_get(h, CURLUPART_SCHEME, &scheme, 0);
+	u->scheme = xstrdup(scheme ? scheme : "");
+	str_lower(u->scheme);
+	curl_free(scheme);
+	return 0;
 }
 
 int confval_url(const char *s, struct confval_url *u, struct err *err)
@@ -253,29 +319,24 @@ int confval_url(const char *s, struct confval_url *u, struct err *err)
 		err_set(err, ERR_CONFIG, "'%s' is not a URL (scheme://host[:port])", s);
 		return -1;
 	}
-	u->scheme = xstrndup(s, (size_t)(sep - s));
-	str_lower(u->scheme);
-	const char *hp = sep + 3;
-	size_t n = strcspn(hp, "/?#");
-	if (memchr(hp, '@', n) != NULL) {
-		err_set(err, ERR_CONFIG, "no user name in the URL, please: use 'user ='");
-		goto fail;
+	CURLU *h = curl_url();
+	if (h == NULL)
+		abort(); /* out of memory, as xmalloc */
+	CURLUcode rc = curl_url_set(h, CURLUPART_URL, s, CURLU_NON_SUPPORT_SCHEME);
+	int ret = 0;
+	const char *rb = strchr(s, ']');
+	if (rc == CURLUE_BAD_PORT_NUMBER && rb != NULL && rb[1] != ':')
+		rc = CURLUE_BAD_IPV6; /* "[::1]x": CURLU reads x as the port */
+	if (rc != CURLUE_OK) {
+		err_set(err, ERR_CONFIG, "%s", url_error_text(rc));
+		ret = -1;
+	} else {
+		ret = url_parts(h, s, u, err);
 	}
-	if (hp[n] == '?' || hp[n] == '#' || strpbrk(hp + n, "?#") != NULL) {
-		err_set(err, ERR_CONFIG, "no query or fragment in the URL, please");
-		goto fail;
-	}
-	if (url_host_port(hp, n, u, err) < 0)
-		goto fail;
-	u->path = percent_decode(hp[n] == '/' ? hp + n + 1 : "");
-	if (u->path == NULL) {
-		err_set(err, ERR_CONFIG, "bad %%-escape in the URL path");
-		goto fail;
-	}
-	return 0;
-fail:
-	confval_url_clear(u);
-	return -1;
+	curl_url_cleanup(h);
+	if (ret < 0)
+		confval_url_clear(u);
+	return ret;
 }
 
 void confval_url_clear(struct confval_url *u)

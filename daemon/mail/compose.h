@@ -1,6 +1,7 @@
-/* compose.h — build outgoing RFC 5322 messages: safe UTF-8 headers (RFC
- * 2047, folded, no CR/LF from anything a sender controls), a text/plain
- * UTF-8 body (quoted-printable), optional attachments, CRLF line ends. */
+/* compose.h — build outgoing RFC 5322 messages with GMime: safe UTF-8
+ * headers (RFC 2047, folded, no CR/LF from anything a sender controls), a
+ * text/plain UTF-8 body (quoted-printable), optional attachments (RFC 2231
+ * names), CRLF line ends. */
 #ifndef INTAKED_COMPOSE_H
 #define INTAKED_COMPOSE_H
 
@@ -34,9 +35,10 @@ struct compose_mail {
 	time_t date;
 };
 
-/* Returns the message (caller frees; CRLF line ends, lines <= 78 except
- * an over-long message-id, no bare LF) and a fresh Message-ID in
- * *message_id_r ("<32 hex@domain of from>", caller frees; may be NULL).
+/* Returns the message (caller frees; CRLF line ends, no bare LF, lines
+ * folded at 78 where GMime can: not inside a long media type or a long
+ * run of non-ASCII text, which stay under RFC 5322's 998) and a fresh
+ * Message-ID in *message_id_r ("<32 hex@domain of from>", caller frees; may be NULL).
  * Headers: Date (UTC), From, To, Subject, Message-ID, In-Reply-To,
  * References (only well-formed <...> tokens, the first and the last 19
  * kept), Auto-Submitted, Precedence: bulk, X-Auto-Response-Suppress: All,
@@ -46,9 +48,9 @@ struct compose_mail {
  * allocated) when from or to holds no usable address. */
 char *compose_message(const struct compose_mail *m, char **message_id_r, size_t *len_r);
 /* One unstructured header line "Name: value\r\n": controls (CR, LF, NUL,
- * TAB...) become a space, invalid UTF-8 U+FFFD, value RFC 2047-encoded
- * (Q or B, encoded-words <= 75 characters split on UTF-8 boundaries) when
- * not plain ASCII or when it holds "=?", folded at 78. Caller frees. */
+ * TAB...) become a space, invalid UTF-8 U+FFFD, value RFC 2047-encoded by
+ * GMime when not plain ASCII, all in B encoded-words when it holds "=?"
+ * (read as an encoded-word otherwise), folded. Caller frees. */
 char *compose_header(const char *name, const char *value);
 
 #endif

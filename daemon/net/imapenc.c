@@ -4,36 +4,35 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "imapenc.h"
 #include "intaked/util.h"
 
-static bool is_leap(long y)
+/* The instant of y-m-d 00:00 UTC, or -1 when that date does not exist
+ * (timegm() would roll "February 30" over into March). */
+static int midnight_utc(int year, int month, int day, long long *t_r)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant). */
-static long long days_from_civil(long y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (long long)era * 146097 + doe - 719468;
+	struct tm tm = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day };
+	time_t t = timegm(&tm);
+	if (tm.tm_year != year - 1900 || tm.tm_mon != month - 1 || tm.tm_mday != day)
+		return -1;
+	*t_r = (long long)t;
+	return 0;
 }
 
 int imapenc_date_to_time(int year, int month, int day, int hour, int min, int sec,
 			 int zone, time_t *t_r)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int az = zone < 0 ? -zone : zone;
-	if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 ||
-	    day > mdays[month - 1] + (month == 2 && is_leap(year)) || hour < 0 || hour > 23 ||
-	    min < 0 || min > 59 || sec < 0 || sec > 60 || az > 2359 || az % 100 > 59)
+	long long t;
+	if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 ||
+	    hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60 || az > 2359 ||
+	    az % 100 > 59 || midnight_utc(year, month, day, &t) < 0)
 		return -1;
-	long long t = days_from_civil(year, month, day) * 86400LL + hour * 3600LL + min * 60LL + sec;
+	/* The time of day is added here, not given to timegm(): a leap
+	 * second (:60) rolls over instead of failing the date check. */
+	t += hour * 3600LL + min * 60LL + sec;
 	long long offset = (az / 100) * 3600LL + (az % 100) * 60LL;
 	/* 10:00 at -0400 is 14:00 UTC. */
 	t += zone < 0 ? offset : -offset;

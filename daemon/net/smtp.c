@@ -98,10 +98,9 @@ bool smtp_envelope_ok(const char *a, bool allow_empty)
 		}                                                             \
 	} while (0)
 
-int smtp_open(const struct smtp_config *sc, const char *access_token,
-	      struct smtp_session **s_r, struct err *err)
+/* The URL's scheme, and tls = none only where it cannot leak anything. */
+static int check_config(const struct smtp_config *sc, struct err *err)
 {
-	*s_r = NULL;
 	bool implicit = sc->url && str_has_prefix_ci(sc->url, "smtps://");
 	if (sc->url == NULL || (!implicit && !str_has_prefix_ci(sc->url, "smtp://"))) {
 		err_set(err, ERR_CONFIG, "smtp: url must start with smtp:// or smtps://");
@@ -114,44 +113,47 @@ int smtp_open(const struct smtp_config *sc, const char *access_token,
 		err_set(err, ERR_CONFIG, "smtp: tls = none only to loopback and without AUTH");
 		return -1;
 	}
-	if (global_init(err) < 0)
-		return -1;
-	struct smtp_session *s = xcalloc(1, sizeof(*s));
-	s->curl = curl_easy_init();
-	if (s->curl == NULL) {
-		err_set(err, ERR_TEMP, "smtp: curl_easy_init failed");
-		free(s);
-		return -1;
-	}
-	long timeout = sc->timeout > 0 ? sc->timeout : SMTP_DEFAULT_TIMEOUT;
-	SETOPT(s, CURLOPT_URL, sc->url);
+	return 0;
+}
+
+static int set_tls_options(struct smtp_session *s, const struct smtp_config *sc,
+			   struct err *err)
+{
 	if (sc->plaintext) {
 		/* tls = none (loopback, checked above): no STARTTLS even if
 		 * offered, as a local MTA's self-signed certificate would fail. */
 		SETOPT(s, CURLOPT_PROTOCOLS_STR, "smtp");
 		SETOPT(s, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
-	} else {
-		SETOPT(s, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-		/* STARTTLS is required on smtp://: a server that does not offer
-		 * it fails the transfer instead of receiving our password in
-		 * clear. */
-		SETOPT(s, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-		SETOPT(s, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-		SETOPT(s, CURLOPT_SSL_VERIFYPEER, 1L);
-		SETOPT(s, CURLOPT_SSL_VERIFYHOST, 2L);
-		if (sc->ca_file != NULL) {
-			/* Instead of the system store, as for IMAP: no CA directory. */
-			SETOPT(s, CURLOPT_CAINFO, sc->ca_file);
-			SETOPT(s, CURLOPT_CAPATH, NULL);
-		}
+		return 0;
 	}
+	SETOPT(s, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	/* STARTTLS is required on smtp://: a server that does not offer
+	 * it fails the transfer instead of receiving our password in
+	 * clear. */
+	SETOPT(s, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	SETOPT(s, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(s, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(s, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (sc->ca_file != NULL) {
+		/* Instead of the system store, as for IMAP: no CA directory. */
+		SETOPT(s, CURLOPT_CAINFO, sc->ca_file);
+		SETOPT(s, CURLOPT_CAPATH, NULL);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+static int set_auth_options(struct smtp_session *s, const struct smtp_config *sc,
+			    const char *access_token, struct err *err)
+{
 	if (sc->user != NULL)
 		SETOPT(s, CURLOPT_USERNAME, sc->user);
 	if (auth_is_oauth(sc->auth)) {
 		if (access_token == NULL) {
 			err_set(err, ERR_AUTH, "smtp: %s without an access token",
 				auth_method_name(sc->auth));
-			goto fail;
+			return -1;
 		}
 		/* Only the configured mechanism: libcurl would otherwise pick
 		 * OAUTHBEARER or XOAUTH2 from what the server offers. */
@@ -161,6 +163,16 @@ int smtp_open(const struct smtp_config *sc, const char *access_token,
 	} else if (sc->password != NULL) {
 		SETOPT(s, CURLOPT_PASSWORD, sc->password);
 	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* Timeouts, and the callbacks that feed the message and read replies. */
+static int set_transfer_options(struct smtp_session *s, const struct smtp_config *sc,
+				struct err *err)
+{
+	long timeout = sc->timeout > 0 ? sc->timeout : SMTP_DEFAULT_TIMEOUT;
 	SETOPT(s, CURLOPT_TIMEOUT, timeout);
 	SETOPT(s, CURLOPT_CONNECTTIMEOUT, timeout < SMTP_CONNECT_TIMEOUT ? timeout
 								    : SMTP_CONNECT_TIMEOUT);
@@ -171,6 +183,28 @@ int smtp_open(const struct smtp_config *sc, const char *access_token,
 	SETOPT(s, CURLOPT_READDATA, s);
 	SETOPT(s, CURLOPT_HEADERFUNCTION, reply_cb);
 	SETOPT(s, CURLOPT_HEADERDATA, s);
+	return 0;
+fail:
+	return -1;
+}
+
+int smtp_open(const struct smtp_config *sc, const char *access_token,
+	      struct smtp_session **s_r, struct err *err)
+{
+	*s_r = NULL;
+	if (check_config(sc, err) < 0 || global_init(err) < 0)
+		return -1;
+	struct smtp_session *s = xcalloc(1, sizeof(*s));
+	s->curl = curl_easy_init();
+	if (s->curl == NULL) {
+		err_set(err, ERR_TEMP, "smtp: curl_easy_init failed");
+		free(s);
+		return -1;
+	}
+	SETOPT(s, CURLOPT_URL, sc->url);
+	if (set_tls_options(s, sc, err) < 0 || set_auth_options(s, sc, access_token, err) < 0 ||
+	    set_transfer_options(s, sc, err) < 0)
+		goto fail;
 	*s_r = s;
 	return 0;
 fail:

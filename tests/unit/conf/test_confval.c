@@ -163,6 +163,76 @@ static void test_url(void **state)
 	}
 }
 
+/* The message of each refusal: config errors print it after file:line. */
+static void test_url_errors(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *msg; } rows[] = {
+		{ "imap.example.org", "'imap.example.org' is not a URL (scheme://host[:port])" },
+		{ "://imap.example.org", "'://imap.example.org' is not a URL (scheme://host[:port])" },
+		{ "imaps://user@imap.example.org/", "no user name in the URL, please: use 'user ='" },
+		{ "imaps://user:secret@imap.example.org/",
+		  "no user name in the URL, please: use 'user ='" },
+		{ "imaps://@imap.example.org/", "no user name in the URL, please: use 'user ='" },
+		{ "imaps://imap.example.org/INBOX?x=1", "no query or fragment in the URL, please" },
+		{ "imaps://imap.example.org/INBOX#top", "no query or fragment in the URL, please" },
+		{ "imaps://imap.example.org?", "no query or fragment in the URL, please" },
+		{ "imaps:///INBOX", "bad host in URL" },
+		{ "imaps://[::1/", "bad host in URL" },
+		{ "imaps://[::1]x/", "bad host in URL" },
+		{ "imaps://[]/", "bad host in URL" },
+		{ "imaps://[fe80::1%25eth0]/", "bad host in URL" },
+		{ "imaps://imap..example.org/", "bad host in URL" },
+		{ "imaps://imap example.org/", "bad host in URL" },
+		{ "imaps://imap.example.org:0/", "bad port in URL" },
+		{ "imaps://imap.example.org:70000/", "bad port in URL" },
+		{ "imaps://imap.example.org:x/", "bad port in URL" },
+		{ "imaps://imap.example.org:/", "bad port in URL" },
+		{ "imaps://[::1]:99999/", "bad port in URL" },
+		{ "imaps://imap.example.org/IN%0", "bad %-escape in the URL path" },
+		{ "imaps://imap.example.org/IN%zzBOX", "bad %-escape in the URL path" },
+		{ "imaps://imap.example.org/IN%00BOX", "bad %-escape in the URL path" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct confval_url u;
+		struct err e = { 0 };
+		if (confval_url(rows[i].in, &u, &e) != -1)
+			fail_msg("row %zu: '%s' accepted", i, rows[i].in);
+		assert_int_equal(e.cls, ERR_CONFIG);
+		if (strcmp(e.msg, rows[i].msg) != 0)
+			fail_msg("row %zu: '%s': '%s'", i, rows[i].in, e.msg);
+		assert_null(u.scheme);
+		assert_null(u.host);
+	}
+}
+
+/* Accepted forms: IPv4 and IPv6 literals, upper-case scheme, escapes. */
+static void test_url_forms(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *scheme, *host; int port; const char *path; } rows[] = {
+		{ "imaps://192.0.2.7:10993/INBOX", "imaps", "192.0.2.7", 10993, "INBOX" },
+		{ "imaps://[2001:db8::7]:993/", "imaps", "2001:db8::7", 993, "" },
+		{ "imaps://[::ffff:127.0.0.1]/", "imaps", "::ffff:127.0.0.1", 0, "" },
+		{ "SMTPS://Mail.Example.ORG:465", "smtps", "Mail.Example.ORG", 465, "" },
+		{ "https://login.example.org/oauth2/v2.0/token", "https", "login.example.org", 0,
+		  "oauth2/v2.0/token" },
+		{ "imaps://imap.example.org/Caf%C3%A9/%2Fx", "imaps", "imap.example.org", 0,
+		  "Caf\xC3\xA9//x" },
+		{ "imaps://imap.example.org:65535", "imaps", "imap.example.org", 65535, "" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct confval_url u;
+		if (confval_url(rows[i].in, &u, NULL) != 0)
+			fail_msg("row %zu: '%s' refused", i, rows[i].in);
+		assert_string_equal(u.scheme, rows[i].scheme);
+		assert_string_equal(u.host, rows[i].host);
+		assert_int_equal(u.port, rows[i].port);
+		assert_string_equal(u.path, rows[i].path);
+		confval_url_clear(&u);
+	}
+}
+
 static void test_minute_of_day(void **state)
 {
 	(void)state;
@@ -296,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_bool),       cmocka_unit_test(test_size),
 		cmocka_unit_test(test_duration_range), cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_from),       cmocka_unit_test(test_url),
+		cmocka_unit_test(test_url_errors),     cmocka_unit_test(test_url_forms),
 		cmocka_unit_test(test_minute_of_day), cmocka_unit_test(test_reminders),
 		cmocka_unit_test(test_datetime_zone), cmocka_unit_test(test_extend),
 		cmocka_unit_test(test_slug),       cmocka_unit_test(test_loopback_host),
