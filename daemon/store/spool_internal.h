@@ -16,6 +16,10 @@ struct spool;
 /* metadata.json never gets near this; it stops a damaged file early. */
 #define SPOOL_METADATA_MAX (16u * 1024 * 1024)
 
+/* The root's path (for messages and the tmp cleanup) and its fd (every
+ * open below it starts here). */
+const char *spool_dir(const struct spool *sp);
+int spool_root_fd(const struct spool *sp);
 /* One path component we create or follow: no '/', no control bytes, not
  * hidden, not "." or "..". */
 bool spool_name_ok(const char *s);
