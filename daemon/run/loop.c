@@ -494,7 +494,7 @@ static int loop_open_state(struct loop *lp, struct err *err)
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);
 	lp->spill_dir = xasprintf("%s/tmp", spool_dir(lp->sp));
 	/* Only the daemon holding the lock writes the health file. */
-	lp->health = health_new(spool_dir(lp->sp), &lp->cfg->mailbox.folders);
+	lp->health = health_new(lp->sp, &lp->cfg->mailbox.folders);
 	health_flush(lp->health);
 	return 0;
 }
@@ -541,7 +541,7 @@ static void loop_reload(struct loop *lp)
 	lp->cfg = fresh;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);
 	health_free(&lp->health); /* the folders may have changed */
-	lp->health = health_new(spool_dir(lp->sp), &lp->cfg->mailbox.folders);
+	lp->health = health_new(lp->sp, &lp->cfg->mailbox.folders);
 	health_flush(lp->health);
 	lp->next_connect = 0;
 	lp->backoff = 0;

@@ -106,6 +106,17 @@ int spool_area_read(const struct spool *sp, enum spool_area area, const char *na
 	return rc;
 }
 
+bool spool_area_has(const struct spool *sp, enum spool_area area, const char *name)
+{
+	int afd = spool_area(sp, area, NULL);
+	if (afd < 0)
+		return false;
+	struct stat st;
+	bool has = fstatat(afd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	close(afd);
+	return has;
+}
+
 int spool_area_replace(const struct spool *sp, enum spool_area area, const char *name,
 		       const void *data, size_t len, mode_t mode, struct err *err)
 {

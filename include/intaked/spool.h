@@ -61,6 +61,8 @@ int spool_area_sub(const struct spool *sp, enum spool_area area, const char *sub
  * NULL); -1 on error (a symlink, too large, unreadable). */
 int spool_area_read(const struct spool *sp, enum spool_area area, const char *name,
 		    size_t max, char **data_r, size_t *len_r, struct err *err);
+/* name is in the area (as anything, a symlink too: not followed). */
+bool spool_area_has(const struct spool *sp, enum spool_area area, const char *name);
 /* Replace name in the area atomically (name.tmp written, fsynced, renamed,
  * directory fsynced). */
 int spool_area_replace(const struct spool *sp, enum spool_area area, const char *name,
