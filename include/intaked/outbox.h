@@ -32,6 +32,7 @@ struct outbox_item {
 	time_t created;
 	time_t next_attempt;
 	char *last_error;
+	time_t done_at;           /* sent or failed at; 0 while queued */
 };
 
 struct outbox_stats {
