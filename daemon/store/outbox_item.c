@@ -119,6 +119,48 @@ int outbox_withdraw_staged(const struct spool *sp, const char *prefix, size_t *n
 	return rc;
 }
 
+static int part_of(const struct outbox_dirs *d, enum outbox_where where)
+{
+	switch (where) {
+	case OUTBOX_QUEUED: return d->queue;
+	case OUTBOX_SENT: return d->sent;
+	case OUTBOX_FAILED: return d->failed;
+	case OUTBOX_STAGED: return d->tmp;
+	default: return -1;
+	}
+}
+
+int outbox_each(const struct spool *sp, enum outbox_where where, outbox_visit_fn fn,
+		void *arg, struct err *err)
+{
+	struct outbox_dirs d;
+	if (outbox_dirs_open(sp, &d, err) < 0)
+		return -1;
+	int dirfd = part_of(&d, where);
+	DIR *dp = dirfd < 0 ? NULL : outbox_opendir(dirfd);
+	if (dp == NULL) {
+		err_setsys(err, ERR_TEMP, "outbox: list");
+		outbox_dirs_free(&d);
+		return -1;
+	}
+	struct dirent *de;
+	int stop = 0;
+	while (!stop && (de = readdir(dp)) != NULL) {
+		struct outbox_item it;
+		char *state = NULL;
+		struct err e = { 0 };
+		if (de->d_name[0] == '.' ||
+		    outbox_envelope_load(dirfd, de->d_name, &it, &state, &e) < 0)
+			continue;
+		free(state);
+		stop = fn(&it, arg);
+		outbox_item_free(&it);
+	}
+	closedir(dp);
+	outbox_dirs_free(&d);
+	return 0;
+}
+
 void outbox_item_clear(struct outbox_item *it)
 {
 	outbox_item_free(it);
