@@ -223,12 +223,12 @@ static bool body_sink_put(int att_type, struct mailimap_msg_att_body_section *se
 }
 
 /* A new file in dir for a streamed message: O_EXCL, 0640 (as spool files). */
-static int spill_open(const char *dir, uint32_t uid, char **path_r, struct err *err)
+static int spill_open(int dirfd, uint32_t uid, char **path_r, struct err *err)
 {
 	char rnd[17];
 	random_hex(rnd, 8);
-	char *path = xasprintf("%s/fetch-%u-%s.eml", dir, uid, rnd);
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	char *path = xasprintf("fetch-%u-%s.eml", uid, rnd);
+	int fd = openat(dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		err_setsys(err, ERR_TEMP, "imap: cannot create %s", path);
 		free(path);
@@ -312,7 +312,7 @@ static int fetch_body(struct imap_session *s, const struct imap_meta *meta,
 }
 
 int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t max_size,
-		    const char *spill_dir, struct imap_message *m, struct err *err)
+		    int spill_dirfd, struct imap_message *m, struct err *err)
 {
 	memset(m, 0, sizeof(*m));
 	if (imap_check_selected(s, err) < 0)
@@ -329,10 +329,17 @@ int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t
 	}
 	struct body_sink sink = { .max = max_size, .fd = -1 };
 	char *path = NULL;
-	int rc = -1;
-	if (spill_dir != NULL && meta->size > IMAP_SPILL_MIN) {
-		if ((sink.fd = spill_open(spill_dir, meta->uid, &path, err)) < 0)
+	int rc = -1, keep_dirfd = -1;
+	if (spill_dirfd >= 0 && meta->size > IMAP_SPILL_MIN) {
+		/* The message keeps its own fd on the directory to unlink from. */
+		if ((keep_dirfd = fcntl(spill_dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+			err_setsys(err, ERR_TEMP, "imap: dup");
 			return -1;
+		}
+		if ((sink.fd = spill_open(spill_dirfd, meta->uid, &path, err)) < 0) {
+			close(keep_dirfd);
+			return -1;
+		}
 		sink.md = EVP_MD_CTX_new();
 		if (sink.md == NULL || EVP_DigestInit_ex(sink.md, EVP_sha256(), NULL) != 1)
 			fatalx("imap: out of memory");
@@ -348,6 +355,8 @@ int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t
 		m->raw = sink.data;
 		sink.data = NULL;
 	} else {
+		m->dirfd = keep_dirfd;
+		keep_dirfd = -1;
 		m->path = path;
 		path = NULL;
 		log_debug("event=imap_streamed uid=%u bytes=%zu", meta->uid, sink.len);
@@ -360,9 +369,11 @@ out:
 	if (sink.fd >= 0)
 		close(sink.fd);
 	if (path != NULL) {
-		unlink(path);
+		unlinkat(spill_dirfd, path, 0);
 		free(path);
 	}
+	if (keep_dirfd >= 0)
+		close(keep_dirfd);
 	EVP_MD_CTX_free(sink.md);
 	free(sink.data);
 	return rc;
@@ -442,7 +453,7 @@ int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,
 	memset(m, 0, sizeof(*m));
 	if (imap_fetch_meta(s, &uid, 1, &meta, err) < 0)
 		return -1;
-	return imap_fetch_body(s, &meta, max_size, NULL, m, err);
+	return imap_fetch_body(s, &meta, max_size, -1, m, err);
 }
 
 void imap_message_clear(struct imap_message *m)
@@ -452,7 +463,8 @@ void imap_message_clear(struct imap_message *m)
 			munmap(m->raw, m->len);
 		else
 			free(m->raw);
-		unlink(m->path);
+		unlinkat(m->dirfd, m->path, 0);
+		close(m->dirfd);
 		free(m->path);
 	} else {
 		free(m->raw);

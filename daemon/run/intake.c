@@ -618,7 +618,7 @@ static void stage_duplicate(struct intake *in, const char *mailbox, uint32_t uid
  * filesystem) is linked in rather than copied through memory. */
 static int job_write_raw(struct job *job, const struct imap_message *m, struct err *err)
 {
-	if (m->path != NULL && linkat(AT_FDCWD, m->path, job->entry->fd, "message.eml", 0) == 0)
+	if (m->path != NULL && linkat(m->dirfd, m->path, job->entry->fd, "message.eml", 0) == 0)
 		return 0;
 	return spool_entry_write(job->entry, "message.eml", m->raw, m->len, err);
 }
