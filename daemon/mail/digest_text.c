@@ -86,9 +86,7 @@ static unsigned count_area(const struct spool *sp, const char *area, const char 
 	char oldest[11] = "0000-00-00";
 	if (since > AREA_LOOKBACK)
 		utc_date(since - AREA_LOOKBACK, oldest);
-	char *path = spool_abs(sp, area);
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	free(path);
+	int fd = spool_open_dir(sp, area, NULL);
 	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
 	if (dp == NULL) {
 		if (fd >= 0)

@@ -51,7 +51,6 @@ enum spool_area {
  * and O_NOFOLLOW, and closes it. -1 with err (ERR_TEMP; a symlinked area
  * is named as such) and errno kept. */
 int spool_area(const struct spool *sp, enum spool_area area, struct err *err);
-const char *spool_dir(const struct spool *sp); /* TEMP */
 /* subdir of the area (one plain name), made (0700, parent fsynced) if
  * missing when create; never through a symlink. */
 int spool_area_sub(const struct spool *sp, enum spool_area area, const char *subdir,
@@ -114,7 +113,9 @@ bool spool_relpath_valid(const char *relpath);
 /* True if relpath is a committed entry: a real directory (no symlink on
  * the way) holding a regular metadata.json. */
 bool spool_entry_exists(const struct spool *sp, const char *relpath);
-/* Absolute path of relpath in the spool. Caller frees. */
+/* Absolute path of relpath in the spool, to show a person (intakectl
+ * show); never opened: files are reached through spool_area and
+ * spool_open_dir. Caller frees. */
 char *spool_abs(const struct spool *sp, const char *relpath);
 
 /* Highest existing version N of calls/CALL/SLUG/vN, 0 if none, -1 if the
