@@ -19,6 +19,7 @@
 #include "intaked/util.h"
 
 #include "spool_fixture.h"
+#include "spool_internal.h"
 
 static int setup(void **state)
 {
