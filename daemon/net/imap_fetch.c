@@ -238,6 +238,26 @@ static int spill_open(int dirfd, uint32_t uid, char **path_r, struct err *err)
 	return fd;
 }
 
+/* Streaming to a new file in dirfd, hashed on the way; *keep_r is the
+ * message's own fd on the directory, to unlink the file from later. */
+static int spill_begin(int dirfd, uint32_t uid, struct body_sink *sink, char **path_r,
+		       int *keep_r, struct err *err)
+{
+	if ((*keep_r = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		err_setsys(err, ERR_TEMP, "imap: dup");
+		return -1;
+	}
+	if ((sink->fd = spill_open(dirfd, uid, path_r, err)) < 0) {
+		close(*keep_r);
+		*keep_r = -1;
+		return -1;
+	}
+	sink->md = EVP_MD_CTX_new();
+	if (sink->md == NULL || EVP_DigestInit_ex(sink->md, EVP_sha256(), NULL) != 1)
+		fatalx("imap: out of memory");
+	return 0;
+}
+
 /* The streamed file is complete: on disk (fsync), hashed, and mapped for
  * the reader. The mapping is read-only: nobody changes a raw message. */
 static int spill_finish(struct body_sink *sink, const char *path, struct imap_message *m,
@@ -331,18 +351,8 @@ int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t
 	char *path = NULL;
 	int rc = -1, keep_dirfd = -1;
 	if (spill_dirfd >= 0 && meta->size > IMAP_SPILL_MIN) {
-		/* The message keeps its own fd on the directory to unlink from. */
-		if ((keep_dirfd = fcntl(spill_dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
-			err_setsys(err, ERR_TEMP, "imap: dup");
+		if (spill_begin(spill_dirfd, meta->uid, &sink, &path, &keep_dirfd, err) < 0)
 			return -1;
-		}
-		if ((sink.fd = spill_open(spill_dirfd, meta->uid, &path, err)) < 0) {
-			close(keep_dirfd);
-			return -1;
-		}
-		sink.md = EVP_MD_CTX_new();
-		if (sink.md == NULL || EVP_DigestInit_ex(sink.md, EVP_sha256(), NULL) != 1)
-			fatalx("imap: out of memory");
 	} else {
 		sink.data = xmalloc((size_t)meta->size + 1);
 		sink.cap = meta->size;

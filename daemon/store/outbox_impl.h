@@ -1,5 +1,6 @@
 /* outbox_impl.h — the outbox's directories, lock and envelopes, shared by
- * outbox.c (queueing, flushing), outbox_item.c (one item by its id) and
+ * outbox_queue.c (directories, queueing), outbox.c (flushing),
+ * outbox_item.c (one item by its id, outbox_each) and
  * outbox_admin.c (the operator's list, retry and drop). Not an API. */
 #ifndef INTAKED_OUTBOX_IMPL_H
 #define INTAKED_OUTBOX_IMPL_H

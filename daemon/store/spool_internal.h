@@ -1,5 +1,5 @@
-/* spool_internal.h — shared by the spool module's two files (spool.c and
- * spool_index.c) only; no other module includes it. Everything here works
+/* spool_internal.h — shared by the spool module's files (spool.c,
+ * spool_area.c and spool_index.c) only; no other module includes it. Everything here works
  * relative to directory fds and never follows a symlink. */
 #ifndef INTAKED_SPOOL_INTERNAL_H
 #define INTAKED_SPOOL_INTERNAL_H
