@@ -239,15 +239,15 @@ static void spool_cleanup_tmp(struct spool *sp)
 			close(tfd);
 		return;
 	}
-	close(tfd);
 	for (size_t i = 0; i < names.n; i++) {
 		char *path = xasprintf("%s/tmp/%s", sp->dir, names.v[i]);
-		if (fsio_rmtree(path) < 0)
+		if (fsio_rmtree_at(tfd, names.v[i]) < 0)
 			log_warn("event=spool-cleanup path=%s result=failed", log_q(path));
 		else
 			log_info("event=spool-cleanup path=%s", log_q(path));
 		free(path);
 	}
+	close(tfd);
 	strlist_free(&names);
 }
 
@@ -340,7 +340,7 @@ static int make_staging(struct spool *sp, int tfd, const char *id, struct err *e
 			break;
 		char *path = xasprintf("%s/tmp/%s", sp->dir, id);
 		log_info("event=spool-cleanup path=%s", log_q(path));
-		fsio_rmtree(path);
+		fsio_rmtree_at(tfd, id);
 		free(path);
 	}
 	err_setsys(err, ERR_TEMP, "spool: mkdir tmp/%s", id);

@@ -68,12 +68,12 @@ int spool_area_sub(const struct spool *sp, enum spool_area area, const char *sub
 		return -1;
 	int fd = spool_open_dir_at(afd, subdir);
 	if (fd < 0 && errno == ENOENT && create) {
-		if (mkdirat(afd, subdir, 0700) < 0 && errno != EEXIST) {
+		bool made = mkdirat(afd, subdir, 0700) == 0;
+		if ((!made && errno != EEXIST) || (made && fsync(afd) < 0)) {
 			open_error(sp, area, subdir, err);
 			close(afd);
 			return -1;
 		}
-		fsync(afd);
 		fd = spool_open_dir_at(afd, subdir);
 	}
 	if (fd < 0)

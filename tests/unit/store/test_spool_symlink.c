@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "intaked/fsio.h"
+#include "intaked/health.h"
 #include "intaked/highwater.h"
 #include "intaked/outbox.h"
 #include "intaked/ratelimit.h"
@@ -106,6 +107,24 @@ static void schedstate_refuses_symlinked_state(void **state)
 	assert_int_equal(count_in(f->elsewhere), 0);
 }
 
+static void health_refuses_symlinked_state(void **state)
+{
+	struct fixture *f = *state;
+	struct strlist folders = { 0 };
+	strlist_push(&folders, "INBOX");
+	struct health *h = health_new(f->sp, &folders);
+	plant_area_link(f, "state");
+	health_set_state(h, NULL, HEALTH_CONNECTED); /* written at once */
+	health_flush(h);
+	struct health *r = NULL;
+	struct err err = { 0 };
+	assert_int_equal(health_load(f->sp, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "symlink"));
+	health_free(&h);
+	strlist_free(&folders);
+	assert_int_equal(count_in(f->elsewhere), 0);
+}
+
 /* A symlinked record file is neither read nor written through. */
 static void uidvalidity_replaces_symlinked_record(void **state)
 {
@@ -181,6 +200,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(highwater_refuses_symlinked_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(ratelimit_refuses_symlinked_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(schedstate_refuses_symlinked_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(health_refuses_symlinked_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(uidvalidity_replaces_symlinked_record, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(outbox_refuses_symlinked_outbox, setup, teardown),
