@@ -161,19 +161,6 @@ int imap_fetch_meta(struct imap_session *s, const uint32_t *uids, size_t n,
 	return 0;
 }
 
-/* Where BODY.PEEK[] goes as libetpan reads it: straight into our buffer,
- * sized from RFC822.SIZE, so the message is not held twice; or, for a big
- * one, into a file, hashed on the way. */
-struct body_sink {
-	unsigned char *data;
-	size_t len, cap, max;
-	int fd;                   /* >= 0: write here instead */
-	EVP_MD_CTX *md;
-	int write_errno;
-	bool overflow;
-	bool called;
-};
-
 static void sink_write(struct body_sink *b, const char *bytes, size_t len)
 {
 	if (b->write_errno != 0)
@@ -220,79 +207,6 @@ static bool body_sink_put(int att_type, struct mailimap_msg_att_body_section *se
 	memcpy(b->data + b->len, bytes, len);
 	b->len += len;
 	return true;
-}
-
-/* A new file in dir for a streamed message: O_EXCL, 0640 (as spool files). */
-static int spill_open(int dirfd, uint32_t uid, char **path_r, struct err *err)
-{
-	char rnd[17];
-	random_hex(rnd, 8);
-	char *path = xasprintf("fetch-%u-%s.eml", uid, rnd);
-	int fd = openat(dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		err_setsys(err, ERR_TEMP, "imap: cannot create %s", path);
-		free(path);
-		return -1;
-	}
-	*path_r = path;
-	return fd;
-}
-
-/* Streaming to a new file in dirfd, hashed on the way; *keep_r is the
- * message's own fd on the directory, to unlink the file from later. */
-static int spill_begin(int dirfd, uint32_t uid, struct body_sink *sink, char **path_r,
-		       int *keep_r, struct err *err)
-{
-	if ((*keep_r = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
-		err_setsys(err, ERR_TEMP, "imap: dup");
-		return -1;
-	}
-	if ((sink->fd = spill_open(dirfd, uid, path_r, err)) < 0) {
-		close(*keep_r);
-		*keep_r = -1;
-		return -1;
-	}
-	sink->md = EVP_MD_CTX_new();
-	if (sink->md == NULL || EVP_DigestInit_ex(sink->md, EVP_sha256(), NULL) != 1)
-		fatalx("imap: out of memory");
-	return 0;
-}
-
-/* The streamed file is complete: on disk (fsync), hashed, and mapped for
- * the reader. The mapping is read-only: nobody changes a raw message. */
-static int spill_finish(struct body_sink *sink, const char *path, struct imap_message *m,
-			struct err *err)
-{
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	static const char hex[] = "0123456789abcdef";
-
-	if (sink->write_errno != 0) {
-		errno = sink->write_errno;
-		err_setsys(err, ERR_TEMP, "imap: cannot write %s", path);
-		return -1;
-	}
-	if (fsync(sink->fd) < 0) {
-		err_setsys(err, ERR_TEMP, "imap: fsync %s", path);
-		return -1;
-	}
-	EVP_DigestFinal_ex(sink->md, digest, &dlen);
-	for (unsigned int i = 0; i < dlen && 2 * i + 1 < sizeof(m->sha256); i++) {
-		m->sha256[2 * i] = hex[digest[i] >> 4];
-		m->sha256[2 * i + 1] = hex[digest[i] & 15];
-	}
-	m->sha256[2 * dlen] = '\0';
-	if (sink->len == 0) {
-		m->raw = xcalloc(1, 1); /* mmap cannot map nothing */
-		return 0;
-	}
-	void *map = mmap(NULL, sink->len, PROT_READ, MAP_PRIVATE, sink->fd, 0);
-	if (map == MAP_FAILED) {
-		err_setsys(err, ERR_TEMP, "imap: mmap %s", path);
-		return -1;
-	}
-	m->raw = map;
-	return 0;
 }
 
 static int fetch_body(struct imap_session *s, const struct imap_meta *meta,
@@ -351,14 +265,14 @@ int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t
 	char *path = NULL;
 	int rc = -1, keep_dirfd = -1;
 	if (spill_dirfd >= 0 && meta->size > IMAP_SPILL_MIN) {
-		if (spill_begin(spill_dirfd, meta->uid, &sink, &path, &keep_dirfd, err) < 0)
+		if (imap_spill_begin(spill_dirfd, meta->uid, &sink, &path, &keep_dirfd, err) < 0)
 			return -1;
 	} else {
 		sink.data = xmalloc((size_t)meta->size + 1);
 		sink.cap = meta->size;
 	}
 	if (fetch_body(s, meta, &sink, err) < 0 ||
-	    (sink.fd >= 0 && spill_finish(&sink, path, m, err) < 0))
+	    (sink.fd >= 0 && imap_spill_finish(&sink, path, m, err) < 0))
 		goto out;
 	if (sink.fd < 0) {
 		sink.data[sink.len] = '\0';
