@@ -136,28 +136,19 @@ static int cmp_name(const void *a, const void *b)
 static int list_subdirs(struct ctl *c, const char *relpath, struct strlist *names,
 			struct err *err)
 {
-	int fd = open(spool_dir(c->sp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *copy = xstrdup(relpath);
-	char *save = NULL;
 	int rc = 0;
-
-	for (char *comp = strtok_r(copy, "/", &save); fd >= 0 && comp;
-	     comp = strtok_r(NULL, "/", &save)) {
-		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	free(copy);
+	int fd = spool_open_dir(c->sp, relpath, err);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
+			err_clear(err);
 			return 0;
-		err_setsys(err, ERR_TEMP, "spool: open %s/%s", spool_dir(c->sp), relpath);
+		}
 		return -1;
 	}
 	DIR *d = fdopendir(fd);
 	if (d == NULL) {
 		close(fd);
-		err_setsys(err, ERR_TEMP, "spool: read %s/%s", spool_dir(c->sp), relpath);
+		err_setsys(err, ERR_TEMP, "spool: read %s/%s", c->cfg->spool_dir, relpath);
 		return -1;
 	}
 	struct dirent *de;
@@ -172,7 +163,7 @@ static int list_subdirs(struct ctl *c, const char *relpath, struct strlist *name
 		errno = 0;
 	}
 	if (errno != 0) {
-		err_setsys(err, ERR_TEMP, "spool: read %s/%s", spool_dir(c->sp), relpath);
+		err_setsys(err, ERR_TEMP, "spool: read %s/%s", c->cfg->spool_dir, relpath);
 		rc = -1;
 	}
 	closedir(d);
@@ -280,7 +271,7 @@ static char *entry_path(const struct ctl *c, const char *name)
 {
 	if (strchr(name, '/') == NULL)
 		return NULL;
-	const char *dir = spool_dir(c->sp);
+	const char *dir = c->cfg->spool_dir;
 	size_t dl = strlen(dir);
 	if (strncmp(name, dir, dl) == 0 && name[dl] == '/')
 		name += dl + 1;
@@ -338,7 +329,7 @@ int ctl_open_entry(struct ctl *c, const char *name, char **relpath_r, struct met
 	if (found == 0) {
 		char *shown = printable_copy(name);
 		fprintf(c->err, "intakectl: no entry with id, id prefix or path \"%s\" in %s "
-			"(see: intakectl list CALL)\n", shown, spool_dir(c->sp));
+			"(see: intakectl list CALL)\n", shown, c->cfg->spool_dir);
 		free(shown);
 		return CTL_FAIL;
 	}

@@ -28,12 +28,13 @@
 /* The pid holding the daemon's flock on SPOOL/state/intaked.lock, read from
  * /proc/locks so that looking never takes the lock itself (a daemon
  * starting at that instant would find it taken). 0: nobody; -1: unknown. */
-static long daemon_pid(const char *spool)
+static long daemon_pid(const struct spool *sp)
 {
-	char *path = xasprintf("%s/state/intaked.lock", spool);
+	int sfd = spool_area(sp, SPOOL_STATE, NULL);
 	struct stat st;
-	int rc = lstat(path, &st);
-	free(path);
+	int rc = sfd < 0 ? -1 : fstatat(sfd, "intaked.lock", &st, AT_SYMLINK_NOFOLLOW);
+	if (sfd >= 0)
+		close(sfd);
 	if (rc < 0)
 		return 0;
 	char *text = NULL;
@@ -89,7 +90,7 @@ static int tally_visit(const char *relpath, const struct metadata *md, void *arg
 
 static void status_daemon(struct ctl *c)
 {
-	long pid = daemon_pid(c->cfg->spool_dir);
+	long pid = daemon_pid(c->sp);
 	if (pid > 0)
 		fprintf(c->out, "intaked:      running (pid %ld)\n", pid);
 	else if (pid == 0)
@@ -241,14 +242,14 @@ static void status_folders(struct ctl *c)
 {
 	struct health *h = NULL;
 	struct err err = { 0 };
-	int rc = health_load(c->cfg->spool_dir, &h, &err);
+	int rc = health_load(c->sp, &h, &err);
 	if (rc <= 0) {
 		fprintf(c->out, "folders:      unknown (%s)\n",
 			rc == 0 ? "intaked has not run on this spool yet" : err.msg);
 		return;
 	}
 	char stale[80] = "", updated[32];
-	if (daemon_pid(c->cfg->spool_dir) != h->pid) {
+	if (daemon_pid(c->sp) != h->pid) {
 		tztime_format_utc(h->updated, updated, sizeof(updated));
 		snprintf(stale, sizeof(stale), "(as of %s; intaked not running)", updated);
 	}

@@ -75,15 +75,7 @@ static bool document_type(const char *type)
 
 static int open_entry(const struct spool *sp, const char *relpath)
 {
-	int fd = open(spool_dir(sp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *copy = xstrdup(relpath), *save = NULL;
-	for (char *c = strtok_r(copy, "/", &save); fd >= 0 && c; c = strtok_r(NULL, "/", &save)) {
-		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	free(copy);
-	return fd;
+	return spool_open_dir(sp, relpath, NULL);
 }
 
 /* Copy dir/sub/name (sub may be NULL) of the spool entry to dst/name2 in

@@ -108,6 +108,29 @@ out:
 	return rc;
 }
 
+int fsio_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		    struct err *err)
+{
+	char *tmp = xasprintf("%s.tmp", name);
+	int rc = -1;
+	unlinkat(dirfd, tmp, 0); /* a leftover of an earlier crash */
+	if (fsio_write_new(dirfd, tmp, data, len, mode, err) < 0)
+		goto out;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		err_setsys(err, ERR_TEMP, "rename %s", tmp);
+		unlinkat(dirfd, tmp, 0);
+		goto out;
+	}
+	if (fsync(dirfd) < 0) {
+		err_setsys(err, ERR_TEMP, "fsync directory of %s", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
 int fsio_mkdirs(const char *path, mode_t mode, struct err *err)
 {
 	char buf[PATH_MAX];
@@ -222,6 +245,11 @@ static int rmtree_at(int dirfd, const char *name)
 int fsio_rmtree(const char *path)
 {
 	return rmtree_at(AT_FDCWD, path);
+}
+
+int fsio_rmtree_at(int dirfd, const char *name)
+{
+	return rmtree_at(dirfd, name);
 }
 
 int fsio_exists(const char *path)

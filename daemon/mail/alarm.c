@@ -1,16 +1,13 @@
 /* alarm.c — the mailbox-unreadable alarm: state in SPOOL/state/alarm,
  * mails to operators and coordinators through the outbox. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "intaked/alarm.h"
 #include "compose.h"
-#include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/outbox.h"
 #include "intaked/spool.h"
@@ -21,10 +18,7 @@
 
 enum alarm_mail { MAIL_ALARM, MAIL_REMINDER, MAIL_CLEAR };
 
-static char *state_path(const struct spool *sp)
-{
-	return xasprintf("%s/state/alarm", spool_dir(sp));
-}
+#define STATE_FILE "alarm"
 
 static void set_reason(struct alarm_state *st, const char *reason)
 {
@@ -56,21 +50,22 @@ static void json_set_time(json_t *obj, const char *key, time_t t)
 
 int alarm_state_load(const struct spool *sp, struct alarm_state *st, struct err *err)
 {
-	char *path = state_path(sp), *data = NULL;
+	char *data = NULL;
 	size_t len;
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (!fsio_exists(path))
-		goto out;
-	if (fsio_read_file(path, STATE_MAX, &data, &len, err) < 0) {
-		rc = -1;
+	int got = spool_area_read(sp, SPOOL_STATE, STATE_FILE, STATE_MAX, &data, &len, err);
+	if (got != 0) {
+		rc = got < 0 ? -1 : 0;
 		goto out;
 	}
 	json_error_t jerr;
 	json_t *obj = json_loadb(data, len, 0, &jerr);
 	if (obj == NULL || !json_is_object(obj)) {
+		char *path = spool_area_shown(sp, SPOOL_STATE, STATE_FILE);
 		err_set(err, ERR_TEMP, "%s: not a JSON object (line %d: %s)", path, jerr.line, jerr.text);
+		free(path);
 		json_decref(obj);
 		rc = -1;
 		goto out;
@@ -86,7 +81,6 @@ int alarm_state_load(const struct spool *sp, struct alarm_state *st, struct err 
 	json_decref(obj);
 out:
 	free(data);
-	free(path);
 	return rc;
 }
 
@@ -105,30 +99,17 @@ static int state_save(const struct spool *sp, const struct alarm_state *st, stru
 	json_decref(obj);
 	if (text == NULL)
 		fatalx("alarm: out of memory");
-	char *path = state_path(sp);
 	size_t n = strlen(text);
 	char *data = xasprintf("%s\n", text);
-	int rc = fsio_replace(path, data, n + 1, 0640, err);
+	int rc = spool_area_replace(sp, SPOOL_STATE, STATE_FILE, data, n + 1, 0640, err);
 	free(data);
 	free(text);
-	free(path);
 	return rc;
 }
 
 static int state_clear(const struct spool *sp, struct err *err)
 {
-	char *path = state_path(sp);
-	char *dir = xasprintf("%s/state", spool_dir(sp));
-	int rc = 0;
-	if (unlink(path) < 0 && errno != ENOENT) {
-		err_setsys(err, ERR_TEMP, "unlink %s", path);
-		rc = -1;
-	} else {
-		rc = fsio_fsync_dir(dir, err);
-	}
-	free(dir);
-	free(path);
-	return rc;
+	return spool_area_remove(sp, SPOOL_STATE, STATE_FILE, err);
 }
 
 /* -------------------------------------------------------------- mail */
@@ -313,10 +294,7 @@ int alarm_success(const struct config *cfg, const struct spool *sp, time_t now,
 		  struct err *err)
 {
 	struct alarm_state st;
-	char *path = state_path(sp);
-	bool present = fsio_exists(path);
-	free(path);
-	if (!present)
+	if (!spool_area_has(sp, SPOOL_STATE, STATE_FILE))
 		return 0;
 	if (alarm_state_load(sp, &st, err) < 0)
 		return state_clear(sp, err) < 0 ? -1 : 0;

@@ -12,6 +12,7 @@
 #include "digest_impl.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
+#include "intaked/outbox.h"
 #include "intaked/roster.h"
 #include "intaked/schedstate.h"
 #include "schedtext.h"
@@ -84,9 +85,7 @@ static unsigned count_area(const struct spool *sp, const char *area, const char 
 	char oldest[11] = "0000-00-00";
 	if (since > AREA_LOOKBACK)
 		utc_date(since - AREA_LOOKBACK, oldest);
-	char *path = spool_abs(sp, area);
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	free(path);
+	int fd = spool_open_dir(sp, area, NULL);
 	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
 	if (dp == NULL) {
 		if (fd >= 0)
@@ -118,7 +117,7 @@ struct failed_scan {
 
 /* Reminders and digests of this call the outbox gave up on since the last
  * digest (acknowledgements are reported from their metadata). */
-static int failed_visit(const struct schedstate_envelope *e, void *arg)
+static int failed_visit(const struct outbox_item *e, void *arg)
 {
 	struct failed_scan *f = arg;
 	if (e->kind == NULL || e->ref == NULL || e->rcpt == NULL)
@@ -483,7 +482,7 @@ static void section_undelivered(const struct digest *d, struct buf *b)
 	struct failed_scan f = { .call = d->call->name, .since = d->since, .lang = d->lang,
 				 .out = &lines };
 	struct err e = { 0 };
-	if (schedstate_outbox_each(d->sp, "failed", failed_visit, &f, &e) < 0)
+	if (outbox_each(d->sp, OUTBOX_FAILED, failed_visit, &f, &e) < 0)
 		log_warnx("event=digest-outbox-unreadable error=%s", log_q(e.msg));
 	if (lines.len > 0) {
 		struct schedtext t;

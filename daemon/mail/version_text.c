@@ -18,13 +18,9 @@ int version_text_read(const struct spool *sp, const char *relpath, char **text_r
 		err_set(err, ERR_TEMP, "spool: no entry %s", relpath);
 		return -1;
 	}
-	char *dir = spool_abs(sp, relpath);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		err_setsys(err, ERR_TEMP, "spool: open %s", dir);
-		free(dir);
+	int dfd = spool_open_dir(sp, relpath, err);
+	if (dfd < 0)
 		return -1;
-	}
 	int rc = -1;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && rc < 0; i++) {
 		if (faccessat(dfd, names[i], F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
@@ -41,7 +37,6 @@ int version_text_read(const struct spool *sp, const char *relpath, char **text_r
 		rc = 0;
 	}
 	close(dfd);
-	free(dir);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -161,19 +161,6 @@ int imap_fetch_meta(struct imap_session *s, const uint32_t *uids, size_t n,
 	return 0;
 }
 
-/* Where BODY.PEEK[] goes as libetpan reads it: straight into our buffer,
- * sized from RFC822.SIZE, so the message is not held twice; or, for a big
- * one, into a file, hashed on the way. */
-struct body_sink {
-	unsigned char *data;
-	size_t len, cap, max;
-	int fd;                   /* >= 0: write here instead */
-	EVP_MD_CTX *md;
-	int write_errno;
-	bool overflow;
-	bool called;
-};
-
 static void sink_write(struct body_sink *b, const char *bytes, size_t len)
 {
 	if (b->write_errno != 0)
@@ -222,59 +209,6 @@ static bool body_sink_put(int att_type, struct mailimap_msg_att_body_section *se
 	return true;
 }
 
-/* A new file in dir for a streamed message: O_EXCL, 0640 (as spool files). */
-static int spill_open(const char *dir, uint32_t uid, char **path_r, struct err *err)
-{
-	char rnd[17];
-	random_hex(rnd, 8);
-	char *path = xasprintf("%s/fetch-%u-%s.eml", dir, uid, rnd);
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		err_setsys(err, ERR_TEMP, "imap: cannot create %s", path);
-		free(path);
-		return -1;
-	}
-	*path_r = path;
-	return fd;
-}
-
-/* The streamed file is complete: on disk (fsync), hashed, and mapped for
- * the reader. The mapping is read-only: nobody changes a raw message. */
-static int spill_finish(struct body_sink *sink, const char *path, struct imap_message *m,
-			struct err *err)
-{
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	static const char hex[] = "0123456789abcdef";
-
-	if (sink->write_errno != 0) {
-		errno = sink->write_errno;
-		err_setsys(err, ERR_TEMP, "imap: cannot write %s", path);
-		return -1;
-	}
-	if (fsync(sink->fd) < 0) {
-		err_setsys(err, ERR_TEMP, "imap: fsync %s", path);
-		return -1;
-	}
-	EVP_DigestFinal_ex(sink->md, digest, &dlen);
-	for (unsigned int i = 0; i < dlen && 2 * i + 1 < sizeof(m->sha256); i++) {
-		m->sha256[2 * i] = hex[digest[i] >> 4];
-		m->sha256[2 * i + 1] = hex[digest[i] & 15];
-	}
-	m->sha256[2 * dlen] = '\0';
-	if (sink->len == 0) {
-		m->raw = xcalloc(1, 1); /* mmap cannot map nothing */
-		return 0;
-	}
-	void *map = mmap(NULL, sink->len, PROT_READ, MAP_PRIVATE, sink->fd, 0);
-	if (map == MAP_FAILED) {
-		err_setsys(err, ERR_TEMP, "imap: mmap %s", path);
-		return -1;
-	}
-	m->raw = map;
-	return 0;
-}
-
 static int fetch_body(struct imap_session *s, const struct imap_meta *meta,
 		      struct body_sink *sink, struct err *err)
 {
@@ -312,7 +246,7 @@ static int fetch_body(struct imap_session *s, const struct imap_meta *meta,
 }
 
 int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t max_size,
-		    const char *spill_dir, struct imap_message *m, struct err *err)
+		    int spill_dirfd, struct imap_message *m, struct err *err)
 {
 	memset(m, 0, sizeof(*m));
 	if (imap_check_selected(s, err) < 0)
@@ -329,25 +263,24 @@ int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t
 	}
 	struct body_sink sink = { .max = max_size, .fd = -1 };
 	char *path = NULL;
-	int rc = -1;
-	if (spill_dir != NULL && meta->size > IMAP_SPILL_MIN) {
-		if ((sink.fd = spill_open(spill_dir, meta->uid, &path, err)) < 0)
+	int rc = -1, keep_dirfd = -1;
+	if (spill_dirfd >= 0 && meta->size > IMAP_SPILL_MIN) {
+		if (imap_spill_begin(spill_dirfd, meta->uid, &sink, &path, &keep_dirfd, err) < 0)
 			return -1;
-		sink.md = EVP_MD_CTX_new();
-		if (sink.md == NULL || EVP_DigestInit_ex(sink.md, EVP_sha256(), NULL) != 1)
-			fatalx("imap: out of memory");
 	} else {
 		sink.data = xmalloc((size_t)meta->size + 1);
 		sink.cap = meta->size;
 	}
 	if (fetch_body(s, meta, &sink, err) < 0 ||
-	    (sink.fd >= 0 && spill_finish(&sink, path, m, err) < 0))
+	    (sink.fd >= 0 && imap_spill_finish(&sink, path, m, err) < 0))
 		goto out;
 	if (sink.fd < 0) {
 		sink.data[sink.len] = '\0';
 		m->raw = sink.data;
 		sink.data = NULL;
 	} else {
+		m->dirfd = keep_dirfd;
+		keep_dirfd = -1;
 		m->path = path;
 		path = NULL;
 		log_debug("event=imap_streamed uid=%u bytes=%zu", meta->uid, sink.len);
@@ -360,9 +293,11 @@ out:
 	if (sink.fd >= 0)
 		close(sink.fd);
 	if (path != NULL) {
-		unlink(path);
+		unlinkat(spill_dirfd, path, 0);
 		free(path);
 	}
+	if (keep_dirfd >= 0)
+		close(keep_dirfd);
 	EVP_MD_CTX_free(sink.md);
 	free(sink.data);
 	return rc;
@@ -442,7 +377,7 @@ int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,
 	memset(m, 0, sizeof(*m));
 	if (imap_fetch_meta(s, &uid, 1, &meta, err) < 0)
 		return -1;
-	return imap_fetch_body(s, &meta, max_size, NULL, m, err);
+	return imap_fetch_body(s, &meta, max_size, -1, m, err);
 }
 
 void imap_message_clear(struct imap_message *m)
@@ -452,7 +387,8 @@ void imap_message_clear(struct imap_message *m)
 			munmap(m->raw, m->len);
 		else
 			free(m->raw);
-		unlink(m->path);
+		unlinkat(m->dirfd, m->path, 0);
+		close(m->dirfd);
 		free(m->path);
 	} else {
 		free(m->raw);

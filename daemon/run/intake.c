@@ -322,7 +322,7 @@ static int job_stage(struct job *job, struct err *err)
  * filesystem) is linked in rather than copied through memory. */
 static int job_write_raw(struct job *job, const struct imap_message *m, struct err *err)
 {
-	if (m->path != NULL && spool_entry_link(job->entry, m->path, "message.eml") == 0)
+	if (m->path != NULL && spool_entry_link(job->entry, m->dirfd, m->path, "message.eml") == 0)
 		return 0;
 	return spool_entry_write(job->entry, "message.eml", m->raw, m->len, err);
 }

@@ -61,7 +61,7 @@ struct loop {
 	struct imap_session *imap;
 	struct oauth *imap_oauth, *smtp_oauth; /* access-token caches (xoauth2) */
 	struct health *health;    /* SPOOL/state/health.json, for intakectl status */
-	char *spill_dir;          /* SPOOL/tmp: big messages are streamed there */
+	int spill_fd;             /* SPOOL/tmp: big messages are streamed there */
 	long backoff;             /* seconds before the next reconnect */
 	time_t next_connect;
 	long watchdog_half;       /* seconds; 0 without a systemd watchdog */
@@ -189,7 +189,7 @@ static int loop_stage_big(struct loop *lp, const char *folder, uint32_t uidvalid
 {
 	struct imap_message m = { 0 };
 	size_t cap = lp->cfg->limits.max_message_size * 2;
-	int rc = imap_fetch_body(lp->imap, meta, cap, lp->spill_dir, &m, err);
+	int rc = imap_fetch_body(lp->imap, meta, cap, lp->spill_fd, &m, err);
 	if (rc == 0)
 		rc = intake_message(lp->intake, folder, uidvalidity, &m, loop_now(lp), err);
 	imap_message_clear(&m);
@@ -493,9 +493,10 @@ static int loop_open_state(struct loop *lp, struct err *err)
 	    ratelimit_open(lp->sp, &lp->rl, err) < 0)
 		return -1;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);
-	lp->spill_dir = xasprintf("%s/tmp", spool_dir(lp->sp));
+	if ((lp->spill_fd = spool_area(lp->sp, SPOOL_TMP, err)) < 0)
+		return -1;
 	/* Only the daemon holding the lock writes the health file. */
-	lp->health = health_new(spool_dir(lp->sp), &lp->cfg->mailbox.folders);
+	lp->health = health_new(lp->sp, &lp->cfg->mailbox.folders);
 	health_flush(lp->health);
 	return 0;
 }
@@ -508,7 +509,9 @@ static void loop_close_state(struct loop *lp)
 	health_free(&lp->health);
 	oauth_free(&lp->imap_oauth);
 	oauth_free(&lp->smtp_oauth);
-	xfree(&lp->spill_dir);
+	if (lp->spill_fd >= 0)
+		close(lp->spill_fd);
+	lp->spill_fd = -1;
 	intake_free(&lp->intake);
 	ratelimit_close(&lp->rl);
 	ledger_close(&lp->ledger);
@@ -543,7 +546,7 @@ static void loop_reload(struct loop *lp)
 	lp->cfg = fresh;
 	lp->intake = intake_new(lp->cfg, lp->sp, lp->ledger, lp->rl);
 	health_free(&lp->health); /* the folders may have changed */
-	lp->health = health_new(spool_dir(lp->sp), &lp->cfg->mailbox.folders);
+	lp->health = health_new(lp->sp, &lp->cfg->mailbox.folders);
 	health_flush(lp->health);
 	lp->next_connect = 0;
 	lp->backoff = 0;
@@ -621,7 +624,7 @@ static void loop_report_status(struct loop *lp, int fetch_rc, int smtp_rc)
 
 int loop_run(struct config **cfg, const struct loop_options *opt)
 {
-	struct loop lp = { .cfg = *cfg, .opt = opt, .started = time(NULL) };
+	struct loop lp = { .cfg = *cfg, .opt = opt, .started = time(NULL), .spill_fd = -1 };
 	struct err err = { 0 };
 	int status = 0;
 

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "intaked/fsio.h"
+#include "intaked/spool.h"
 #include "intaked/health.h"
 #include "intaked/log.h"
 #include "intaked/tztime.h"
@@ -22,10 +22,12 @@ const char *health_state_name(enum health_state st)
 	return (size_t)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
 }
 
-struct health *health_new(const char *spool_dir, const struct strlist *folders)
+#define HEALTH_FILE "health.json"
+
+struct health *health_new(const struct spool *sp, const struct strlist *folders)
 {
 	struct health *h = xcalloc(1, sizeof(*h));
-	h->path = xasprintf("%s/state/health.json", spool_dir);
+	h->sp = sp;
 	h->pid = (long)getpid();
 	h->nfolders = folders->n;
 	h->folders = xcalloc(folders->n ? folders->n : 1, sizeof(*h->folders));
@@ -47,7 +49,6 @@ void health_free(struct health **h)
 		free((*h)->folders[i].last_error);
 	}
 	free((*h)->folders);
-	free((*h)->path);
 	xfree(h);
 }
 
@@ -89,9 +90,13 @@ static void health_write(struct health *h)
 	char *text = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 	json_decref(root);
 	struct err err = { 0 };
-	if (text == NULL || fsio_replace(h->path, text, strlen(text), 0600, &err) < 0)
-		log_warnx("event=health-write-failed path=%s error=%s", log_q(h->path),
+	if (text == NULL || spool_area_replace(h->sp, SPOOL_STATE, HEALTH_FILE, text,
+					       strlen(text), 0600, &err) < 0) {
+		char *path = spool_area_shown(h->sp, SPOOL_STATE, HEALTH_FILE);
+		log_warnx("event=health-write-failed path=%s error=%s", log_q(path),
 			  log_q(text ? err.msg : "out of memory"));
+		free(path);
+	}
 	free(text);
 	h->dirty = false;
 	h->written = now;
@@ -210,20 +215,20 @@ static void folder_load(json_t *o, struct health_folder *f)
 	f->sync_total = jget_size(o, "sync_total");
 }
 
-int health_load(const char *spool_dir, struct health **h_r, struct err *err)
+int health_load(const struct spool *sp, struct health **h_r, struct err *err)
 {
 	*h_r = NULL;
-	char *path = xasprintf("%s/state/health.json", spool_dir), *text = NULL;
+	char *text = NULL;
 	size_t len;
-	if (!fsio_exists(path)) {
-		free(path);
+	int rc = spool_area_read(sp, SPOOL_STATE, HEALTH_FILE, HEALTH_FILE_MAX, &text, &len, err);
+	if (rc == 1)
 		return 0;
-	}
-	int rc = fsio_read_file(path, HEALTH_FILE_MAX, &text, &len, err);
 	json_t *root = rc < 0 ? NULL : json_loadb(text, len, 0, NULL);
 	json_t *folders = json_object_get(root, "folders");
 	if (rc == 0 && (!json_is_object(root) || !json_is_array(folders))) {
+		char *path = spool_area_shown(sp, SPOOL_STATE, HEALTH_FILE);
 		err_set(err, ERR_TEMP, "%s: not a health record", path);
+		free(path);
 		rc = -1;
 	}
 	if (rc == 0) {
@@ -240,6 +245,5 @@ int health_load(const char *spool_dir, struct health **h_r, struct err *err)
 	}
 	json_decref(root);
 	free(text);
-	free(path);
 	return rc;
 }

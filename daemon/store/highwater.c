@@ -13,15 +13,12 @@
 
 #define RECORD_MAX (4 * 1024 * 1024)
 
-static char *record_path(const struct spool *sp)
-{
-	return xasprintf("%s/state/highwater", spool_dir(sp));
-}
+#define RECORD_FILE "highwater"
 
 /* The whole file as an object; {} when missing or damaged (logged). */
-static json_t *load_all(const char *path)
+static json_t *load_all(const struct spool *sp)
 {
-	return staterec_load(path, RECORD_MAX, "highwater",
+	return staterec_load(sp, RECORD_FILE, RECORD_MAX, "highwater",
 			     "folders are searched from UID 1; the ledger keeps them from being "
 			     "refiled");
 }
@@ -60,8 +57,7 @@ static bool read_retry(json_t *rec, struct highwater *hw)
 void highwater_load(const struct spool *sp, const char *folder, uint32_t uidvalidity,
 		    struct highwater *hw)
 {
-	char *path = record_path(sp);
-	json_t *all = load_all(path);
+	json_t *all = load_all(sp);
 	json_t *rec = json_object_get(all, folder);
 	uint32_t v = 0;
 
@@ -72,21 +68,21 @@ void highwater_load(const struct spool *sp, const char *folder, uint32_t uidvali
 		    read_retry(rec, hw)) {
 			hw->known = true;
 		} else {
+			char *path = spool_area_shown(sp, SPOOL_STATE, RECORD_FILE);
 			log_warnx("event=highwater-record-damaged path=%s folder=%s note=\"searched "
 				  "from UID 1\"", log_q(path), log_q(folder));
+			free(path);
 			highwater_clear(hw);
 			hw->uidvalidity = uidvalidity;
 		}
 	}
 	json_decref(all);
-	free(path);
 }
 
 int highwater_save(const struct spool *sp, const char *folder, const struct highwater *hw,
 		   struct err *err)
 {
-	char *path = record_path(sp);
-	json_t *all = load_all(path);
+	json_t *all = load_all(sp);
 	json_t *rec = json_object(), *retry = json_array();
 	for (size_t i = 0; i < hw->nretry; i++)
 		json_array_append_new(retry, json_integer(hw->retry[i]));
@@ -95,9 +91,8 @@ int highwater_save(const struct spool *sp, const char *folder, const struct high
 	json_object_set_new(rec, "marked", json_integer(hw->marked));
 	json_object_set_new(rec, "retry", retry);
 	json_object_set_new(all, folder, rec);
-	int rc = staterec_save(path, all, err);
+	int rc = staterec_save(sp, RECORD_FILE, all, err);
 	json_decref(all);
-	free(path);
 	return rc;
 }
 

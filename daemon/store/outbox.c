@@ -32,31 +32,6 @@
 #define BACKOFF_MAX    3600
 #define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
 
-void outbox_dirs_free(struct outbox_dirs *d)
-{
-	free(d->root);
-	free(d->queue);
-	free(d->sent);
-	free(d->failed);
-	free(d->tmp);
-}
-
-int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err)
-{
-	d->root = xasprintf("%s/outbox", spool_dir(sp));
-	d->queue = xasprintf("%s/queue", d->root);
-	d->sent = xasprintf("%s/sent", d->root);
-	d->failed = xasprintf("%s/failed", d->root);
-	d->tmp = xasprintf("%s/tmp", d->root);
-	const char *all[] = { d->queue, d->sent, d->failed, d->tmp };
-	for (size_t i = 0; i < 4; i++)
-		if (fsio_mkdirs(all[i], 0700, err) < 0) {
-			outbox_dirs_free(d);
-			return -1;
-		}
-	return 0;
-}
-
 void outbox_item_free(struct outbox_item *it)
 {
 	free(it->id);
@@ -67,27 +42,6 @@ void outbox_item_free(struct outbox_item *it)
 	free(it->message_id);
 	free(it->last_error);
 	memset(it, 0, sizeof(*it));
-}
-
-int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
-{
-	struct outbox_dirs d;
-	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL || id[0] == '.') {
-		err_set(err, ERR_MESSAGE, "outbox: bad item id");
-		return -1;
-	}
-	if (outbox_dirs_open(sp, &d, err) < 0)
-		return -1;
-	char *dir = xasprintf("%s/%s", d.queue, id);
-	char *staged = xasprintf("%s/%s", d.tmp, id);
-	int rc = fsio_rmtree(dir) < 0 || fsio_rmtree(staged) < 0 ? -1
-								 : fsio_fsync_dir(d.queue, err);
-	free(staged);
-	if (rc < 0 && err && err->cls == ERR_NONE)
-		err_setsys(err, ERR_TEMP, "outbox: remove %s", dir);
-	free(dir);
-	outbox_dirs_free(&d);
-	return rc;
 }
 
 /* --- envelope.json -------------------------------------------------------- */
@@ -156,17 +110,41 @@ static time_t jget_time(json_t *o, const char *key)
 	return s && tztime_parse_iso8601(s, &t) == 0 ? t : 0;
 }
 
-/* Load dir/envelope.json; *state_r (caller frees) is its "state". */
-int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r,
+/* Read id/envelope.json of dirfd, never through a symlink. */
+static int envelope_read(int dirfd, const char *id, char **data_r, size_t *len_r,
 			 struct err *err)
 {
-	char *path = xasprintf("%s/envelope.json", dir);
+	int ifd = outbox_item_dir(dirfd, id);
+	if (ifd < 0) {
+		err_setsys(err, ERR_TEMP, "open %s", id);
+		return -1;
+	}
+	int rc = fsio_read_at(ifd, "envelope.json", ENVELOPE_MAX, data_r, len_r, err);
+	close(ifd);
+	return rc;
+}
+
+int outbox_envelope_save(int dirfd, const char *id, const char *env, struct err *err)
+{
+	int ifd = outbox_item_dir(dirfd, id);
+	if (ifd < 0) {
+		err_setsys(err, ERR_TEMP, "open %s", id);
+		return -1;
+	}
+	int rc = fsio_replace_at(ifd, "envelope.json", env, strlen(env), 0600, err);
+	close(ifd);
+	return rc;
+}
+
+/* Load id/envelope.json; *state_r (caller frees) is its "state". */
+int outbox_envelope_load(int dirfd, const char *id, struct outbox_item *it, char **state_r,
+			 struct err *err)
+{
 	char *data;
 	size_t len;
-	int rc = fsio_read_file(path, ENVELOPE_MAX, &data, &len, err);
-	free(path);
-	if (rc < 0)
+	if (envelope_read(dirfd, id, &data, &len, err) < 0)
 		return -1;
+	const char *dir = id;
 	json_error_t jerr;
 	json_t *o = json_loadb(data, len, 0, &jerr);
 	free(data);
@@ -187,6 +165,7 @@ int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r
 	it->attempts = attempts > 0 && attempts < 1000000 ? (int)attempts : 0;
 	it->created = jget_time(o, "created");
 	it->next_attempt = jget_time(o, "next_attempt");
+	it->done_at = jget_time(o, "done_at");
 	*state_r = jget_str(o, "state");
 	json_decref(o);
 	if (it->id == NULL || it->from == NULL || it->rcpt == NULL || it->created == 0) {
@@ -196,139 +175,6 @@ int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r
 		return -1;
 	}
 	return 0;
-}
-
-/* --- queueing ------------------------------------------------------------- */
-
-/* message.eml and envelope.json into dir; fsynced with the directory when
- * sync, else left to the caller's spool_sync. */
-static int write_item(const char *dir, const struct outbox_item *it, const char *msg,
-		      size_t len, bool sync, struct err *err)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		err_setsys(err, ERR_TEMP, "open %s", dir);
-		return -1;
-	}
-	int (*write_file)(int, const char *, const void *, size_t, mode_t, struct err *) =
-		sync ? fsio_write_new : fsio_create;
-	char *env = outbox_envelope_json(it, "queued", 0);
-	int rc = -1;
-	if (write_file(dfd, "message.eml", msg, len, 0600, err) == 0 &&
-	    write_file(dfd, "envelope.json", env, strlen(env), 0600, err) == 0) {
-		rc = sync ? fsync(dfd) : 0;
-		if (rc < 0)
-			err_setsys(err, ERR_TEMP, "fsync %s", dir);
-	}
-	free(env);
-	close(dfd);
-	return rc;
-}
-
-static int stage_item(const struct spool *sp, const char *id, const char *kind,
-		      const char *ref, const char *from, const char *rcpt,
-		      const char *message_id, const char *msg, size_t len, time_t now,
-		      bool sync, char **id_r, struct err *err)
-{
-	if (kind == NULL || from == NULL || rcpt == NULL || *rcpt == '\0' || msg == NULL) {
-		err_set(err, ERR_MESSAGE, "outbox: kind, from and rcpt are required");
-		return -1;
-	}
-	struct outbox_dirs d;
-	if (outbox_dirs_open(sp, &d, err) < 0)
-		return -1;
-	char stamp[32], hex[17];
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	random_hex(hex, 8);
-	struct outbox_item it = {
-		.id = id ? xstrdup(id) : xasprintf("%s-%s", stamp, hex),
-		.kind = xstrdup(kind), .ref = xstrdup(ref), .from = xstrdup(from),
-		.rcpt = xstrdup(rcpt), .message_id = xstrdup(message_id),
-		.created = now, .next_attempt = now,
-	};
-	char *tmp = xasprintf("%s/%s", d.tmp, it.id);
-	int rc = -1;
-	if (mkdir(tmp, 0700) < 0) {
-		err_setsys(err, ERR_TEMP, "mkdir %s", tmp);
-	} else if (write_item(tmp, &it, msg, len, sync, err) < 0) {
-		fsio_rmtree(tmp);
-	} else {
-		*id_r = it.id;
-		it.id = NULL;
-		rc = 0;
-	}
-	free(tmp);
-	outbox_item_free(&it);
-	outbox_dirs_free(&d);
-	return rc;
-}
-
-int outbox_stage(const struct spool *sp, const char *kind, const char *ref,
-		 const char *from, const char *rcpt, const char *message_id,
-		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
-{
-	return stage_item(sp, NULL, kind, ref, from, rcpt, message_id, msg, len, now, false,
-			  id_r, err);
-}
-
-int outbox_stage_as(const struct spool *sp, const char *id, const char *kind, const char *ref,
-		    const char *from, const char *rcpt, const char *message_id, const char *msg,
-		    size_t len, time_t now, struct err *err)
-{
-	char *got = NULL;
-	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL || id[0] == '.') {
-		err_set(err, ERR_MESSAGE, "outbox: bad item id");
-		return -1;
-	}
-	int rc = stage_item(sp, id, kind, ref, from, rcpt, message_id, msg, len, now, false,
-			    &got, err);
-	free(got);
-	return rc;
-}
-
-int outbox_publish(const struct spool *sp, char *const *ids, size_t n, struct err *err)
-{
-	struct outbox_dirs d;
-	int rc = 0;
-	if (n == 0)
-		return 0;
-	if (outbox_dirs_open(sp, &d, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char *tmp = xasprintf("%s/%s", d.tmp, ids[i]);
-		char *dst = xasprintf("%s/%s", d.queue, ids[i]);
-		if (rename(tmp, dst) < 0) {
-			err_setsys(err, ERR_TEMP, "rename %s", tmp);
-			rc = -1;
-		} else {
-			log_debug("event=outbox-queued id=%s", ids[i]);
-		}
-		free(tmp);
-		free(dst);
-	}
-	if (fsio_fsync_dir(d.queue, rc < 0 ? NULL : err) < 0 ||
-	    fsio_fsync_dir(d.tmp, rc < 0 ? NULL : err) < 0)
-		rc = -1; /* in place; only their durability is in doubt */
-	outbox_dirs_free(&d);
-	return rc;
-}
-
-int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
-		 const char *from, const char *rcpt, const char *message_id,
-		 const char *msg, size_t len, time_t now, char **id_r, struct err *err)
-{
-	char *id = NULL;
-	if (stage_item(sp, NULL, kind, ref, from, rcpt, message_id, msg, len, now, true, &id,
-		       err) < 0)
-		return -1;
-	int rc = outbox_publish(sp, &id, 1, err);
-	if (rc == 0 && id_r)
-		*id_r = id;
-	else
-		free(id);
-	return rc;
 }
 
 /* --- delivery ------------------------------------------------------------- */
@@ -349,39 +195,36 @@ static long backoff(int attempts)
 	return delay - delay / 5 + (long)(r % (uint32_t)(span + 1));
 }
 
-/* Rewrite the envelope of the item in dir, then move dir to dest/ID. */
-static int finish_item(const struct outbox_dirs *d, const char *dir, const char *dest,
+/* Rewrite the envelope of queue/NAME, then move it to dest/ID. */
+static int finish_item(const struct outbox_dirs *d, const char *name, int dest,
 		       const struct outbox_item *it, const char *state, time_t now,
 		       struct err *err)
 {
 	char *env = outbox_envelope_json(it, state, now);
-	char *envpath = xasprintf("%s/envelope.json", dir);
-	char *to = xasprintf("%s/%s", dest, it->id);
-	int rc = fsio_replace(envpath, env, strlen(env), 0600, err);
-	if (rc == 0 && rename(dir, to) < 0) {
-		err_setsys(err, ERR_TEMP, "rename %s", dir);
+	int rc = outbox_envelope_save(d->queue, name, env, err);
+	if (rc == 0 && renameat(d->queue, name, dest, it->id) < 0) {
+		err_setsys(err, ERR_TEMP, "rename outbox/queue/%s", name);
 		rc = -1;
 	}
-	if (rc == 0 && (fsio_fsync_dir(dest, err) < 0 || fsio_fsync_dir(d->queue, err) < 0))
+	if (rc == 0 && (fsync(dest) < 0 || fsync(d->queue) < 0)) {
+		err_setsys(err, ERR_TEMP, "fsync outbox");
 		rc = -1;
+	}
 	free(env);
-	free(envpath);
-	free(to);
 	return rc;
 }
 
-static int defer_item(const char *dir, const struct outbox_item *it, struct err *err)
+static int defer_item(const struct outbox_dirs *d, const char *name,
+		      const struct outbox_item *it, struct err *err)
 {
 	char *env = outbox_envelope_json(it, "queued", 0);
-	char *envpath = xasprintf("%s/envelope.json", dir);
-	int rc = fsio_replace(envpath, env, strlen(env), 0600, err);
+	int rc = outbox_envelope_save(d->queue, name, env, err);
 	free(env);
-	free(envpath);
 	return rc;
 }
 
 struct queued {
-	char *dir;
+	char *dir;                /* its name in queue/ */
 	struct outbox_item it;
 	char *state;
 	bool broken;              /* envelope unreadable */
@@ -396,23 +239,37 @@ static int queued_cmp(const void *a, const void *b)
 	return strcmp(x->dir, y->dir);
 }
 
+/* name in dirfd is a directory of ours; a symlink (or anything else) was
+ * planted and is left alone, with a warning. */
+static bool real_dir(const struct outbox_dirs *d, int dirfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		return true;
+	char *shown = outbox_shown(d, dirfd, name);
+	log_warnx("event=outbox-not-an-item path=%s detail=\"not a directory; symlinks in "
+		  "the spool are not followed\"", log_q(shown));
+	free(shown);
+	return false;
+}
+
 /* Every item in queue/, oldest first. Unreadable envelopes come back as
  * broken items (their id is the directory name). */
 static size_t list_queue(const struct outbox_dirs *d, struct queued **items_r)
 {
 	struct queued *items = NULL;
 	size_t n = 0;
-	DIR *dp = opendir(d->queue);
+	DIR *dp = outbox_opendir(d->queue);
 	struct dirent *de;
 	while (dp != NULL && n < ITEMS_MAX && (de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !real_dir(d, d->queue, de->d_name))
 			continue;
 		items = xreallocarray(items, n + 1, sizeof(*items));
 		struct queued *q = &items[n++];
 		memset(q, 0, sizeof(*q));
-		q->dir = xasprintf("%s/%s", d->queue, de->d_name);
+		q->dir = xstrdup(de->d_name);
 		struct err e = { 0 };
-		if (outbox_envelope_load(q->dir, &q->it, &q->state, &e) < 0) {
+		if (outbox_envelope_load(d->queue, q->dir, &q->it, &q->state, &e) < 0) {
 			q->broken = true;
 			q->error = xstrdup(e.msg);
 			q->it.id = xstrdup(de->d_name);
@@ -446,18 +303,19 @@ static void queued_free(struct queued *items, size_t n)
 static void sweep_tmp(const struct outbox_dirs *d)
 {
 	time_t now = time(NULL);
-	DIR *dp = opendir(d->tmp);
+	DIR *dp = outbox_opendir(d->tmp);
 	struct dirent *de;
 	while (dp != NULL && (de = readdir(dp)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		char *p = xasprintf("%s/%s", d->tmp, de->d_name);
 		struct stat st;
-		if (lstat(p, &st) == 0 && now - st.st_mtime > TMP_STALE) {
+		if (fstatat(d->tmp, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now - st.st_mtime > TMP_STALE) {
+			char *p = outbox_shown(d, d->tmp, de->d_name);
 			log_info("event=outbox-sweep dir=%s", log_q(p));
-			fsio_rmtree(p);
+			free(p);
+			fsio_rmtree_at(d->tmp, de->d_name);
 		}
-		free(p);
 	}
 	if (dp != NULL)
 		closedir(dp);
@@ -468,9 +326,7 @@ static void sweep_tmp(const struct outbox_dirs *d)
  * another process holds it, -1 on error. */
 static int take_lock(const struct outbox_dirs *d, struct err *err)
 {
-	char *path = xasprintf("%s/.lock", d->root);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	free(path);
+	int fd = openat(d->root, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		err_setsys(err, ERR_TEMP, "outbox lock");
 		return -1;
@@ -530,12 +386,15 @@ static void session_count(struct flush *f, bool ok)
 /* Send one due item. Returns 0, or -1 when the batch must stop (err set). */
 static int deliver(struct flush *f, struct queued *q, struct err *err)
 {
-	char *path = xasprintf("%s/message.eml", q->dir);
-	char *msg;
+	char *msg = NULL;
 	size_t len;
 	struct err e = { 0 };
-	int rc = fsio_read_file(path, MESSAGE_MAX, &msg, &len, &e);
-	free(path);
+	int ifd = outbox_item_dir(f->d->queue, q->dir);
+	int rc = ifd < 0 ? -1 : fsio_read_at(ifd, "message.eml", MESSAGE_MAX, &msg, &len, &e);
+	if (ifd < 0)
+		err_setsys(&e, ERR_TEMP, "open %s", q->dir);
+	else
+		close(ifd);
 	if (rc < 0)
 		return fail_item(f, q, e.msg, err);
 	if (f->m == NULL && mailer_open(f->sc, f->token, &f->m, err) < 0) {
@@ -563,7 +422,7 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	q->it.next_attempt = f->now + backoff(q->it.attempts);
 	free(q->it.last_error);
 	q->it.last_error = xstrdup(e.msg);
-	if (defer_item(q->dir, &q->it, err) < 0)
+	if (defer_item(f->d, q->dir, &q->it, err) < 0)
 		return -1;
 	f->st->deferred++;
 	event(f, q, "deferred", e.msg);
@@ -586,10 +445,12 @@ static void note_pending(struct outbox_stats *st, time_t next)
 
 /* Count the items left in the queue after a flush, and the earliest
  * next attempt among them. */
-static void count_left(struct outbox_stats *st, struct queued *items, size_t n, time_t now)
+static void count_left(const struct outbox_dirs *d, struct outbox_stats *st,
+		       struct queued *items, size_t n, time_t now)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!fsio_exists(items[i].dir))
+		struct stat sb;
+		if (fstatat(d->queue, items[i].dir, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		st->queued++;
 		time_t next = items[i].it.next_attempt;
@@ -645,7 +506,7 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 		}
 	}
 	mailer_close(&f.m);
-	count_left(st, items, n, now);
+	count_left(&d, st, items, n, now);
 	close(lock);
 out:
 	queued_free(items, n);
@@ -655,10 +516,10 @@ out:
 
 /* --- status ---------------------------------------------------------------- */
 
-static unsigned count_entries(const char *dir)
+static unsigned count_entries(int dirfd)
 {
 	unsigned n = 0;
-	DIR *dp = opendir(dir);
+	DIR *dp = outbox_opendir(dirfd);
 	struct dirent *de;
 	while (dp != NULL && (de = readdir(dp)) != NULL)
 		if (de->d_name[0] != '.')

@@ -2,9 +2,11 @@
  * under the flush lock (outbox_admin.h says why that is enough). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "intaked/fsio.h"
@@ -26,9 +28,9 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(x->it.id, y->it.id);
 }
 
-static void list_dir(const char *dir, bool failed, struct outbox_entry **v, size_t *n)
+static void list_dir(int dirfd, bool failed, struct outbox_entry **v, size_t *n)
 {
-	DIR *dp = opendir(dir);
+	DIR *dp = outbox_opendir(dirfd);
 	struct dirent *de;
 	while (dp != NULL && *n < LIST_MAX && (de = readdir(dp)) != NULL) {
 		if (de->d_name[0] == '.')
@@ -36,9 +38,9 @@ static void list_dir(const char *dir, bool failed, struct outbox_entry **v, size
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
 		struct outbox_entry *e = &(*v)[(*n)++];
 		memset(e, 0, sizeof(*e));
-		char *path = xasprintf("%s/%s", dir, de->d_name), *state = NULL;
+		char *state = NULL;
 		struct err err = { 0 };
-		if (outbox_envelope_load(path, &e->it, &state, &err) < 0) {
+		if (outbox_envelope_load(dirfd, de->d_name, &e->it, &state, &err) < 0) {
 			e->broken = true;
 			e->it.last_error = xstrdup(err.msg);
 		}
@@ -46,7 +48,6 @@ static void list_dir(const char *dir, bool failed, struct outbox_entry **v, size
 		e->it.id = xstrdup(de->d_name);
 		e->state = failed ? "failed" : e->it.attempts > 0 ? "deferred" : "queued";
 		free(state);
-		free(path);
 	}
 	if (dp != NULL)
 		closedir(dp);
@@ -97,27 +98,33 @@ static int lock_outbox(const struct outbox_dirs *d, struct err *err)
 	return -1;
 }
 
-/* Replace dir/envelope.json, then (to_dir not NULL) move dir into to_dir. */
-static int rewrite_and_move(const char *dir, const char *from_dir, const char *to_dir,
+/* Replace id/envelope.json in from_dir, then (to_dir >= 0) move the item
+ * into to_dir. */
+static int rewrite_and_move(const char *id, int from_dir, int to_dir,
 			    const struct outbox_item *it, const char *state, time_t done_at,
 			    struct err *err)
 {
 	char *env = outbox_envelope_json(it, state, done_at);
-	char *envpath = xasprintf("%s/envelope.json", dir);
-	int rc = fsio_replace(envpath, env, strlen(env), 0600, err);
+	int rc = outbox_envelope_save(from_dir, id, env, err);
 	free(env);
-	free(envpath);
-	if (rc < 0 || to_dir == NULL)
+	if (rc < 0 || to_dir < 0)
 		return rc;
-	char *to = xasprintf("%s/%s", to_dir, it->id);
-	if (rename(dir, to) < 0) {
-		err_setsys(err, ERR_TEMP, "rename %s", dir);
+	if (renameat(from_dir, id, to_dir, it->id) < 0) {
+		err_setsys(err, ERR_TEMP, "rename outbox item %s", id);
 		rc = -1;
 	}
-	free(to);
-	if (rc == 0 && (fsio_fsync_dir(to_dir, err) < 0 || fsio_fsync_dir(from_dir, err) < 0))
+	if (rc == 0 && (fsync(to_dir) < 0 || fsync(from_dir) < 0)) {
+		err_setsys(err, ERR_TEMP, "fsync outbox");
 		rc = -1;
+	}
 	return rc;
+}
+
+/* id is a real directory (not a symlink) in dirfd. */
+static bool has_item(int dirfd, const char *id)
+{
+	struct stat st;
+	return fstatat(dirfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 enum action { RETRY, DROP };
@@ -126,27 +133,25 @@ enum action { RETRY, DROP };
 static int change(const struct outbox_dirs *d, const char *id, enum action act, time_t now,
 		  struct err *err)
 {
-	char *queued = xasprintf("%s/%s", d->queue, id);
-	char *failed = xasprintf("%s/%s", d->failed, id);
-	bool in_queue = fsio_exists(queued), in_failed = !in_queue && fsio_exists(failed);
+	bool in_queue = has_item(d->queue, id), in_failed = !in_queue && has_item(d->failed, id);
 	struct outbox_item it = { 0 };
 	char *state = NULL;
 	int rc = 1; /* nothing to do: no such item for this action */
 	if ((in_queue || (in_failed && act == RETRY)) &&
-	    outbox_envelope_load(in_queue ? queued : failed, &it, &state, err) < 0)
+	    outbox_envelope_load(in_queue ? d->queue : d->failed, id, &it, &state, err) < 0)
 		rc = -1;
 	else if (in_queue && act == RETRY) {
 		it.next_attempt = now;
-		rc = rewrite_and_move(queued, NULL, NULL, &it, "queued", 0, err);
+		rc = rewrite_and_move(id, d->queue, -1, &it, "queued", 0, err);
 	} else if (in_queue && act == DROP) {
 		free(it.last_error);
 		it.last_error = xstrdup(OUTBOX_DROPPED);
-		rc = rewrite_and_move(queued, d->queue, d->failed, &it, "failed", now, err);
+		rc = rewrite_and_move(id, d->queue, d->failed, &it, "failed", now, err);
 	} else if (in_failed && act == RETRY) {
 		/* created restarts the three days before it is given up. */
 		it.next_attempt = now;
 		it.created = now;
-		rc = rewrite_and_move(failed, d->failed, d->queue, &it, "queued", 0, err);
+		rc = rewrite_and_move(id, d->failed, d->queue, &it, "queued", 0, err);
 	}
 	if (rc == 0) {
 		log_info("event=outbox-%s id=%s rcpt=%s by=operator",
@@ -157,8 +162,6 @@ static int change(const struct outbox_dirs *d, const char *id, enum action act, 
 	}
 	outbox_item_free(&it);
 	free(state);
-	free(queued);
-	free(failed);
 	return rc;
 }
 

@@ -37,8 +37,7 @@ struct rl_entry {
 };
 
 struct ratelimit {
-	const struct spool *sp;
-	char *dir;                /* SPOOL/state */
+	const struct spool *sp;   /* files in SPOOL/state, reached by spool_area */
 	char day[11];             /* YYYY-MM-DD loaded, "" if none */
 	off_t loaded_size;        /* file size when loaded */
 	struct rl_entry *v;
@@ -102,9 +101,15 @@ static void day_of(time_t t, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static char *day_path(const struct ratelimit *rl, const char *day)
+static char *day_file(const char *day)
 {
-	return xasprintf("%s/" PREFIX "%s", rl->dir, day);
+	return xasprintf(PREFIX "%s", day);
+}
+
+/* A message naming file in the state area (never opened by this name). */
+static char *shown(const struct ratelimit *rl, const char *file)
+{
+	return spool_area_shown(rl->sp, SPOOL_STATE, file);
 }
 
 /* Remove the files of days more than KEEP_DAYS before today. Names sort
@@ -113,20 +118,26 @@ static void prune(struct ratelimit *rl, time_t now)
 {
 	char oldest[11];
 	day_of(now - (time_t)KEEP_DAYS * 86400, oldest);
-	DIR *dp = opendir(rl->dir);
+	int sfd = spool_area(rl->sp, SPOOL_STATE, NULL);
+	int lfd = sfd < 0 ? -1 : dup(sfd);
+	DIR *dp = lfd < 0 ? NULL : fdopendir(lfd);
+	if (dp == NULL && lfd >= 0)
+		close(lfd);
 	struct dirent *de;
 	while (dp != NULL && (de = readdir(dp)) != NULL) {
 		const char *day = de->d_name + strlen(PREFIX);
 		if (strncmp(de->d_name, PREFIX, strlen(PREFIX)) != 0 || strlen(day) != 10 ||
 		    strcmp(day, oldest) >= 0)
 			continue;
-		char *p = day_path(rl, day);
-		if (unlink(p) == 0)
+		char *p = shown(rl, de->d_name);
+		if (unlinkat(sfd, de->d_name, 0) == 0)
 			log_debug("event=ratelimit-pruned file=%s", log_q(p));
 		free(p);
 	}
 	if (dp != NULL)
 		closedir(dp);
+	if (sfd >= 0)
+		close(sfd);
 }
 
 /* Make the counts those of now's day, (re)reading its file when the day
@@ -135,11 +146,15 @@ static int load(struct ratelimit *rl, time_t now, struct err *err)
 {
 	char day[11];
 	day_of(now, day);
-	char *path = day_path(rl, day);
+	int sfd = spool_area(rl->sp, SPOOL_STATE, err);
+	if (sfd < 0)
+		return -1;
+	char *file = day_file(day);
 	struct stat st;
-	off_t size = stat(path, &st) == 0 ? st.st_size : 0;
+	off_t size = fstatat(sfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_size : 0;
 	if (strcmp(day, rl->day) == 0 && size == rl->loaded_size) {
-		free(path);
+		free(file);
+		close(sfd);
 		return 0;
 	}
 	bool new_day = strcmp(day, rl->day) != 0;
@@ -147,11 +162,11 @@ static int load(struct ratelimit *rl, time_t now, struct err *err)
 	rl->day[0] = '\0';
 	char *data = NULL;
 	size_t len = 0;
-	if (size > 0 && fsio_read_file(path, FILE_MAX, &data, &len, err) < 0) {
-		free(path);
+	int rc = size > 0 ? fsio_read_at(sfd, file, FILE_MAX, &data, &len, err) : 0;
+	free(file);
+	close(sfd);
+	if (rc < 0)
 		return -1;
-	}
-	free(path);
 	for (char *line = data; line != NULL && *line;) {
 		char *nl = strchr(line, '\n');
 		if (nl == NULL)
@@ -173,11 +188,12 @@ int ratelimit_open(const struct spool *sp, struct ratelimit **rl_r, struct err *
 {
 	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
 	rl->sp = sp;
-	rl->dir = xasprintf("%s/state", spool_dir(sp));
-	if (fsio_mkdirs(rl->dir, 0700, err) < 0) {
+	int sfd = spool_area(sp, SPOOL_STATE, err);
+	if (sfd < 0) {
 		ratelimit_close(&rl);
 		return -1;
 	}
+	close(sfd);
 	*rl_r = rl;
 	return 0;
 }
@@ -187,7 +203,6 @@ void ratelimit_close(struct ratelimit **rl)
 	if (*rl == NULL)
 		return;
 	entries_clear(*rl);
-	free((*rl)->dir);
 	free(*rl);
 	*rl = NULL;
 }
@@ -213,18 +228,19 @@ int ratelimit_add(struct ratelimit *rl, const char *addr, time_t now, struct err
 	return ratelimit_add_for(rl, addr, NULL, now, err);
 }
 
-int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox_id,
-		      time_t now, struct err *err)
+/* Append line to file in SPOOL/state (one write, O_APPEND) and fsync it;
+ * created is set when the file was new (its name needs a directory fsync). */
+static int append_line(struct ratelimit *rl, const char *file, const char *line,
+		       struct err *err)
 {
-	if (load(rl, now, err) < 0)
+	int sfd = spool_area(rl->sp, SPOOL_STATE, err);
+	if (sfd < 0)
 		return -1;
-	char *a = normalize(addr);
-	char *line = outbox_id ? xasprintf("%s\t%s\n", a, outbox_id) : xasprintf("%s\n", a);
-	char *path = day_path(rl, rl->day);
+	char *p = shown(rl, file);
 	int rc = -1;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = openat(sfd, file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		err_setsys(err, ERR_TEMP, "open %s", path);
+		err_setsys(err, ERR_TEMP, "open %s", p);
 		goto out;
 	}
 	size_t len = strlen(line);
@@ -233,21 +249,40 @@ int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox
 		w = write(fd, line, len); /* O_APPEND: one write, one line */
 	while (w < 0 && errno == EINTR);
 	if (w != (ssize_t)len || fsync(fd) < 0) {
-		err_setsys(err, ERR_TEMP, "append %s", path);
+		err_setsys(err, ERR_TEMP, "append %s", p);
 		close(fd);
 		goto out;
 	}
 	close(fd);
 	/* The first line of the day created the file: make its name durable. */
-	if (rl->loaded_size == 0 && fsio_fsync_dir(rl->dir, err) < 0)
+	if (rl->loaded_size == 0 && fsync(sfd) < 0) {
+		err_setsys(err, ERR_TEMP, "fsync directory of %s", p);
 		goto out;
-	line[len - 1] = '\0';
-	bump(rl, line);
-	rl->loaded_size += (off_t)len;
+	}
 	rc = 0;
 out:
+	free(p);
+	close(sfd);
+	return rc;
+}
+
+int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox_id,
+		      time_t now, struct err *err)
+{
+	if (load(rl, now, err) < 0)
+		return -1;
+	char *a = normalize(addr);
+	char *line = outbox_id ? xasprintf("%s\t%s\n", a, outbox_id) : xasprintf("%s\n", a);
+	char *file = day_file(rl->day);
+	int rc = append_line(rl, file, line, err);
+	if (rc == 0) {
+		size_t len = strlen(line);
+		line[len - 1] = '\0';
+		bump(rl, line);
+		rl->loaded_size += (off_t)len;
+	}
 	free(a);
 	free(line);
-	free(path);
+	free(file);
 	return rc;
 }

@@ -1,6 +1,5 @@
 /* schedstate.c — the scheduler's journal of reminders and digests sent
  * (see schedstate.h for the record format and the crash argument). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "intaked/fsio.h"
 #include "intaked/log.h"
+#include "intaked/outbox.h"
 #include "intaked/schedstate.h"
 #include "intaked/spool.h"
 #include "intaked/tztime.h"
@@ -21,7 +20,6 @@
 #define TAG           "S1"
 #define FILE_MAX      (64u * 1024 * 1024)
 #define LINE_MAX_LEN  (16u * 1024)
-#define ENVELOPE_MAX  (64u * 1024)
 #define WARN_MAX      10
 
 enum rec_state { REC_PENDING, REC_QUEUED, REC_VOID };
@@ -303,98 +301,6 @@ static int append_settle(struct schedstate *st, const char *message_id, bool que
 	return rc;
 }
 
-/* ---- the outbox, read back ---- */
-
-static char *read_envelope(int dfd, const char *name)
-{
-	int ifd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (ifd < 0)
-		return NULL;
-	int fd = openat(ifd, "envelope.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	close(ifd);
-	if (fd < 0)
-		return NULL;
-	struct buf b;
-	buf_init(&b, ENVELOPE_MAX);
-	char chunk[8192];
-	ssize_t r;
-	while ((r = read(fd, chunk, sizeof(chunk))) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0 && buf_append(&b, chunk, (size_t)r) < 0) {
-			r = -1;
-			break;
-		}
-	close(fd);
-	if (r < 0 || b.data == NULL) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_steal(&b);
-}
-
-static time_t jtime(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	time_t t;
-	return s != NULL && tztime_parse_iso8601(s, &t) == 0 ? t : 0;
-}
-
-static int visit_envelope(const char *text, int (*fn)(const struct schedstate_envelope *, void *),
-			  void *arg)
-{
-	json_t *o = json_loads(text, 0, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return 0;
-	}
-	struct schedstate_envelope e = {
-		.id = json_string_value(json_object_get(o, "id")),
-		.kind = json_string_value(json_object_get(o, "kind")),
-		.ref = json_string_value(json_object_get(o, "ref")),
-		.rcpt = json_string_value(json_object_get(o, "rcpt")),
-		.message_id = json_string_value(json_object_get(o, "message_id")),
-		.last_error = json_string_value(json_object_get(o, "last_error")),
-		.created = jtime(o, "created"),
-		.done_at = jtime(o, "done_at"),
-	};
-	int rc = e.id != NULL ? fn(&e, arg) : 0;
-	json_decref(o);
-	return rc;
-}
-
-int schedstate_outbox_each(const struct spool *sp, const char *area,
-			   int (*fn)(const struct schedstate_envelope *e, void *arg), void *arg,
-			   struct err *err)
-{
-	char *path = xasprintf("%s/outbox/%s", spool_dir(sp), area);
-	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		int saved = errno;
-		if (saved != ENOENT)
-			err_setsys(err, ERR_TEMP, "open %s", path);
-		free(path);
-		return saved == ENOENT ? 0 : -1;
-	}
-	free(path);
-	DIR *dp = fdopendir(dfd);
-	if (dp == NULL) {
-		err_setsys(err, ERR_TEMP, "fdopendir outbox/%s", area);
-		close(dfd);
-		return -1;
-	}
-	struct dirent *de;
-	int stop = 0;
-	while (!stop && (de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		char *text = read_envelope(dirfd(dp), de->d_name);
-		if (text != NULL)
-			stop = visit_envelope(text, fn, arg);
-		free(text);
-	}
-	closedir(dp);
-	return 0;
-}
-
 /* ---- settling what a crash left pending ---- */
 
 struct lookup {
@@ -402,7 +308,7 @@ struct lookup {
 	size_t pending;
 };
 
-static int settle_found(const struct schedstate_envelope *e, void *arg)
+static int settle_found(const struct outbox_item *e, void *arg)
 {
 	struct lookup *lk = arg;
 	if (e->message_id == NULL)
@@ -426,9 +332,9 @@ static int settle_pending(struct schedstate *st, struct err *err)
 		lk.pending += st->v[i].state == REC_PENDING;
 	if (lk.pending == 0)
 		return 0;
-	static const char *const areas[] = { "queue", "sent", "failed" };
+	static const enum outbox_where areas[] = { OUTBOX_QUEUED, OUTBOX_SENT, OUTBOX_FAILED };
 	for (size_t i = 0; i < 3 && lk.pending > 0; i++)
-		if (schedstate_outbox_each(st->sp, areas[i], settle_found, &lk, err) < 0)
+		if (outbox_each(st->sp, areas[i], settle_found, &lk, err) < 0)
 			return -1;
 	for (size_t i = 0; i < st->n; i++) {
 		struct srec *r = &st->v[i];
@@ -445,6 +351,33 @@ static int settle_pending(struct schedstate *st, struct err *err)
 
 /* ---- open, close ---- */
 
+/* SPOOL/state/name opened for appending (made if missing, its name made
+ * durable) and locked; never through a symlink. */
+static int open_journal(struct schedstate *st, const char *name, struct err *err)
+{
+	int sfd = spool_area(st->sp, SPOOL_STATE, err);
+	if (sfd < 0)
+		return -1;
+	struct stat sb;
+	bool existed = fstatat(sfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	int rc = 0;
+	st->fd = openat(sfd, name, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (st->fd < 0) {
+		err_setsys(err, ERR_TEMP, "schedstate: open %s", st->path);
+		rc = -1;
+	}
+	if (rc == 0 && !existed && fsync(sfd) < 0) {
+		err_setsys(err, ERR_TEMP, "schedstate: fsync directory of %s", st->path);
+		rc = -1;
+	}
+	if (rc == 0 && flock(st->fd, LOCK_EX) < 0) {
+		err_setsys(err, ERR_TEMP, "schedstate: lock %s", st->path);
+		rc = -1;
+	}
+	close(sfd);
+	return rc;
+}
+
 int schedstate_open(const struct spool *sp, const char *name, struct schedstate **st_r,
 		    struct err *err)
 {
@@ -456,24 +389,8 @@ int schedstate_open(const struct spool *sp, const char *name, struct schedstate 
 	struct schedstate *st = xcalloc(1, sizeof(*st));
 	st->sp = sp;
 	st->fd = -1;
-	char *dir = xasprintf("%s/state", spool_dir(sp));
-	st->path = xasprintf("%s/%s", dir, name);
-	int rc = fsio_mkdirs(dir, 0700, err);
-	bool existed = rc == 0 && fsio_exists(st->path);
-	if (rc == 0) {
-		st->fd = open(st->path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (st->fd < 0) {
-			err_setsys(err, ERR_TEMP, "schedstate: open %s", st->path);
-			rc = -1;
-		}
-	}
-	if (rc == 0 && !existed)
-		rc = fsio_fsync_dir(dir, err);
-	if (rc == 0 && flock(st->fd, LOCK_EX) < 0) {
-		err_setsys(err, ERR_TEMP, "schedstate: lock %s", st->path);
-		rc = -1;
-	}
-	free(dir);
+	st->path = spool_area_shown(sp, SPOOL_STATE, name);
+	int rc = open_journal(st, name, err);
 	if (rc == 0)
 		rc = load(st, err);
 	if (rc == 0)

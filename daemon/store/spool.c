@@ -102,6 +102,11 @@ const char *spool_dir(const struct spool *sp)
 	return sp->dir;
 }
 
+int spool_root_fd(const struct spool *sp)
+{
+	return sp->fd;
+}
+
 void spool_make_id(time_t received, const char *raw_sha256, char out[40])
 {
 	struct tm tm;
@@ -235,15 +240,15 @@ static void spool_cleanup_tmp(struct spool *sp)
 			close(tfd);
 		return;
 	}
-	close(tfd);
 	for (size_t i = 0; i < names.n; i++) {
 		char *path = xasprintf("%s/tmp/%s", sp->dir, names.v[i]);
-		if (fsio_rmtree(path) < 0)
+		if (fsio_rmtree_at(tfd, names.v[i]) < 0)
 			log_warn("event=spool-cleanup path=%s result=failed", log_q(path));
 		else
 			log_info("event=spool-cleanup path=%s", log_q(path));
 		free(path);
 	}
+	close(tfd);
 	strlist_free(&names);
 }
 
@@ -343,7 +348,7 @@ static int make_staging(struct spool *sp, int tfd, const char *id, struct err *e
 			break;
 		char *path = xasprintf("%s/tmp/%s", sp->dir, id);
 		log_info("event=spool-cleanup path=%s", log_q(path));
-		fsio_rmtree(path);
+		fsio_rmtree_at(tfd, id);
 		free(path);
 	}
 	err_setsys(err, ERR_TEMP, "spool: mkdir tmp/%s", id);
@@ -521,24 +526,7 @@ bool spool_entry_exists(const struct spool *sp, const char *relpath)
  * fsynced; all relative to dirfd so no symlink is followed. */
 int spool_replace_at(int dirfd, const char *name, const char *text, struct err *err)
 {
-	char *tmp = xasprintf("%s.tmp", name);
-	int rc = -1;
-	unlinkat(dirfd, tmp, 0); /* a crash's leftover */
-	if (fsio_write_new(dirfd, tmp, text, strlen(text), SPOOL_FILE_MODE, err) < 0)
-		goto out;
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		err_setsys(err, ERR_TEMP, "spool: rename %s", tmp);
-		unlinkat(dirfd, tmp, 0);
-		goto out;
-	}
-	if (fsync(dirfd) < 0) {
-		err_setsys(err, ERR_TEMP, "spool: fsync directory of %s", name);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	return rc;
+	return fsio_replace_at(dirfd, name, text, strlen(text), SPOOL_FILE_MODE, err);
 }
 
 /* ---- metadata.json of committed entries, without following symlinks ---- */

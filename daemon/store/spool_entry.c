@@ -32,9 +32,9 @@ char *spool_entry_path(const struct spool_entry *e, const char *name)
 	return xasprintf("%s/%s", e->dir, name);
 }
 
-int spool_entry_link(struct spool_entry *e, const char *path, const char *name)
+int spool_entry_link(struct spool_entry *e, int dirfd, const char *path, const char *name)
 {
-	return linkat(AT_FDCWD, path, e->fd, name, 0);
+	return linkat(dirfd, path, e->fd, name, 0);
 }
 
 void spool_entry_drop_files(struct spool_entry *e)

@@ -1,5 +1,5 @@
-/* spool_internal.h — shared by the spool module's two files (spool.c and
- * spool_index.c) only; no other module includes it. Everything here works
+/* spool_internal.h — shared by the spool module's files (spool.c,
+ * spool_area.c and spool_index.c) only; no other module includes it. Everything here works
  * relative to directory fds and never follows a symlink. */
 #ifndef INTAKED_SPOOL_INTERNAL_H
 #define INTAKED_SPOOL_INTERNAL_H
@@ -29,6 +29,10 @@ struct spool_entry {
 /* metadata.json never gets near this; it stops a damaged file early. */
 #define SPOOL_METADATA_MAX (16u * 1024 * 1024)
 
+/* The root's path (for messages and the tmp cleanup) and its fd (every
+ * open below it starts here). */
+const char *spool_dir(const struct spool *sp);
+int spool_root_fd(const struct spool *sp);
 /* One path component we create or follow: no '/', no control bytes, not
  * hidden, not "." or "..". */
 bool spool_name_ok(const char *s);

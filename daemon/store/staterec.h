@@ -8,11 +8,16 @@
 #include <jansson.h>
 #include "intaked/err.h"
 
-/* The record at path as an object (new reference); {} when it is missing,
+struct spool;
+
+/* The record SPOOL/state/file as an object (new reference); {} when it is missing,
  * larger than max, unreadable or damaged — the last two logged as
  * event=NAME-record-unreadable / NAME-record-damaged with note. */
-json_t *staterec_load(const char *path, size_t max, const char *name, const char *note);
-/* Replace the record at path with obj (indented, keys sorted), atomically. */
-int staterec_save(const char *path, const json_t *obj, struct err *err);
+json_t *staterec_load(const struct spool *sp, const char *file, size_t max, const char *name,
+		      const char *note);
+/* Replace the record SPOOL/state/file with obj (indented, keys sorted),
+ * atomically; never through a symlink (spool_area_replace). */
+int staterec_save(const struct spool *sp, const char *file, const json_t *obj,
+		  struct err *err);
 
 #endif

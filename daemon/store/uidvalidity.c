@@ -11,16 +11,17 @@
 
 #define RECORD_MAX (1024 * 1024)
 
-static json_t *load(const char *path)
+#define RECORD_FILE "uidvalidity"
+
+static json_t *load(const struct spool *sp)
 {
-	return staterec_load(path, RECORD_MAX, "uidvalidity", "replaced");
+	return staterec_load(sp, RECORD_FILE, RECORD_MAX, "uidvalidity", "replaced");
 }
 
 int uidvalidity_check(const struct spool *sp, const char *folder, uint32_t value,
 		      uint32_t *old_r, struct err *err)
 {
-	char *path = xasprintf("%s/state/uidvalidity", spool_dir(sp));
-	json_t *obj = load(path);
+	json_t *obj = load(sp);
 	json_t *old = json_object_get(obj, folder);
 	int rc = 0;
 
@@ -34,10 +35,9 @@ int uidvalidity_check(const struct spool *sp, const char *folder, uint32_t value
 		rc = 1;
 	}
 	json_object_set_new(obj, folder, json_integer((json_int_t)value));
-	if (staterec_save(path, obj, err) < 0)
+	if (staterec_save(sp, RECORD_FILE, obj, err) < 0)
 		rc = -1;
 out:
 	json_decref(obj);
-	free(path);
 	return rc;
 }

@@ -19,6 +19,10 @@ int fsio_create(int dirfd, const char *name, const void *data, size_t len, mode_
 /* Replace path atomically: write "path.tmp", fsync, rename, fsync dir. */
 int fsio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		 struct err *err);
+/* The same for name in dirfd (name.tmp beside it; no symlink followed):
+ * what a module that holds a directory fd uses. */
+int fsio_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		    struct err *err);
 int fsio_fsync_dir(const char *path, struct err *err);
 /* mkdir -p; existing directories are fine. */
 int fsio_mkdirs(const char *path, mode_t mode, struct err *err);
@@ -31,6 +35,8 @@ int fsio_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t 
 		 struct err *err);
 /* rm -rf that never follows symlinks out of path. */
 int fsio_rmtree(const char *path);
+/* The same for name in dirfd. */
+int fsio_rmtree_at(int dirfd, const char *name);
 int fsio_exists(const char *path);
 
 #endif

@@ -43,8 +43,11 @@ struct health_folder {
 	size_t sync_done, sync_total; /* of the pass under way; total 0: none */
 };
 
+struct spool;
+
 struct health {
-	char *path;               /* NULL: a view loaded by health_load */
+	const struct spool *sp;   /* writes SPOOL/state/health.json; NULL: a view
+				   * loaded by health_load */
 	long pid;
 	time_t updated;
 	struct health_folder *folders;
@@ -54,7 +57,7 @@ struct health {
 };
 
 /* The daemon's record for the folders watched (all disconnected). */
-struct health *health_new(const char *spool_dir, const struct strlist *folders);
+struct health *health_new(const struct spool *sp, const struct strlist *folders);
 void health_free(struct health **h);
 
 /* Every folder (folder NULL) or one. A state change is written at once;
@@ -72,6 +75,6 @@ void health_flush(struct health *h);
 
 /* intakectl: read path. 1 loaded, 0 no file, -1 unreadable or invalid
  * (err). *h_r: free with health_free. */
-int health_load(const char *spool_dir, struct health **h_r, struct err *err);
+int health_load(const struct spool *sp, struct health **h_r, struct err *err);
 
 #endif

@@ -29,8 +29,11 @@ struct imap_message {
 	unsigned char *raw;       /* byte-exact message: owned heap memory, or a
 				   * read-only mapping of path */
 	size_t len;
-	char *path;               /* streamed to disk: the file, fsynced, mode
-				   * 0640; imap_message_clear unlinks it */
+	char *path;               /* streamed to disk: the file's name in dirfd,
+				   * fsynced, mode 0640; imap_message_clear
+				   * unlinks it */
+	int dirfd;                /* with path: the spill directory (a dup of
+				   * the caller's, closed by imap_message_clear) */
 	char sha256[65];          /* of raw, computed while streaming; "" when
 				   * the message was fetched into memory */
 };
@@ -71,12 +74,12 @@ int imap_fetch(struct imap_session *s, uint32_t uid, size_t max_size,
 int imap_fetch_meta(struct imap_session *s, const uint32_t *uids, size_t n,
 		    struct imap_meta *meta, struct err *err);
 /* BODY.PEEK[] of the message meta describes (found, size <= max_size, else
- * ERR_MESSAGE before any transfer). With spill_dir (an existing directory
- * on the spool's filesystem) a message over IMAP_SPILL_MIN goes to a file
+ * ERR_MESSAGE before any transfer). With spill_dirfd >= 0 (a directory
+ * on the spool's filesystem, opened by the caller) a message over IMAP_SPILL_MIN goes to a file
  * there as it arrives, hashed on the way, and raw maps that file: the
  * daemon never holds it in its own memory. */
 int imap_fetch_body(struct imap_session *s, const struct imap_meta *meta, size_t max_size,
-		    const char *spill_dir, struct imap_message *m, struct err *err);
+		    int spill_dirfd, struct imap_message *m, struct err *err);
 /* BODY.PEEK[] of n small messages in one UID FETCH (a first sync would
  * otherwise wait for one round trip per message): m[i] and errs[i] are
  * for meta[i]; errs[i] holds ERR_MESSAGE for one that is gone or over

@@ -32,6 +32,7 @@ struct outbox_item {
 	time_t created;
 	time_t next_attempt;
 	char *last_error;
+	time_t done_at;           /* sent or failed at; 0 while queued */
 };
 
 struct outbox_stats {
@@ -74,6 +75,14 @@ enum outbox_where outbox_where(const struct spool *sp, const char *id);
 int outbox_lookup(const struct spool *sp, const char *id, enum outbox_where *w,
 		  struct outbox_item *it, struct err *err);
 void outbox_item_clear(struct outbox_item *it);
+/* Visit every item of where (queue/, sent/, failed/ or tmp/) with its
+ * envelope, parsed here (the outbox is the one reader of its format);
+ * the item is borrowed for the call. Items whose envelope cannot be read,
+ * and anything that is not a directory, are skipped. fn returns non-zero
+ * to stop (not an error). 0, or -1 when the part cannot be listed. */
+typedef int (*outbox_visit_fn)(const struct outbox_item *it, void *arg);
+int outbox_each(const struct spool *sp, enum outbox_where where, outbox_visit_fn fn,
+		void *arg, struct err *err);
 /* Point a queued item at another spool entry (the message it answers was
  * filed at another path after a crash). Atomic. */
 int outbox_set_ref(const struct spool *sp, const char *id, const char *ref, struct err *err);

@@ -66,17 +66,4 @@ int schedstate_intend(struct schedstate *st, const char *key, time_t when, time_
 int schedstate_settle(struct schedstate *st, const char *message_id, bool queued,
 		      const char *outbox_id, struct err *err);
 
-/* Visit the envelopes of the outbox items in area ("queue", "sent" or
- * "failed"). Strings are borrowed for the call; done_at is 0 when absent.
- * Items that cannot be read are skipped. Returns 0, -1 when the area
- * cannot be listed (a missing area is empty). Here rather than in outbox.c
- * because only the scheduler and the digest read them back. */
-struct schedstate_envelope {
-	const char *id, *kind, *ref, *rcpt, *message_id, *last_error;
-	time_t created, done_at;
-};
-int schedstate_outbox_each(const struct spool *sp, const char *area,
-			   int (*fn)(const struct schedstate_envelope *e, void *arg), void *arg,
-			   struct err *err);
-
 #endif

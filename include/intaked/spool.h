@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 #include "intaked/err.h"
 
@@ -33,7 +34,43 @@ void spool_close(struct spool **sp);
  * spool; then remove the leftovers of a crashed run in tmp/. ERR_TEMP if
  * another process holds the lock. */
 int spool_lock(struct spool *sp, struct err *err);
-const char *spool_dir(const struct spool *sp);
+
+/* The areas below the root. Every module reaches its files through these
+ * (spool_area.c): the spool is the only path-maker, and nothing inside it
+ * is ever reached through a symlink. */
+enum spool_area {
+	SPOOL_CALLS, SPOOL_UNMATCHED, SPOOL_IGNORED, SPOOL_QUARANTINE,
+	SPOOL_TMP, SPOOL_OUTBOX, SPOOL_STATE,
+};
+/* A new fd on the area's directory (O_DIRECTORY|O_NOFOLLOW, opened from
+ * the root's fd): the caller works below it with openat/renameat/unlinkat
+ * and O_NOFOLLOW, and closes it. -1 with err (ERR_TEMP; a symlinked area
+ * is named as such) and errno kept. */
+int spool_area(const struct spool *sp, enum spool_area area, struct err *err);
+/* subdir of the area (one plain name), made (0700, parent fsynced) if
+ * missing when create; never through a symlink. */
+int spool_area_sub(const struct spool *sp, enum spool_area area, const char *subdir,
+		   bool create, struct err *err);
+/* A whole regular file name of the area, up to max bytes (*data_r
+ * NUL-terminated, the caller's): 0; 1 when there is no such file (*data_r
+ * NULL); -1 on error (a symlink, too large, unreadable). */
+int spool_area_read(const struct spool *sp, enum spool_area area, const char *name,
+		    size_t max, char **data_r, size_t *len_r, struct err *err);
+/* name is in the area (as anything, a symlink too: not followed). */
+bool spool_area_has(const struct spool *sp, enum spool_area area, const char *name);
+/* Replace name in the area atomically (name.tmp written, fsynced, renamed,
+ * directory fsynced). */
+int spool_area_replace(const struct spool *sp, enum spool_area area, const char *name,
+		       const void *data, size_t len, mode_t mode, struct err *err);
+/* Remove name from the area (absent is fine), directory fsynced. */
+int spool_area_remove(const struct spool *sp, enum spool_area area, const char *name,
+		      struct err *err);
+/* "SPOOL/area/name" for log lines and messages only: never opened. */
+char *spool_area_shown(const struct spool *sp, enum spool_area area, const char *name);
+/* Open relpath (a committed entry or any directory below the root) as a
+ * directory without following symlinks: an fd, or -1 with errno (ENOENT
+ * when missing) and err. */
+int spool_open_dir(const struct spool *sp, const char *relpath, struct err *err);
 
 /* A fresh staging directory tmp/ID with files/ (a stale one of the same
  * id is removed first). Caller commits or aborts. */
@@ -51,10 +88,10 @@ void spool_entry_seal(struct spool_entry *e);
  * directory, for the analysis worker, which opens them itself. Caller
  * frees. */
 char *spool_entry_path(const struct spool_entry *e, const char *name);
-/* Hard-link the file at path (on the spool's filesystem) in as name:
- * a streamed message is not copied through memory. -1 (errno set) if it
- * cannot be linked; then write it instead. */
-int spool_entry_link(struct spool_entry *e, const char *path, const char *name);
+/* Hard-link the file path of directory dirfd (on the spool's filesystem)
+ * in as name: a streamed message is not copied through memory. -1 (errno
+ * set) if it cannot be linked; then write it instead. */
+int spool_entry_link(struct spool_entry *e, int dirfd, const char *path, const char *name);
 /* Remove files/ and what the analysis stored there (mail kept raw only). */
 void spool_entry_drop_files(struct spool_entry *e);
 /* The version this entry takes as calls/CALL/SLUG/vN: one more than the
@@ -93,7 +130,9 @@ bool spool_relpath_valid(const char *relpath);
 /* True if relpath is a committed entry: a real directory (no symlink on
  * the way) holding a regular metadata.json. */
 bool spool_entry_exists(const struct spool *sp, const char *relpath);
-/* Absolute path of relpath in the spool. Caller frees. */
+/* Absolute path of relpath in the spool, to show a person (intakectl
+ * show); never opened: files are reached through spool_area and
+ * spool_open_dir. Caller frees. */
 char *spool_abs(const struct spool *sp, const char *relpath);
 
 /* Highest existing version N of calls/CALL/SLUG/vN, 0 if none, -1 if the

@@ -175,6 +175,42 @@ def test_symlinks_planted_in_the_spool(h):
     assert sorted(os.listdir(elsewhere)) == ['canary'], os.listdir(elsewhere)
 
 
+def test_spool_parts_symlinked_while_stopped(h):
+    """The spool is the only path-maker (issue 15): a symlink planted in
+    place of a part of an area (outbox/queue) or of an area (state) is
+    refused with a clear error by the daemon, and nothing is written
+    through it, however the module that keeps files there gets to them."""
+    h.config()
+    elsewhere = os.path.join(h.dir, 'elsewhere')
+    os.makedirs(os.path.join(elsewhere, 'queue'))
+    h.once()  # the layout
+    queue = os.path.join(h.spool, 'outbox', 'queue')
+    os.rename(queue, os.path.join(h.dir, 'oldqueue'))
+    os.symlink(os.path.join(elsewhere, 'queue'), queue)
+    h.append('intake@example.org',
+             multipart(FRANCE, IMRF_TO, 'Input', 'See attached.', utc(2022, 3, 20),
+                       '<symq@x>', [('input.txt', 'text/plain', b'four words in here\n')]),
+             utc(2022, 3, 20))
+    p = run_once(h)
+    print('  symlinked outbox/queue:', p.returncode,
+          [ln[:200] for ln in p.stderr.splitlines() if 'symlink' in ln][:2])
+    assert os.listdir(os.path.join(elsewhere, 'queue')) == [], \
+        os.listdir(os.path.join(elsewhere, 'queue'))
+    assert 'symlinks inside the spool are not followed' in p.stderr, p.stderr[-2000:]
+    assert h.inbox('france@diplomatie.gouv.fr') == []
+    # The area itself: refused at start, nothing written outside.
+    os.remove(queue)
+    os.rename(os.path.join(h.dir, 'oldqueue'), queue)
+    os.rename(os.path.join(h.spool, 'state'), os.path.join(h.dir, 'oldstate'))
+    os.symlink(elsewhere, os.path.join(h.spool, 'state'))
+    p = run_once(h)
+    print('  symlinked state/:', p.returncode, p.stderr.strip().splitlines()[-1][:200])
+    assert p.returncode in (75, 78), (p.returncode, p.stderr[-1500:])
+    assert 'symlink' in p.stderr, p.stderr[-1500:]
+    assert sorted(os.listdir(elsewhere)) == ['queue'], os.listdir(elsewhere)
+    assert os.listdir(os.path.join(elsewhere, 'queue')) == []
+
+
 def test_header_injection_into_acknowledgements(h):
     h.config()
     subject = ('=?utf-8?q?Input=0D=0ABcc=3A_coord=40example.org=0D=0AX-Injected=3A_yes?= '

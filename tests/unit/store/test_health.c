@@ -14,9 +14,11 @@
 
 #include "intaked/fsio.h"
 #include "intaked/health.h"
+#include "intaked/spool.h"
 #include "intaked/util.h"
 
 static char dir[64];
+static struct spool *sp;
 
 static int setup(void **state)
 {
@@ -24,15 +26,13 @@ static int setup(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/test_health.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	char *st = xasprintf("%s/state", dir);
-	int rc = mkdir(st, 0700);
-	free(st);
-	return rc;
+	return spool_open(dir, &sp, NULL);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
+	spool_close(&sp);
 	return fsio_rmtree(dir);
 }
 
@@ -40,7 +40,7 @@ static struct health *load(void)
 {
 	struct health *h = NULL;
 	struct err err = { 0 };
-	assert_int_equal(health_load(dir, &h, &err), 1);
+	assert_int_equal(health_load(sp, &h, &err), 1);
 	return h;
 }
 
@@ -49,7 +49,7 @@ static struct health *new_two(void)
 	struct strlist folders = { 0 };
 	strlist_push(&folders, "INBOX");
 	strlist_push(&folders, "Late");
-	struct health *h = health_new(dir, &folders);
+	struct health *h = health_new(sp, &folders);
 	strlist_free(&folders);
 	return h;
 }
@@ -59,7 +59,7 @@ static void test_round_trip(void **state)
 	(void)state;
 	struct health *h = new_two(), *r;
 	struct err err = { 0 };
-	assert_int_equal(health_load(dir, &r, &err), 0); /* nothing written yet */
+	assert_int_equal(health_load(sp, &r, &err), 0); /* nothing written yet */
 	health_set_state(h, NULL, HEALTH_CONNECTED);
 	health_set_state(h, "INBOX", HEALTH_IDLE);
 	health_set_state(h, "Late", HEALTH_POLLING);
@@ -138,12 +138,12 @@ static void test_garbage_is_an_error(void **state)
 	struct err err = { 0 };
 	assert_int_equal(fsio_replace(path, "[1,2]", 5, 0600, &err), 0);
 	struct health *h = NULL;
-	assert_int_equal(health_load(dir, &h, &err), -1);
+	assert_int_equal(health_load(sp, &h, &err), -1);
 	assert_null(h);
 	assert_non_null(strstr(err.msg, "not a health record"));
 	assert_int_equal(fsio_replace(path, "{\"folders\":[{\"state\":\"weird\"}]}", 31, 0600,
 				      &err), 0);
-	assert_int_equal(health_load(dir, &h, &err), 1);
+	assert_int_equal(health_load(sp, &h, &err), 1);
 	assert_string_equal(h->folders[0].name, "?");
 	assert_int_equal(h->folders[0].state, HEALTH_DISCONNECTED);
 	health_free(&h);

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -87,8 +88,8 @@ static void test_entry_paths(void **state)
 	char *want = xasprintf("%s/tmp/p/files", f->dir);
 	assert_string_equal(files, want);
 	assert_int_equal(fsio_replace(raw, "x", 1, 0640, NULL), 0);
-	assert_int_equal(spool_entry_link(e, raw, "message.eml"), 0);
-	assert_int_equal(spool_entry_link(e, raw, "message.eml"), -1); /* never replaces */
+	assert_int_equal(spool_entry_link(e, AT_FDCWD, raw, "message.eml"), 0);
+	assert_int_equal(spool_entry_link(e, AT_FDCWD, raw, "message.eml"), -1); /* never replaces */
 	spool_entry_drop_files(e);
 	assert_false(fsio_exists(files));
 	spool_abort(&e);
