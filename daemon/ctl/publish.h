@@ -57,7 +57,7 @@ struct publish_options {
 	size_t nlangs;
 	char *intro;              /* plain text (blank lines part paragraphs), or NULL */
 	char *templ;              /* the site's HTML template (publish_template.c), or NULL */
-	int convert_timeout;      /* seconds per document; 0: 120 */
+	int convert_timeout;      /* seconds per document; 0: 300 */
 	/* Senders the roster does not verify are left out unless this is set:
 	 * a stranger must not appear as a mission under a display name of
 	 * their choosing. Included, they show by address, "unverified sender". */

@@ -13,7 +13,7 @@
 #include "intaked/util.h"
 #include "publish_convert.h"
 
-#define CONVERT_TIMEOUT_DEFAULT 120
+#define CONVERT_TIMEOUT_DEFAULT 300
 
 struct plan {
 	struct convert_job *jobs;

@@ -12,7 +12,6 @@ import zipfile
 
 from harness import GCM, IMRF, Skip
 from mail import message, multipart, utc
-from test_intakectl import ctl
 
 IMRF_TO, GCM_TO = 'intake+imrf@example.org', 'intake+gcm@example.org'
 DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
@@ -69,18 +68,19 @@ def tracked_docx():
     return buf.getvalue()
 
 
-def populate(h):
-    """Bangladesh: a .docx with tracked changes and a comment, then a
-    "RE:" v2 with the same; France: a PDF; Mexico: the body only, with a
-    quote and a signature; China (gcm-2022): the body."""
+def populate(h, with_docx=True):
+    """Bangladesh: a .docx with tracked changes and a comment under a "RE:"
+    subject (a text without them: with_docx False, so that nothing needs
+    LibreOffice); France: a PDF; Mexico: the body only, with a quote and a
+    signature; China (gcm-2022): the body."""
     h.config(calls=(IMRF, GCM))
-    docx = tracked_docx()
     pdf = subprocess.run(['qpdf', '--empty', '-'], capture_output=True, check=True).stdout
+    bd = (('Bangladesh input.docx', DOCX_TYPE, tracked_docx()) if with_docx else
+          ('Bangladesh input.pdf', 'application/pdf', pdf))
     msgs = [
         multipart('"Mission of Bangladesh" <bangladesh@mofa.gov.bd>', IMRF_TO,
                   'RE: Call for inputs', 'Please find our input attached.\n',
-                  utc(2022, 3, 28, 9), '<bd1@mofa.gov.bd>',
-                  [('Bangladesh input.docx', DOCX_TYPE, docx)]),
+                  utc(2022, 3, 28, 9), '<bd1@mofa.gov.bd>', [bd]),
         multipart('France ONU <france@diplomatie.gouv.fr>', IMRF_TO, 'Contribution',
                   'Veuillez trouver ci-joint notre contribution.\n', utc(2022, 3, 29, 12),
                   '<fr1@diplomatie.gouv.fr>', [('Contribution France.pdf', 'application/pdf',
@@ -93,6 +93,17 @@ def populate(h):
     for raw in msgs:
         h.append('intake@example.org', raw, utc(2022, 3, 29, 14))
     h.once()
+
+
+def ctl(h, *args, expect=0):
+    """intakectl with time for LibreOffice on a busy machine."""
+    cmd = [os.path.join(h.build, 'intakectl'), '-c', h.conf, *args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    h.logs.append(('intakectl ' + ' '.join(args), p.stdout, p.stderr))
+    assert p.returncode == expect, (
+        f'intakectl {" ".join(args)} exited {p.returncode}, want {expect}\n'
+        f'{p.stdout[-2000:]}\n{p.stderr[-2000:]}')
+    return p.stdout, p.stderr
 
 
 def need_tools():
@@ -138,7 +149,7 @@ def test_publish_docx_tracked_changes_and_comment(h):
 
 def test_publish_body_without_quotes_and_signature(h):
     need_tools()
-    populate(h)
+    populate(h, with_docx=False)
     out = os.path.join(h.dir, 'www')
     ctl(h, 'publish', 'imrf-2022', out)
     text = open(os.path.join(out, 'imrf-2022', 'files', 'mexico', 'message.txt')).read()
@@ -147,7 +158,7 @@ def test_publish_body_without_quotes_and_signature(h):
 
 def test_publish_columns_intro_template_fragment_lang(h):
     need_tools()
-    populate(h)
+    populate(h, with_docx=False)
     out = os.path.join(h.dir, 'www')
     intro = os.path.join(h.dir, 'intro.txt')
     with open(intro, 'w') as f:
@@ -191,7 +202,7 @@ def test_publish_columns_intro_template_fragment_lang(h):
 
 def test_publish_call_folders_and_foreign_files(h):
     need_tools()
-    populate(h)
+    populate(h, with_docx=False)
     out = os.path.join(h.dir, 'www')
     os.makedirs(out)
     with open(os.path.join(out, 'index.html'), 'w') as f:
