@@ -483,7 +483,7 @@ class Demo:
     def publish(self):
         out = os.path.join(self.dir, 'site')
         self.intakectl('publish', CALL, out)
-        return os.path.join(out, 'index.html')
+        return os.path.join(out, CALL, 'index.html')
 
     def show_results(self, page):
         show_spool(self.spool)

@@ -20,6 +20,7 @@ RUNTIME="
   libexttextcat-2.0-0 libexttextcat-data libcairo2
   poppler-utils catdoc
   tzdata ca-certificates
+  libreoffice-writer-nogui
 "
 # libetpan20: IMAP. libcurl3-gnutls: SMTP and OAuth token requests.
 # libjansson4: metadata.json. libssl3: TLS and hashes. libinih1: the
@@ -32,6 +33,10 @@ RUNTIME="
 # libcairo2: the digest's chart of arrivals per day (a PNG).
 # poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
 # IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
+# libreoffice-writer-nogui (OPTIONAL, ~300 MB): intakectl publish converts
+# .docx/.odt/.rtf/.doc to PDF with it (tracked changes accepted, comments
+# out); without it publish says so and offers --originals. Drop it from
+# this list on a host that never publishes.
 
 BUILD="
   build-essential pkg-config
@@ -50,9 +55,11 @@ TEST="
   clang libclang-rt-14-dev
   dovecot-core dovecot-imapd dovecot-lmtpd postfix
   chromium fonts-liberation python3-cryptography python3-openpyxl
+  libreoffice-writer-nogui qpdf
   libical3 libxapian30 libidn12 libltdl7 libgamin0
 "
-# python3-cryptography: the test identity provider checks signed client
+# libreoffice-writer-nogui: publish's PDFs (tests/integration/test_publication.py,
+# which also makes a PDF with qpdf). python3-cryptography: the test identity provider checks signed client
 # assertions (tests/integration/oauthidp.py). python3-openpyxl reads back
 # the xlsx export (tests/integration/test_exports.py). The libraries on the line
 # after it are what Cyrus, Courier and OpenSMTPD of the server matrix link

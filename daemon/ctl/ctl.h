@@ -38,6 +38,10 @@ struct ctl_args {
 	size_t npos;
 	bool json, send, dry_run;
 	bool no_late, no_rejected, no_unverified, include_unverified;
+	/* publish: --include-late --originals --fragment, and the values of
+	 * --columns --intro --template --lang (NULL: not given) */
+	bool include_late, originals, fragment;
+	const char *columns, *intro, *templ, *langs;
 	bool loopback;            /* oauth login --loopback */
 	const char *format;       /* "csv" | "json" | "xlsx" for export */
 	const char *output;       /* export, diff: -o FILE (NULL: standard output) */

@@ -16,6 +16,7 @@
 #include "intaked/outbox.h"
 #include "intaked/printable.h"
 #include "publish.h"
+#include "publish_template.h"
 #include "intaked/ratelimit.h"
 #include "intaked/remind.h"
 #include "intaked/spool.h"
@@ -237,21 +238,57 @@ int ctl_cmd_resend_ack(struct ctl *c, const struct ctl_args *a)
 
 /* ---- publish ---- */
 
+#define PUBLISH_TEXT_MAX (4u * 1024 * 1024)
+
+/* publish's options from the command line: the files read, the lists
+ * parsed and the template checked before anything is written. */
+static int publish_options_from(const struct ctl_args *a, struct publish_options *opt,
+				char **langs_copy, struct err *err)
+{
+	size_t len;
+	*opt = (struct publish_options){ .no_late = a->no_late, .no_rejected = a->no_rejected,
+					 .include_unverified = a->include_unverified,
+					 .include_late = a->include_late,
+					 .originals = a->originals, .fragment = a->fragment };
+	if (a->columns && publish_parse_columns(opt, a->columns, err) < 0)
+		return -1;
+	*langs_copy = xstrdup(a->langs);
+	if (a->langs && publish_parse_langs(opt, *langs_copy, err) < 0)
+		return -1;
+	if (a->intro && fsio_read_file(a->intro, PUBLISH_TEXT_MAX, &opt->intro, &len, err) < 0)
+		return -1;
+	if (a->templ && (fsio_read_file(a->templ, PUBLISH_TEXT_MAX, &opt->templ, &len, err) < 0 ||
+			 publish_template_check(opt->templ, a->templ, err) < 0))
+		return -1;
+	if (a->templ && a->fragment) {
+		err_set(err, ERR_MESSAGE, "--template and --fragment: choose one");
+		return -1;
+	}
+	return 0;
+}
+
 int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a)
 {
 	const struct call_config *call;
 	int rc = call_and_spool(c, a, &call);
 	if (rc != CTL_OK)
 		return rc;
-	struct publish_options opt = { .no_late = a->no_late, .no_rejected = a->no_rejected,
-				       .include_unverified = a->include_unverified };
+	struct publish_options opt;
 	struct err err = { 0 };
+	char *langs = NULL;
 	size_t n;
-	if (publish_call(c->sp, call, a->pos[1], &opt, c->now, &n, &err) < 0)
-		return failed(c, err.cls == ERR_MESSAGE ? CTL_FAIL : CTL_IOERR, &err);
-	fprintf(c->out, "published %zu submission%s of %s to %s/index.html\n", n,
-		n == 1 ? "" : "s", call->name, a->pos[1]);
-	return CTL_OK;
+	if (publish_options_from(a, &opt, &langs, &err) < 0)
+		rc = failed(c, err.cls == ERR_TEMP ? CTL_FAIL : CTL_USAGE, &err);
+	else if (publish_call(c->sp, call, a->pos[1], &opt, c->now, &n, &err) < 0)
+		rc = failed(c, err.cls == ERR_MESSAGE ? CTL_FAIL : CTL_IOERR, &err);
+	else
+		fprintf(c->out, "published %zu submission%s of %s to %s/%s/%s\n", n,
+			n == 1 ? "" : "s", call->name, a->pos[1], call->name,
+			a->fragment ? "fragment.html" : "index.html");
+	free(opt.intro);
+	free(opt.templ);
+	free(langs);
+	return rc;
 }
 
 /* ---- reindex ---- */

@@ -113,19 +113,34 @@ static const struct command commands[] = {
 	  "authentication (require_auth = dmarc) while its submitter has a verified\n"
 	  "version. It becomes the current version; its metadata.json records when.\n",
 	  1, 0, ctl_cmd_accept },
-	{ "publish", "publish CALL OUTDIR [--no-late] [--no-rejected] [--include-unverified]",
-	  "Write a self-contained static site to OUTDIR: index.html listing the\n"
-	  "current version of each submitter (name, date received, subject,\n"
-	  "documents with links, word counts), copies of the documents under\n"
-	  "files/, and submissions.json. OUTDIR is replaced atomically; an existing\n"
-	  "OUTDIR must be empty or one that publish wrote.\n"
-	  "  --no-late         leave out submissions received after the deadline\n"
-	  "  --no-rejected     leave out rejected submissions\n"
+	{ "publish", "publish CALL OUTDIR [--columns LIST] [--intro FILE] [--template FILE]\n"
+	  "        [--fragment] [--lang en,fr] [--originals] [--include-late] [--no-late]\n"
+	  "        [--include-unverified]",
+	  "Write a self-contained static site to OUTDIR/CALL: index.html listing the\n"
+	  "current accepted version of each member (name, date received, documents\n"
+	  "as PDF, language, words), the PDFs under files/, and submissions.json.\n"
+	  "Documents are converted with LibreOffice (tracked changes accepted,\n"
+	  "comments left out); a body-only input is published as text without\n"
+	  "quoted lines and signature. OUTDIR/CALL is replaced atomically, and only\n"
+	  "when every file in it is one publish wrote.\n"
+	  "  --columns LIST    member,received,documents,language,words (the default),\n"
+	  "                    any of them in any order\n"
+	  "  --intro FILE      an introduction above the list (plain text, UTF-8;\n"
+	  "                    blank lines part paragraphs)\n"
+	  "  --template FILE   the site's own HTML page with placeholders {{list}},\n"
+	  "                    {{title}}, {{heading}}, {{deadline}}, {{generated}},\n"
+	  "                    {{lang}}, {{languages}}, {{css}} (man intakectl)\n"
+	  "  --fragment        write only the list, fragment.html, for a CMS\n"
+	  "  --lang LIST       one page per language (en, fr, es): index.LL.html\n"
+	  "  --originals       also publish the original files\n"
+	  "  --include-late    also list versions flagged late\n"
+	  "  --no-late         leave out versions received after the deadline\n"
+	  "  --no-rejected     (rejected versions are never listed; accepted)\n"
 	  "  --include-unverified  also list senders the roster does not verify,\n"
 	  "                    by address (never their display name), marked\n"
 	  "                    \"unverified sender\"; without it they are left out\n"
 	  "                    (--no-unverified, the old spelling of that, is accepted)\n"
-	  "A submitter whose latest version is left out is shown with the latest\n"
+	  "A member whose latest version is left out is shown with the latest\n"
 	  "version that is not.\n",
 	  2, F_PUBLISH, ctl_cmd_publish },
 	{ "reindex", "reindex",
@@ -252,6 +267,29 @@ static int output_option(const struct command *cmd, int argc, char **argv, int *
 	return 1;
 }
 
+/* publish's options with a value: --columns --intro --template --lang,
+ * as "--x VALUE" or "--x=VALUE". 1 taken, 0 not one, or CTL_USAGE. */
+static int publish_option(const struct command *cmd, int argc, char **argv, int *i,
+			  struct ctl_args *a)
+{
+	static const char *const names[] = { "--columns", "--intro", "--template", "--lang" };
+	const char **targets[] = { &a->columns, &a->intro, &a->templ, &a->langs };
+	const char *arg = argv[*i];
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t n = strlen(names[k]);
+		if (strncmp(arg, names[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
+			continue;
+		if (arg[n] == '\0' && *i + 1 >= argc)
+			return usage_error(cmd, "%s needs a value", arg);
+		const char *val = arg[n] == '=' ? arg + n + 1 : argv[++*i];
+		if (*val == '\0')
+			return usage_error(cmd, "%s needs a value", names[k]);
+		*targets[k] = val;
+		return 1;
+	}
+	return 0;
+}
+
 /* A command's flag; 1 taken, 0 not a flag, or CTL_USAGE. */
 static int command_flag(const struct command *cmd, int argc, char **argv, int *i,
 			struct ctl_args *a)
@@ -265,6 +303,9 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--no-rejected", F_PUBLISH, &a->no_rejected },
 		{ "--no-unverified", F_PUBLISH, &a->no_unverified },
 		{ "--include-unverified", F_PUBLISH, &a->include_unverified },
+		{ "--include-late", F_PUBLISH, &a->include_late },
+		{ "--originals", F_PUBLISH, &a->originals },
+		{ "--fragment", F_PUBLISH, &a->fragment },
 		{ "--current", F_FILTER, &a->current },
 		{ "--late", F_FILTER, &a->late },
 		{ "--over-limit", F_FILTER, &a->over_limit },
@@ -298,6 +339,8 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		a->format = val;
 		return 1;
 	}
+	if (cmd->flags & F_PUBLISH)
+		return publish_option(cmd, argc, argv, i, a);
 	if (cmd->flags & (F_OUTPUT | F_DIFF))
 		return output_option(cmd, argc, argv, i, a);
 	return 0;

@@ -24,17 +24,25 @@
 #include "publish.h"
 #include "intaked/spool.h"
 #include "intaked/util.h"
+#include "intaked/wordcount.h"
+#include "publish_convert.h"
+#include "publish_site.h"
 
-#define MARKER ".intaked-publish"
 #define SITE_DIR_MODE 0755
 #define SITE_FILE_MODE 0644
 #define COPY_CHUNK 65536
+#define BODY_MAX (64u * 1024 * 1024)
 
 bool publish_selects(const struct metadata *md, const struct publish_options *opt)
 {
 	if (md->kind == NULL || strcmp(md->kind, "submission") != 0)
 		return false;
 	if (opt->no_late && md->timeliness && strcmp(md->timeliness, "late") == 0)
+		return false;
+	/* The current accepted version (SPEC §6 status): one flagged "late"
+	 * only with --include-late, a rejected one never. */
+	if (md->status && strcmp(md->status, "accepted") != 0 &&
+	    !(opt->include_late && strcmp(md->status, "late") == 0))
 		return false;
 	if (opt->no_rejected && md->status && strcmp(md->status, "rejected") == 0)
 		return false;
@@ -184,6 +192,30 @@ static int collect_visit(const char *relpath, const struct metadata *md, void *a
 	return 0;
 }
 
+/* The body as the public reads it: without quoted lines and without the
+ * signature (the same filter as the word count, SPEC §4). */
+static int write_body(int entryfd, int slugfd, struct err *err)
+{
+	char *body = NULL;
+	size_t len = 0;
+	if (fsio_read_at(entryfd, "body.txt", BODY_MAX, &body, &len, err) < 0)
+		return -1;
+	char *text = wordcount_body_filter(body);
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	char *out = xasprintf("%s\n", text);
+	int rc = fsio_write_new(slugfd, "message.txt", out, strlen(out), SITE_FILE_MODE, err);
+	if (rc == 0 && fchmodat(slugfd, "message.txt", SITE_FILE_MODE, 0) < 0) {
+		err_setsys(err, ERR_TEMP, "chmod message.txt");
+		rc = -1;
+	}
+	free(out);
+	free(text);
+	free(body);
+	return rc;
+}
+
 static void doc_from(struct publish_doc *d, const struct md_document *m)
 {
 	d->name = xstrdup(m->name && *m->name ? m->name : m->file);
@@ -236,7 +268,7 @@ static int copy_documents(const struct spool *sp, const char *relpath, const str
 		d->name = xstrdup("message.txt");
 		d->body = true;
 		d->words = md->word_count;
-		if (copy_file(entryfd, NULL, "body.txt", slugfd, "message.txt", err) < 0)
+		if (write_body(entryfd, slugfd, err) < 0)
 			goto out;
 		d->path = xasprintf("files/%s/message.txt", slug);
 	}
@@ -329,51 +361,6 @@ out:
 
 /* ---- putting the site in place ---- */
 
-/* An existing OUTDIR may be replaced only if it is ours (or empty). */
-static int check_outdir(const char *outdir, bool *exists_r, struct err *err)
-{
-	struct stat st;
-	*exists_r = false;
-	if (lstat(outdir, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		err_setsys(err, ERR_TEMP, "%s", outdir);
-		return -1;
-	}
-	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
-		err_set(err, ERR_MESSAGE, "%s exists and is no directory%s: not replaced", outdir,
-			S_ISLNK(st.st_mode) ? " (a symlink; give the real path)" : "");
-		return -1;
-	}
-	*exists_r = true;
-	int fd = open(outdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		err_setsys(err, ERR_TEMP, "%s", outdir);
-		return -1;
-	}
-	if (fstatat(fd, MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-		close(fd);
-		return 0;
-	}
-	DIR *d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		err_setsys(err, ERR_TEMP, "%s", outdir);
-		return -1;
-	}
-	struct dirent *de;
-	bool empty = true;
-	while (empty && (de = readdir(d)) != NULL)
-		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
-	closedir(d);
-	if (!empty) {
-		err_set(err, ERR_MESSAGE, "%s holds files that intakectl publish did not write "
-			"(no %s): give a new or empty directory", outdir, MARKER);
-		return -1;
-	}
-	return 0;
-}
-
 static int write_site_file(int sitefd, const char *name, const char *text, struct err *err)
 {
 	if (fsio_write_new(sitefd, name, text, strlen(text), SITE_FILE_MODE, err) < 0)
@@ -386,59 +373,34 @@ static int write_site_file(int sitefd, const char *name, const char *text, struc
 	return 0;
 }
 
-static int swap_into_place(const char *tmp, const char *outdir, bool exists, struct err *err)
+/* index.html (index.LL.html per --lang), or fragment.html, and the data. */
+static int write_pages(int sitefd, const struct publish_page *page, struct err *err)
 {
-	if (!exists) {
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, outdir, RENAME_NOREPLACE) == 0)
-			return 0;
-		err_setsys(err, ERR_TEMP, "rename %s to %s", tmp, outdir);
-		return -1;
+	size_t nlangs = page->opt.nlangs ? page->opt.nlangs : 1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < nlangs; i++) {
+		const char *lang = page->opt.nlangs ? page->opt.langs[i] : page->lang;
+		bool frag = page->opt.fragment;
+		char *html = frag ? publish_render_fragment(page, lang)
+				  : publish_render_html(page, lang);
+		const char *base = frag ? "fragment" : "index";
+		char *name = page->opt.nlangs > 1 ? xasprintf("%s.%s.html", base, lang)
+						  : xasprintf("%s.html", base);
+		rc = write_site_file(sitefd, name, html, err);
+		if (rc == 0 && i == 0 && page->opt.nlangs > 1) /* the first is the default */
+			rc = write_site_file(sitefd, frag ? "fragment.html" : "index.html", html, err);
+		free(name);
+		free(html);
 	}
-	/* Atomic: at every instant OUTDIR is the old site or the new one. */
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, outdir, RENAME_EXCHANGE) == 0) {
-		fsio_rmtree(tmp);
-		return 0;
-	}
-	if (errno != EINVAL && errno != ENOSYS) {
-		err_setsys(err, ERR_TEMP, "exchange %s and %s", tmp, outdir);
-		return -1;
-	}
-	/* A file system without RENAME_EXCHANGE: old aside, new in, old out. */
-	char rnd[13];
-	random_hex(rnd, 6);
-	char *old = xasprintf("%s.old-%s", outdir, rnd);
-	int rc = -1;
-	if (rename(outdir, old) < 0) {
-		err_setsys(err, ERR_TEMP, "rename %s aside", outdir);
-	} else if (rename(tmp, outdir) < 0) {
-		err_setsys(err, ERR_TEMP, "rename %s to %s", tmp, outdir);
-		if (rename(old, outdir) < 0)
-			log_warn("event=publish-restore-failed old=%s", log_q(old));
-	} else {
-		fsio_rmtree(old);
-		rc = 0;
-	}
-	free(old);
+	char *json = publish_render_json(page);
+	if (rc == 0)
+		rc = write_site_file(sitefd, "submissions.json", json, err);
+	free(json);
 	return rc;
 }
 
-/* OUTDIR without trailing slashes; NULL if it names no directory entry. */
-static char *normalize_outdir(const char *outdir)
-{
-	char *o = xstrdup(outdir);
-	size_t n = strlen(o);
-	while (n > 1 && o[n - 1] == '/')
-		o[--n] = '\0';
-	const char *base = strrchr(o, '/') ? strrchr(o, '/') + 1 : o;
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		free(o);
-		return NULL;
-	}
-	return o;
-}
-
-static int write_site(const struct spool *sp, const struct call_config *call, int sitefd,
-		      const struct publish_options *opt, time_t now, size_t *nrows_r,
+static int write_site(const struct spool *sp, const struct call_config *call, const char *tmp,
+		      int sitefd, const struct publish_options *opt, time_t now, size_t *nrows_r,
 		      struct err *err)
 {
 	struct publish_page page = {
@@ -447,24 +409,34 @@ static int write_site(const struct spool *sp, const struct call_config *call, in
 		.word_limit = call->word_limit, .generated = now, .opt = *opt,
 	};
 	int rc = -1;
-	if (build_rows(sp, call, opt, sitefd, &page, err) == 0) {
-		char *html = publish_render_html(&page);
-		char *json = publish_render_json(&page);
-		char *marker = xasprintf("call %s\n", call->name);
-		rc = write_site_file(sitefd, "index.html", html, err) < 0 ||
-		     write_site_file(sitefd, "submissions.json", json, err) < 0 ||
-		     write_site_file(sitefd, MARKER, marker, err) < 0 ? -1 : 0;
-		free(html);
-		free(json);
-		free(marker);
-	}
+	if (build_rows(sp, call, opt, sitefd, &page, err) == 0 &&
+	    publish_convert(tmp, &page, err) == 0 && write_pages(sitefd, &page, err) == 0)
+		rc = publish_site_mark(sitefd, call->name, err);
 	*nrows_r = page.nrows;
 	publish_page_clear(&page);
-	if (rc == 0 && fsync(sitefd) < 0) {
+	if (rc == 0 && (syncfs(sitefd) < 0 || fsync(sitefd) < 0)) {
 		err_setsys(err, ERR_TEMP, "fsync the site");
 		rc = -1;
 	}
 	return rc;
+}
+
+/* OUTDIR/CALL: OUTDIR made if need be, CALL one plain component. */
+static char *site_path(const char *outdir, const char *call, struct err *err)
+{
+	char *out = publish_site_normalize(outdir);
+	if (out == NULL || !plain_name(call)) {
+		err_set(err, ERR_MESSAGE, "%s: not a usable directory name", outdir);
+		free(out);
+		return NULL;
+	}
+	if (fsio_mkdirs(out, SITE_DIR_MODE, err) < 0) {
+		free(out);
+		return NULL;
+	}
+	char *site = xasprintf("%s/%s", out, call);
+	free(out);
+	return site;
 }
 
 int publish_call(const struct spool *sp, const struct call_config *call, const char *outdir,
@@ -472,13 +444,11 @@ int publish_call(const struct spool *sp, const struct call_config *call, const c
 		 struct err *err)
 {
 	bool exists;
-	char *out = normalize_outdir(outdir);
+	char *out = site_path(outdir, call->name, err);
 	*nrows_r = 0;
-	if (out == NULL) {
-		err_set(err, ERR_MESSAGE, "%s: not a usable directory name", outdir);
+	if (out == NULL)
 		return -1;
-	}
-	if (check_outdir(out, &exists, err) < 0) {
+	if (publish_site_check(out, &exists, err) < 0) {
 		free(out);
 		return -1;
 	}
@@ -493,8 +463,8 @@ int publish_call(const struct spool *sp, const struct call_config *call, const c
 	int rc = -1;
 	if (sitefd < 0 || fchmod(sitefd, SITE_DIR_MODE) < 0)
 		err_setsys(err, ERR_TEMP, "open %s", tmp);
-	else if (write_site(sp, call, sitefd, opt, now, nrows_r, err) == 0 &&
-		 swap_into_place(tmp, out, exists, err) == 0)
+	else if (write_site(sp, call, tmp, sitefd, opt, now, nrows_r, err) == 0 &&
+		 publish_site_swap(tmp, out, exists, err) == 0)
 		rc = 0;
 	if (sitefd >= 0)
 		close(sitefd);
@@ -502,12 +472,8 @@ int publish_call(const struct spool *sp, const struct call_config *call, const c
 		fsio_rmtree(tmp);
 	} else {
 		char *parent = xstrdup(out);
-		char *slash = strrchr(parent, '/');
-		if (slash == parent)
-			slash[1] = '\0';
-		else if (slash)
-			*slash = '\0';
-		fsio_fsync_dir(slash ? parent : ".", NULL);
+		*strrchr(parent, '/') = '\0';
+		fsio_fsync_dir(*parent ? parent : "/", NULL);
 		free(parent);
 		log_info("event=published call=%s outdir=%s submissions=%zu", call->name,
 			 log_q(out), *nrows_r);

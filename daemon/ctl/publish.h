@@ -1,14 +1,22 @@
-/* publish.h — the publication page of a call (issue 7): a self-contained
- * static site, written atomically next to where it goes.
+/* publish.h — the publication page of a call (issues 7, 17): a
+ * self-contained static site a web editor can post, written atomically
+ * next to where it goes, one sub-folder per call.
  *
- *   OUTDIR/index.html           the current published version of each
- *                               submitter: name, date received in the
- *                               call's zone, subject, documents (links),
- *                               word counts, status
- *   OUTDIR/files/SLUG/NAME      copies of those documents (or message.txt,
- *                               the body, when the body was counted)
- *   OUTDIR/submissions.json     the same data
- *   OUTDIR/.intaked-publish     marks a directory this module may replace
+ *   OUTDIR/CALL/index.html      the current accepted version of each
+ *                               member: the chosen columns (member,
+ *                               received, documents, language, words)
+ *   OUTDIR/CALL/index.LL.html   the same page in language LL (--lang)
+ *   OUTDIR/CALL/fragment.html   only the list, for a CMS (--fragment,
+ *                               instead of index.html)
+ *   OUTDIR/CALL/files/SLUG/X.pdf  the documents as PDF (LibreOffice,
+ *                               tracked changes accepted, comments out),
+ *                               the originals too with --originals, or
+ *                               message.txt: the body without quoted
+ *                               lines and signature, when it was counted
+ *   OUTDIR/CALL/submissions.json  the same data
+ *   OUTDIR/CALL/.intaked-publish  the list of files publish wrote: the
+ *                               folder is replaced only when it holds
+ *                               nothing else
  *
  * The page has no scripts and no external assets (inline CSS, and a
  * Content-Security-Policy that would block a script anyway), <html lang>
@@ -30,9 +38,26 @@
 struct spool;
 struct metadata;
 
+/* The page's columns, in the order given (--columns). */
+enum publish_column { COL_MEMBER, COL_RECEIVED, COL_DOCUMENTS, COL_LANGUAGE, COL_WORDS };
+#define PUBLISH_MAX_COLUMNS 5
+#define PUBLISH_MAX_LANGS 8
+
 struct publish_options {
 	bool no_late;             /* leave out timeliness "late" */
 	bool no_rejected;         /* leave out status "rejected" */
+	/* By default only versions with status "accepted" (SPEC §6): a late
+	 * version flagged "late" is listed only with this. */
+	bool include_late;
+	bool originals;           /* copy the original files too */
+	bool fragment;            /* fragment.html only: the list */
+	enum publish_column columns[PUBLISH_MAX_COLUMNS];
+	size_t ncolumns;          /* 0: the default columns */
+	const char *langs[PUBLISH_MAX_LANGS]; /* pages to write; none: the call's */
+	size_t nlangs;
+	char *intro;              /* plain text (blank lines part paragraphs), or NULL */
+	char *templ;              /* the site's HTML template (publish_template.c), or NULL */
+	int convert_timeout;      /* seconds per document; 0: 300 */
 	/* Senders the roster does not verify are left out unless this is set:
 	 * a stranger must not appear as a mission under a display name of
 	 * their choosing. Included, they show by address, "unverified sender". */
@@ -43,6 +68,8 @@ struct publish_doc {
 	char *name;               /* as the sender wrote it (display only) */
 	bool body;                /* the message text (body.txt), no attachment */
 	char *path;               /* "files/SLUG/NAME" in OUTDIR, or NULL: not copied */
+	char *pdf;                /* "files/SLUG/X.pdf": the document as PDF, or NULL */
+	char *pdf_error;          /* why there is no PDF, or NULL */
 	long words;               /* -1: not counted */
 	char *error;              /* why it could not be read, or NULL */
 	size_t size;
@@ -93,8 +120,18 @@ char *publish_url_path(const char *path);
  * doc txt md). Caller frees. */
 char *publish_safe_name(const char *name);
 
-/* index.html and submissions.json of a page. Caller frees. */
-char *publish_render_html(const struct publish_page *p);
+/* Parse "member,received,..." into opt->columns; -1 naming the unknown
+ * column in err (ERR_MESSAGE). */
+int publish_parse_columns(struct publish_options *opt, const char *list, struct err *err);
+/* Parse "en,fr" into opt->langs (pointers into list); -1 on a language
+ * the page has no labels for. */
+int publish_parse_langs(struct publish_options *opt, char *list, struct err *err);
+
+/* index.html (in language lang, NULL: the call's) and submissions.json of
+ * a page. Caller frees. */
+char *publish_render_html(const struct publish_page *p, const char *lang);
+/* Only the list (and the introduction): what --fragment writes. */
+char *publish_render_fragment(const struct publish_page *p, const char *lang);
 char *publish_render_json(const struct publish_page *p);
 void publish_page_clear(struct publish_page *p);
 

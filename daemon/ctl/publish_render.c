@@ -9,6 +9,8 @@
 
 #include "intaked/language.h"
 #include "publish.h"
+#include "publish_labels.h"
+#include "publish_template.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
 
@@ -85,80 +87,6 @@ char *publish_safe_name(const char *name)
 	return xasprintf("%s.txt", name);
 }
 
-/* ---- labels ---- */
-
-struct labels {
-	const char *lang;
-	const char *heading, *deadline, *word_limit, *as_of, *caption, *none;
-	const char *submitter, *received, *subject, *documents, *words, *status;
-	const char *early, *on_time, *within_grace, *late, *rejected;
-	const char *over_limit, *unverified, *not_in_roster, *unknown_sender, *version;
-	const char *unreadable, *message_text, *words_unit, *data;
-	const char *left_late, *left_rejected, *left_unverified;
-	const char *limit_unknown;
-	const char *language;
-};
-
-static const struct labels labels_all[] = {
-	{ "en", "Written inputs received", "Deadline", "Word limit", "List as of",
-	  "Submissions", "No submissions to show yet.",
-	  "Submitter", "Received", "Subject", "Documents", "Words", "Status",
-	  "Before the opening", "On time", "Within the grace period", "Late", "rejected",
-	  "over the word limit", "unverified sender", "not in the roster",
-	  "Unknown sender", "version", "could not be read", "Message text", "words",
-	  "The same list as data",
-	  "Late submissions are not listed.", "Rejected submissions are not listed.",
-	  "Submissions from senders not verified are not listed.", "word count unknown",
-	  "Language" },
-	{ "fr", "Contributions écrites reçues", "Date limite", "Nombre de mots maximal",
-	  "Liste au", "Contributions", "Aucune contribution à afficher pour l’instant.",
-	  "Délégation", "Reçue le", "Objet", "Documents", "Mots", "Statut",
-	  "Avant l’ouverture", "Dans les délais", "Dans le délai de grâce", "En retard",
-	  "refusée", "au-delà du nombre de mots", "expéditeur non vérifié",
-	  "hors de la liste", "Expéditeur inconnu", "version", "illisible", "Texte du message",
-	  "mots", "La même liste en données",
-	  "Les contributions en retard ne sont pas listées.",
-	  "Les contributions refusées ne sont pas listées.",
-	  "Les contributions d’expéditeurs non vérifiés ne sont pas listées.",
-	  "nombre de mots inconnu", "Langue" },
-	{ "es", "Contribuciones escritas recibidas", "Plazo", "Límite de palabras", "Lista al",
-	  "Contribuciones", "Todavía no hay contribuciones que mostrar.",
-	  "Remitente", "Recibida", "Asunto", "Documentos", "Palabras", "Estado",
-	  "Antes de la apertura", "A tiempo", "Dentro del período de gracia", "Fuera de plazo",
-	  "rechazada", "supera el límite de palabras",
-	  "remitente no verificado", "fuera de la lista", "Remitente desconocido", "versión",
-	  "no se pudo leer", "Texto del mensaje", "palabras", "La misma lista como datos",
-	  "Las contribuciones fuera de plazo no se listan.",
-	  "Las contribuciones rechazadas no se listan.",
-	  "Las contribuciones de remitentes no verificados no se listan.",
-	  "número de palabras desconocido", "Idioma" },
-};
-
-static const struct labels *labels_for(const char *lang)
-{
-	for (size_t i = 0; i < sizeof(labels_all) / sizeof(labels_all[0]); i++)
-		if (lang && strcmp(lang, labels_all[i].lang) == 0)
-			return &labels_all[i];
-	return &labels_all[0];
-}
-
-static const char *timeliness_label(const struct labels *L, const char *t)
-{
-	if (t == NULL)
-		return NULL;
-	if (strcmp(t, "early") == 0)
-		return L->early;
-	if (strcmp(t, "on_time") == 0)
-		return L->on_time;
-	if (strcmp(t, "within_grace") == 0)
-		return L->within_grace;
-	if (strcmp(t, "late") == 0)
-		return L->late;
-	return t;
-}
-
-/* ---- index.html ---- */
-
 static const char page_css[] =
 	"body{font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\","
 	"Arial,sans-serif;color:#1b1b1b;background:#fff;margin:0 auto;max-width:75rem;"
@@ -179,6 +107,7 @@ static const char page_css[] =
 	"a{color:#0b4fa8}\n"
 	".note{color:#555;font-size:.9em}\n"
 	".flag{color:#8a1c00}\n"
+	".intro{max-width:50rem;margin:1rem 0}\n"
 	"footer{margin-top:2rem;color:#555;font-size:.9em}\n"
 	"@media (max-width:40rem){\n"
 	" body{padding:.75rem}\n"
@@ -200,6 +129,8 @@ static const char page_css[] =
 	" thead{display:table-header-group}\n"
 	" footer a{display:none}\n"
 	"}\n";
+
+/* ---- the list ---- */
 
 static void put(struct buf *b, const char *s)
 {
@@ -224,111 +155,265 @@ static void put_time(struct buf *b, time_t t, const char *zone)
 	put(b, "</time>");
 }
 
-static void put_doc(struct buf *b, const struct labels *L, const struct publish_doc *d)
+static void put_link(struct buf *b, const char *path, const char *text)
 {
+	char *href = publish_url_path(path);
+	put(b, "<a href=\"");
+	put_esc(b, href);
+	put(b, "\">");
+	put_esc(b, text);
+	put(b, "</a>");
+	free(href);
+}
+
+/* A document: its name linking to the PDF; the original after it when
+ * published; why there is no PDF when there is none. */
+static void put_doc(struct buf *b, const struct publish_labels *L, const struct publish_doc *d)
+{
+	const char *name = d->body ? L->message_text : d->name && *d->name ? d->name : "?";
 	put(b, "<li>");
-	if (d->path) {
-		char *href = publish_url_path(d->path);
-		put(b, "<a href=\"");
-		put_esc(b, href);
-		put(b, "\">");
-		put_esc(b, d->body ? L->message_text : d->name && *d->name ? d->name : d->path);
-		put(b, "</a>");
-		free(href);
-	} else {
-		put_esc(b, d->name);
-	}
-	if (d->error) {
-		put(b, " <span class=\"flag\">(");
-		put_esc(b, L->unreadable);
-		put(b, ": ");
-		put_esc(b, d->error);
+	if (d->body && d->path)
+		put_link(b, d->path, name);
+	else if (d->pdf)
+		put_link(b, d->pdf, name);
+	else
+		put_esc(b, name);
+	if (!d->body && d->path && (d->pdf == NULL || strcmp(d->pdf, d->path) != 0)) {
+		put(b, d->pdf ? " <span class=\"note\">(" : " <span class=\"note\">(");
+		put_link(b, d->path, L->original);
 		put(b, ")</span>");
-	} else if (d->words >= 0) {
-		buf_printf(b, " <span class=\"note\">(%ld ", d->words);
-		put_esc(b, L->words_unit);
+	}
+	if (!d->body && d->pdf == NULL && d->pdf_error) {
+		put(b, " <span class=\"flag\">(");
+		put_esc(b, L->no_pdf);
+		put(b, ": ");
+		put_esc(b, d->pdf_error);
 		put(b, ")</span>");
 	}
 	put(b, "</li>");
 }
 
-static void put_status(struct buf *b, const struct labels *L, const struct publish_row *r)
+static const enum publish_column default_columns[] = { COL_MEMBER, COL_RECEIVED,
+							COL_DOCUMENTS, COL_LANGUAGE, COL_WORDS };
+
+static const char *column_label(const struct publish_labels *L, enum publish_column c)
 {
-	const char *notes[6];
-	size_t n = 0;
-	put_esc(b, timeliness_label(L, r->timeliness));
-	if (r->status && strcmp(r->status, "rejected") == 0)
-		notes[n++] = L->rejected;
-	if (r->over_limit)
-		notes[n++] = L->over_limit;
-	else if (r->over_limit_unknown)
-		notes[n++] = L->limit_unknown;
-	if (!r->verified)
-		notes[n++] = L->unverified;
-	if (!r->in_roster)
-		notes[n++] = L->not_in_roster;
-	for (size_t i = 0; i < n; i++) {
-		put(b, i ? ", " : "; <span class=\"flag\">");
-		put_esc(b, notes[i]);
+	switch (c) {
+	case COL_MEMBER: return L->member;
+	case COL_RECEIVED: return L->received;
+	case COL_DOCUMENTS: return L->documents;
+	case COL_LANGUAGE: return L->language;
+	case COL_WORDS: return L->words;
 	}
-	if (n > 0)
-		put(b, "</span>");
-	if (r->version > 1) {
-		put(b, "<br><span class=\"note\">");
-		put_esc(b, L->version);
-		buf_printf(b, " %d</span>", r->version);
-	}
+	return "";
 }
 
-static void put_cell_open(struct buf *b, const char *cls, const char *label)
+int publish_parse_columns(struct publish_options *opt, const char *list, struct err *err)
 {
-	put(b, "<td");
-	if (cls)
-		buf_printf(b, " class=\"%s\"", cls);
+	static const char *const names[] = { "member", "received", "documents", "language",
+					     "words" };
+	char *copy = xstrdup(list), *save = NULL;
+	opt->ncolumns = 0;
+	for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+		size_t k = 0;
+		while (k < 5 && strcmp(c, names[k]) != 0)
+			k++;
+		if (k == 5 || opt->ncolumns == PUBLISH_MAX_COLUMNS) {
+			err_set(err, ERR_MESSAGE, "--columns: \"%s\" is no column (member, received, "
+				"documents, language, words; each once)", c);
+			free(copy);
+			return -1;
+		}
+		opt->columns[opt->ncolumns++] = (enum publish_column)k;
+	}
+	free(copy);
+	if (opt->ncolumns == 0) {
+		err_set(err, ERR_MESSAGE, "--columns: name at least one column");
+		return -1;
+	}
+	return 0;
+}
+
+int publish_parse_langs(struct publish_options *opt, char *list, struct err *err)
+{
+	char *save = NULL;
+	opt->nlangs = 0;
+	for (char *l = strtok_r(list, ",", &save); l; l = strtok_r(NULL, ",", &save)) {
+		if (!publish_labels_known(l) || opt->nlangs == PUBLISH_MAX_LANGS) {
+			err_set(err, ERR_MESSAGE, "--lang: no page labels in \"%s\" (en, fr, es)", l);
+			return -1;
+		}
+		opt->langs[opt->nlangs++] = l;
+	}
+	return 0;
+}
+
+static void put_cell(struct buf *b, const struct publish_labels *L, const struct publish_page *p,
+		     const struct publish_row *r, enum publish_column c)
+{
+	put(b, c == COL_WORDS ? "<td class=\"num\"" : "<td");
 	put(b, " data-label=\"");
-	put_esc(b, label);
+	put_esc(b, column_label(L, c));
 	put(b, "\">");
+	if (c == COL_RECEIVED) {
+		put_time(b, r->received_at, p->zone);
+	} else if (c == COL_DOCUMENTS) {
+		put(b, "<ul>");
+		for (size_t i = 0; i < r->ndocs; i++)
+			put_doc(b, L, &r->docs[i]);
+		put(b, "</ul>");
+	} else if (c == COL_LANGUAGE && r->language) {
+		put_esc(b, language_name_in(r->language, L->lang));
+	} else if (c == COL_WORDS && r->word_count >= 0) {
+		buf_printf(b, "%ld", r->word_count);
+	} else {
+		put(b, "&#8211;");
+	}
+	put(b, "</td>\n");
 }
 
-static void put_row(struct buf *b, const struct labels *L, const struct publish_page *p,
-		    const struct publish_row *r)
+static void put_member(struct buf *b, const struct publish_labels *L, const struct publish_row *r)
 {
-	put(b, "<tr>\n<th scope=\"row\">");
+	put(b, "<th scope=\"row\">");
 	put_esc(b, r->verified && r->name && *r->name ? r->name
 		   : r->address && *r->address ? r->address : L->unknown_sender);
+	if (!r->verified) {
+		put(b, " <span class=\"flag\">(");
+		put_esc(b, L->unverified);
+		put(b, ")</span>");
+	}
 	put(b, "</th>\n");
-	put_cell_open(b, NULL, L->received);
-	put_time(b, r->received_at, p->zone);
-	put(b, "</td>\n");
-	put_cell_open(b, NULL, L->subject);
-	put_esc(b, r->subject);
-	put(b, "</td>\n");
-	put_cell_open(b, NULL, L->documents);
-	put(b, "<ul>");
-	for (size_t i = 0; i < r->ndocs; i++)
-		put_doc(b, L, &r->docs[i]);
-	put(b, "</ul></td>\n");
-	put_cell_open(b, "num", L->words);
-	if (r->word_count >= 0)
-		buf_printf(b, "%ld", r->word_count);
-	else
-		put(b, "&#8211;");
-	if (r->word_limit > 0)
-		buf_printf(b, " / %ld", r->word_limit);
-	put(b, "</td>\n");
-	put_cell_open(b, NULL, L->status);
-	put_status(b, L, r);
-	put(b, "</td>\n");
-	/* Last, so that the columns before keep their places. */
-	put_cell_open(b, NULL, L->language);
-	if (r->language != NULL)
-		put_esc(b, language_name_in(r->language, L->lang));
-	else
-		put(b, "&#8211;");
-	put(b, "</td>\n</tr>\n");
 }
 
-static void put_head(struct buf *b, const struct labels *L, const struct publish_page *p)
+static void put_row(struct buf *b, const struct publish_labels *L, const struct publish_page *p,
+		    const enum publish_column *cols, size_t ncols, const struct publish_row *r)
+{
+	put(b, "<tr>\n");
+	for (size_t i = 0; i < ncols; i++) {
+		if (cols[i] == COL_MEMBER)
+			put_member(b, L, r);
+		else
+			put_cell(b, L, p, r, cols[i]);
+	}
+	put(b, "</tr>\n");
+}
+
+static void put_intro(struct buf *b, const char *intro)
+{
+	if (intro == NULL)
+		return;
+	put(b, "<div class=\"intro\">\n");
+	char *copy = xstrdup(intro);
+	/* Paragraphs are parted by blank lines; lines within one run on. */
+	for (char *para = copy; para && *para;) {
+		char *end = strstr(para, "\n\n");
+		if (end)
+			*end = '\0';
+		while (*para == '\n')
+			para++;
+		if (*para) {
+			put(b, "<p>");
+			put_esc(b, para);
+			put(b, "</p>\n");
+		}
+		para = end ? end + 2 : NULL;
+	}
+	free(copy);
+	put(b, "</div>\n");
+}
+
+/* The introduction and the table: the page's content, and the fragment. */
+static void put_list(struct buf *b, const struct publish_labels *L, const struct publish_page *p)
+{
+	const enum publish_column *cols = p->opt.ncolumns ? p->opt.columns : default_columns;
+	size_t ncols = p->opt.ncolumns ? p->opt.ncolumns : PUBLISH_MAX_COLUMNS;
+	put_intro(b, p->opt.intro);
+	if (p->nrows == 0) {
+		put(b, "<p>");
+		put_esc(b, L->none);
+		put(b, "</p>\n");
+		return;
+	}
+	put(b, "<table class=\"intaked-inputs\">\n<caption>");
+	put_esc(b, L->caption);
+	buf_printf(b, " (%zu)</caption>\n<thead>\n<tr>", p->nrows);
+	for (size_t i = 0; i < ncols; i++) {
+		put(b, "<th scope=\"col\">");
+		put_esc(b, column_label(L, cols[i]));
+		put(b, "</th>");
+	}
+	put(b, "</tr>\n</thead>\n<tbody>\n");
+	for (size_t i = 0; i < p->nrows; i++)
+		put_row(b, L, p, cols, ncols, &p->rows[i]);
+	put(b, "</tbody>\n</table>\n");
+}
+
+char *publish_render_fragment(const struct publish_page *p, const char *lang)
+{
+	const struct publish_labels *L = publish_labels(lang ? lang : p->lang);
+	struct buf b;
+	buf_init(&b, PUBLISH_HTML_MAX);
+	put(&b, "<section class=\"intaked-list\" lang=\"");
+	put_esc(&b, L->lang);
+	put(&b, "\">\n");
+	put_list(&b, L, p);
+	put(&b, "</section>\n");
+	return buf_steal(&b);
+}
+
+/* ---- the page ---- */
+
+/* Links to the same page in the other languages written. */
+static void put_languages(struct buf *b, const struct publish_labels *L,
+			  const struct publish_page *p)
+{
+	if (p->opt.nlangs < 2)
+		return;
+	put(b, "<nav><p class=\"note\">");
+	put_esc(b, L->other_languages);
+	put(b, ":");
+	for (size_t i = 0; i < p->opt.nlangs; i++) {
+		if (strcmp(p->opt.langs[i], L->lang) == 0)
+			continue;
+		char *file = xasprintf("index.%s.html", p->opt.langs[i]);
+		put(b, " <a href=\"");
+		put_esc(b, file);
+		buf_printf(b, "\" hreflang=\"%s\" lang=\"%s\">", p->opt.langs[i], p->opt.langs[i]);
+		put_esc(b, language_name_in(p->opt.langs[i], p->opt.langs[i]));
+		put(b, "</a>");
+		free(file);
+	}
+	put(b, "</p></nav>\n");
+}
+
+/* The placeholders of a template (publish_template.c): each rendered. */
+static void template_values(const struct publish_page *p, const struct publish_labels *L,
+			    struct publish_template_values *v)
+{
+	struct buf b;
+	buf_init(&b, PUBLISH_HTML_MAX);
+	put_list(&b, L, p);
+	v->list = buf_steal(&b);
+	buf_init(&b, 1 << 16);
+	put_esc(&b, p->title);
+	v->title = buf_steal(&b);
+	buf_init(&b, 1 << 16);
+	put_esc(&b, L->heading);
+	v->heading = buf_steal(&b);
+	buf_init(&b, 1 << 16);
+	put_time(&b, p->deadline, p->zone);
+	v->deadline = buf_steal(&b);
+	buf_init(&b, 1 << 16);
+	put_time(&b, p->generated, p->zone);
+	v->generated = buf_steal(&b);
+	buf_init(&b, 1 << 16);
+	put_languages(&b, L, p);
+	v->languages = buf_steal(&b);
+	v->lang = xstrdup(L->lang);
+	v->css = xstrdup(page_css);
+}
+
+static void put_head(struct buf *b, const struct publish_labels *L, const struct publish_page *p)
 {
 	put(b, "<!DOCTYPE html>\n<html lang=\"");
 	put_esc(b, L->lang);
@@ -352,50 +437,25 @@ static void put_head(struct buf *b, const struct labels *L, const struct publish
 	put(b, ": ");
 	put_time(b, p->deadline, p->zone);
 	put(b, "</p>\n");
-	if (p->word_limit > 0) {
-		put(b, "<p>");
-		put_esc(b, L->word_limit);
-		buf_printf(b, ": %ld</p>\n", p->word_limit);
-	}
-	const char *left[3] = { p->opt.no_late ? L->left_late : NULL,
-				p->opt.no_rejected ? L->left_rejected : NULL,
-				!p->opt.include_unverified ? L->left_unverified : NULL };
-	for (size_t i = 0; i < 3; i++)
-		if (left[i]) {
-			put(b, "<p class=\"note\">");
-			put_esc(b, left[i]);
-			put(b, "</p>\n");
-		}
+	put_languages(b, L, p);
 	put(b, "</header>\n");
 }
 
-char *publish_render_html(const struct publish_page *p)
+char *publish_render_html(const struct publish_page *p, const char *lang)
 {
-	const struct labels *L = labels_for(p->lang);
+	const struct publish_labels *L = publish_labels(lang ? lang : p->lang);
+	if (p->opt.templ) {
+		struct publish_template_values v = { 0 };
+		template_values(p, L, &v);
+		char *out = publish_template_apply(p->opt.templ, &v);
+		publish_template_values_clear(&v);
+		return out;
+	}
 	struct buf b;
 	buf_init(&b, PUBLISH_HTML_MAX);
 	put_head(&b, L, p);
 	put(&b, "<main>\n");
-	if (p->nrows == 0) {
-		put(&b, "<p>");
-		put_esc(&b, L->none);
-		put(&b, "</p>\n");
-	} else {
-		put(&b, "<table>\n<caption>");
-		put_esc(&b, L->caption);
-		buf_printf(&b, " (%zu)</caption>\n<thead>\n<tr>", p->nrows);
-		const char *cols[] = { L->submitter, L->received, L->subject, L->documents,
-				       L->words, L->status, L->language };
-		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-			put(&b, "<th scope=\"col\">");
-			put_esc(&b, cols[i]);
-			put(&b, "</th>");
-		}
-		put(&b, "</tr>\n</thead>\n<tbody>\n");
-		for (size_t i = 0; i < p->nrows; i++)
-			put_row(&b, L, p, &p->rows[i]);
-		put(&b, "</tbody>\n</table>\n");
-	}
+	put_list(&b, L, p);
 	put(&b, "</main>\n<footer>\n<p>");
 	put_esc(&b, L->as_of);
 	put(&b, " ");
@@ -441,9 +501,9 @@ static json_t *json_row(const struct publish_page *p, const struct publish_row *
 	json_t *docs = json_array();
 	for (size_t i = 0; i < r->ndocs; i++) {
 		const struct publish_doc *d = &r->docs[i];
-		json_array_append_new(docs, json_pack("{s:o, s:b, s:o, s:o, s:o, s:I, s:o}",
+		json_array_append_new(docs, json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:I, s:o}",
 						      "name", jstr(d->name), "body", d->body,
-						      "file", jstr(d->path),
+						      "file", jstr(d->path), "pdf", jstr(d->pdf),
 						      "words", jcount(d->words), "error", jstr(d->error),
 						      "size", (json_int_t)d->size, "sha256",
 						      jstr(d->sha256)));
@@ -492,6 +552,8 @@ void publish_page_clear(struct publish_page *p)
 		for (size_t k = 0; k < r->ndocs; k++) {
 			free(r->docs[k].name);
 			free(r->docs[k].path);
+			free(r->docs[k].pdf);
+			free(r->docs[k].pdf_error);
 			free(r->docs[k].error);
 			free(r->docs[k].sha256);
 		}

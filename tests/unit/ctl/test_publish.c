@@ -20,6 +20,7 @@
 #include "intaked/log.h"
 #include "intaked/metadata.h"
 #include "publish.h"
+#include "publish_template.h"
 #include "intaked/spool.h"
 #include "intaked/tztime.h"
 #include "intaked/util.h"
@@ -117,21 +118,25 @@ static void test_selects(void **state)
 	(void)state;
 	static const struct {
 		const char *kind, *status, *timeliness;
-		bool verified, no_late, no_rejected, include_unverified, want;
+		bool verified, no_late, no_rejected, include_unverified, include_late, want;
 	} rows[] = {
-		{ "submission", "accepted", "on_time", true, false, false, false, true },
-		{ "submission", "accepted", "on_time", true, true, true, true, true },
-		{ "submission", "accepted", "within_grace", true, true, true, true, true },
-		{ "submission", "late", "late", true, false, false, false, true },
-		{ "submission", "late", "late", true, true, false, false, false },
-		{ "submission", "accepted", "late", true, true, false, false, false },
-		{ "submission", "rejected", "late", true, false, true, false, false },
-		{ "submission", "rejected", "late", true, false, false, false, true },
+		{ "submission", "accepted", "on_time", true, false, false, false, false, true },
+		{ "submission", "accepted", "on_time", true, true, true, true, false, true },
+		{ "submission", "accepted", "within_grace", true, true, true, true, false, true },
+		/* The current ACCEPTED version: flagged late only when asked for. */
+		{ "submission", "late", "late", true, false, false, false, false, false },
+		{ "submission", "late", "late", true, false, false, false, true, true },
+		{ "submission", "late", "late", true, true, false, false, true, false },
+		{ "submission", "accepted", "late", true, false, false, false, false, true },
+		{ "submission", "accepted", "late", true, true, false, false, false, false },
+		/* Rejected: never. */
+		{ "submission", "rejected", "late", true, false, true, false, false, false },
+		{ "submission", "rejected", "late", true, false, false, false, true, false },
 		/* Senders the roster does not verify: only when asked for. */
-		{ "submission", "accepted", "on_time", false, false, false, false, false },
-		{ "submission", "accepted", "on_time", false, false, false, true, true },
-		{ "unmatched", NULL, NULL, false, false, false, false, false },
-		{ "auto-reply", NULL, NULL, false, false, false, false, false },
+		{ "submission", "accepted", "on_time", false, false, false, false, false, false },
+		{ "submission", "accepted", "on_time", false, false, false, true, false, true },
+		{ "unmatched", NULL, NULL, false, false, false, false, false, false },
+		{ "auto-reply", NULL, NULL, false, false, false, false, false, false },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct metadata md = { 0 };
@@ -139,8 +144,10 @@ static void test_selects(void **state)
 		md.status = (char *)rows[i].status;
 		md.timeliness = (char *)rows[i].timeliness;
 		md.submitter.verified = rows[i].verified;
-		struct publish_options opt = { rows[i].no_late, rows[i].no_rejected,
-					       rows[i].include_unverified };
+		struct publish_options opt = { .no_late = rows[i].no_late,
+					       .no_rejected = rows[i].no_rejected,
+					       .include_unverified = rows[i].include_unverified,
+					       .include_late = rows[i].include_late };
 		assert_int_equal(publish_selects(&md, &opt), rows[i].want);
 	}
 }
@@ -187,7 +194,9 @@ static void test_render_html(void **state)
 				  .zone = "America/New_York", .deadline = 1648591200,
 				  .word_limit = 60, .generated = 1648600000, .rows = rows, .nrows = 3,
 				  .opt = { .no_late = true } };
-	char *html = publish_render_html(&p);
+	d1[0].pdf = (char *)"files/france/img.pdf";
+	d1[1].pdf_error = (char *)"encrypted";
+	char *html = publish_render_html(&p, NULL);
 
 	assert_non_null(strstr(html, "<!DOCTYPE html>\n<html lang=\"fr\">"));
 	assert_non_null(strstr(html, "<meta name=\"viewport\" content=\"width=device-width, "
@@ -196,7 +205,11 @@ static void test_render_html(void **state)
 	assert_non_null(strstr(html, "@media print"));
 	assert_non_null(strstr(html, "@media (max-width:40rem)"));
 	assert_non_null(strstr(html, "<caption>Contributions (3)</caption>"));
-	assert_int_equal(count(html, "<th scope=\"col\">"), 7); /* with Langue */
+	/* The default columns: member, received, documents, language, words. */
+	assert_non_null(strstr(html, "<tr><th scope=\"col\">Délégation</th><th scope=\"col\">Reçue "
+				     "le</th><th scope=\"col\">Documents</th><th scope=\"col\">Langue"
+				     "</th><th scope=\"col\">Mots</th></tr>"));
+	assert_int_equal(count(html, "<th scope=\"col\">"), 5);
 	assert_int_equal(count(html, "<th scope=\"row\">"), 3);
 	assert_non_null(strstr(html, "<td data-label=\"Langue\">français</td>"));
 	assert_non_null(strstr(html, "<td data-label=\"Langue\">&#8211;</td>"));
@@ -207,36 +220,95 @@ static void test_render_html(void **state)
 	assert_null(strstr(html, "<b>"));
 	assert_null(strstr(html, "http://"));
 	assert_null(strstr(html, "https://"));
-	assert_non_null(strstr(html, "<td data-label=\"Objet\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
 	assert_non_null(strstr(html, "<h1>IMRF &lt;2022&gt;</h1>"));
-	/* Not verified: the address, never a name. */
-	assert_non_null(strstr(html, "<th scope=\"row\">m&quot;x&lt;b&gt;@sre.gob.mx</th>"));
+	/* A page to post: no subject ("RE: ..."), no status, no "Late", no
+	 * "393 / 400", no version. */
+	assert_null(strstr(html, "alert(1)&lt;/script"));
+	assert_null(strstr(html, "Objet"));
+	assert_null(strstr(html, "Statut"));
+	assert_null(strstr(html, "En retard"));
+	assert_null(strstr(html, "retard ne sont pas"));
+	assert_null(strstr(html, "/ 60"));
+	assert_null(strstr(html, "version 2"));
+	assert_non_null(strstr(html, ">75</td>"));
+	/* Not verified: the address, never a name, and said so. */
+	assert_non_null(strstr(html, "<th scope=\"row\">m&quot;x&lt;b&gt;@sre.gob.mx <span "
+				     "class=\"flag\">(expéditeur non vérifié)</span></th>"));
 	assert_null(strstr(html, "M&quot;exico"));
-	assert_non_null(strstr(html, "<a href=\"files/france/img_src%3Dx_onerror%3Dalert%281%29_.txt\">"
-				     "&lt;img src=x onerror=alert(1)&gt;.txt</a>"));
+	/* The document's name links to its PDF; the original next to it. */
+	assert_non_null(strstr(html, "<a href=\"files/france/img.pdf\">&lt;img src=x "
+				     "onerror=alert(1)&gt;.txt</a> <span class=\"note\">(<a href=\""
+				     "files/france/img_src%3Dx_onerror%3Dalert%281%29_.txt\">original"
+				     "</a>)</span>"));
 	assert_non_null(strstr(html, "<a href=\"files/mexico/message.txt\">Texte du message</a>"));
-	assert_non_null(strstr(html, "locked.pdf</a> <span class=\"flag\">(illisible: encrypted)"));
-	assert_non_null(strstr(html, "(10 mots)"));
+	assert_non_null(strstr(html, "(PDF non disponible: encrypted)"));
 	assert_non_null(strstr(html, "<time datetime=\"2022-03-29T21:00:00Z\">2022-03-29 17:00 EDT</time>"));
-	assert_non_null(strstr(html, "En retard; <span class=\"flag\">refusée, au-delà du nombre de mots, "
-				     "expéditeur non vérifié</span>"));
-	assert_non_null(strstr(html, "<th scope=\"row\">Expéditeur inconnu</th>"));
-	assert_non_null(strstr(html, "hors de la liste"));
-	assert_non_null(strstr(html, "version 2"));
-	assert_non_null(strstr(html, ">75 / 60</td>"));
+	assert_non_null(strstr(html, "<th scope=\"row\">Expéditeur inconnu"));
 	assert_non_null(strstr(html, ">&#8211;</td>"));
-	assert_non_null(strstr(html, "Les contributions en retard ne sont pas listées."));
-	assert_null(strstr(html, "refusées ne sont pas"));
 	free(html);
+
+	/* Columns chosen, an introduction, a fragment. */
+	struct err err = { 0 };
+	assert_int_equal(publish_parse_columns(&p.opt, "words,member", &err), 0);
+	p.opt.intro = (char *)"First <paragraph>\nruns on.\n\nSecond.\n";
+	html = publish_render_fragment(&p, "en");
+	assert_null(strstr(html, "<html"));
+	assert_null(strstr(html, "<style"));
+	assert_non_null(strstr(html, "<section class=\"intaked-list\" lang=\"en\">"));
+	assert_non_null(strstr(html, "<p>First &lt;paragraph&gt;\nruns on.</p>\n<p>Second.\n</p>"));
+	assert_non_null(strstr(html, "<tr><th scope=\"col\">Words</th><th scope=\"col\">Member</th>"
+				     "</tr>"));
+	assert_int_equal(count(html, "<th scope=\"col\">"), 2);
+	assert_null(strstr(html, "<time"));
+	free(html);
+	assert_int_equal(publish_parse_columns(&p.opt, "member,subject", &err), -1);
+	assert_non_null(strstr(err.msg, "\"subject\" is no column"));
+	p.opt = (struct publish_options){ 0 };
 
 	/* No rows: a sentence, no empty table; unknown language: English. */
 	p.nrows = 0;
 	p.lang = "xx";
-	html = publish_render_html(&p);
+	html = publish_render_html(&p, NULL);
 	assert_non_null(strstr(html, "<html lang=\"en\">"));
-	assert_non_null(strstr(html, "No submissions to show yet."));
+	assert_non_null(strstr(html, "No inputs to show yet."));
 	assert_null(strstr(html, "<table"));
 	free(html);
+}
+
+/* --lang: a page per language linking to the others; --template: the
+ * site's page with the placeholders filled in, an unknown one refused. */
+static void test_render_lang_template(void **state)
+{
+	(void)state;
+	struct publish_page p = { .call = "imrf", .title = "IMRF & co", .lang = "en",
+				  .zone = "UTC", .deadline = 1648591200, .generated = 1648600000 };
+	struct err err = { 0 };
+	char langs[] = "en,fr";
+	assert_int_equal(publish_parse_langs(&p.opt, langs, &err), 0);
+	char *html = publish_render_html(&p, "fr");
+	assert_non_null(strstr(html, "<html lang=\"fr\">"));
+	assert_non_null(strstr(html, "Contributions écrites reçues"));
+	assert_non_null(strstr(html, "<a href=\"index.en.html\" hreflang=\"en\" lang=\"en\">"));
+	assert_null(strstr(html, "index.fr.html"));
+	free(html);
+	char bad[] = "en,de";
+	assert_int_equal(publish_parse_langs(&p.opt, bad, &err), -1);
+	assert_non_null(strstr(err.msg, "\"de\""));
+
+	const char *templ = "<html lang=\"{{lang}}\"><h1>{{title}}</h1>\n{{list}}<p>{{deadline}}"
+			    "</p></html>\n";
+	assert_int_equal(publish_template_check(templ, "site.html", &err), 0);
+	p.opt = (struct publish_options){ .templ = (char *)templ };
+	html = publish_render_html(&p, NULL);
+	assert_string_equal(html, "<html lang=\"en\"><h1>IMRF &amp; co</h1>\n<p>No inputs to show "
+			    "yet.</p>\n<p><time datetime=\"2022-03-29T22:00:00Z\">2022-03-29 22:00 "
+			    "UTC</time></p></html>\n");
+	free(html);
+	assert_int_equal(publish_template_check("<p>\n{{list}}\n{{titel}}</p>", "site.html", &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "site.html:3: unknown placeholder {{titel}}"));
+	assert_int_equal(publish_template_check("<p>{{title}}</p>", "t.html", &err), -1);
+	assert_non_null(strstr(err.msg, "no {{list}}"));
 }
 
 static void test_render_json(void **state)
@@ -277,7 +349,7 @@ static void test_render_json(void **state)
 
 struct bed {
 	char dir[64];
-	char *out;
+	char *out, *site;             /* OUTDIR, and OUTDIR/imrf where the call goes */
 	struct spool *sp;
 	struct call_config call;
 };
@@ -343,6 +415,10 @@ static int bed_setup(void **state)
 	assert_int_equal(spool_open(spool, &b->sp, &err), 0);
 	free(spool);
 	b->out = xasprintf("%s/site", b->dir);
+	b->site = xasprintf("%s/imrf", b->out);
+	/* No LibreOffice here: the site tests run with --originals (the
+	 * conversions are test_convert's and the integration tests'). */
+	setenv("INTAKED_SOFFICE", "/nonexistent/soffice", 1);
 	b->call = (struct call_config){ .name = (char *)"imrf", .title = (char *)"IMRF",
 					.zone = (char *)"America/New_York", .deadline = 1648591200,
 					.word_limit = 60, .language = (char *)"en" };
@@ -353,7 +429,7 @@ static int bed_setup(void **state)
 	file_entry(b, "france", 1, "accepted", "on_time", true, "<img src=x>.html",
 		   "img_src=x_.html", "<p>hello</p>\n");
 	file_entry(b, "unknown-0123456789", 1, "accepted", "on_time", false, NULL, NULL,
-		   "body words here\n");
+		   "body words here\n> quoted line\n\n-- \nDesk Officer (Migration)\n");
 	*state = b;
 	return 0;
 }
@@ -364,6 +440,7 @@ static int bed_teardown(void **state)
 	spool_close(&b->sp);
 	fsio_rmtree(b->dir);
 	free(b->out);
+	free(b->site);
 	free(b);
 	return 0;
 }
@@ -382,122 +459,149 @@ static char *slurp(const char *dir, const char *name)
 static void test_publish_site(void **state)
 {
 	struct bed *b = *state;
-	struct publish_options opt = { .include_unverified = true };
+	struct publish_options opt = { .include_unverified = true, .include_late = true,
+				       .originals = true };
 	struct err err = { 0 };
 	size_t n;
 
 	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 1648600000, &n, &err), 0);
 	assert_int_equal(n, 3);
-	char *html = slurp(b->out, "index.html");
+	char *html = slurp(b->site, "index.html");
 	assert_non_null(html);
 	assert_int_equal(count(html, "<th scope=\"row\">"), 3);
 	assert_null(strstr(html, "<script"));
-	assert_non_null(strstr(html, "&lt;script&gt;alert(&#39;france&#39;)&lt;/script&gt;"));
-	/* The current (late) version of Bangladesh, the body of the unknown sender. */
+	/* The current (late, asked for) version of Bangladesh, the body of the
+	 * unknown sender; the originals, and why there is no PDF. */
 	assert_non_null(strstr(html, "href=\"files/bangladesh/Late_input.txt\""));
 	assert_non_null(strstr(html, "href=\"files/unknown-0123456789/message.txt\""));
+	assert_non_null(strstr(html, "PDF not available: LibreOffice (soffice) is not installed"));
 	/* An HTML document is served as text. */
 	assert_non_null(strstr(html, "href=\"files/france/img_src%3Dx_.html.txt\""));
 	free(html);
-	char *copy = slurp(b->out, "files/france/img_src=x_.html.txt");
+	char *copy = slurp(b->site, "files/france/img_src=x_.html.txt");
 	assert_string_equal(copy, "<p>hello</p>\n");
 	free(copy);
-	copy = slurp(b->out, "files/unknown-0123456789/message.txt");
+	/* The body without the quoted line and the signature. */
+	copy = slurp(b->site, "files/unknown-0123456789/message.txt");
 	assert_string_equal(copy, "body words here\n");
 	free(copy);
-	char *json = slurp(b->out, "submissions.json");
+	char *json = slurp(b->site, "submissions.json");
 	json_t *o = json_loads(json, 0, NULL);
 	assert_int_equal(json_array_size(json_object_get(o, "submissions")), 3);
 	json_decref(o);
 	free(json);
+	char *marker = slurp(b->site, ".intaked-publish");
+	assert_non_null(strstr(marker, "call imrf\n"));
+	assert_non_null(strstr(marker, "\nfiles/france/img_src=x_.html.txt\n"));
+	free(marker);
 	struct stat st;
-	char *idx = xasprintf("%s/index.html", b->out);
+	char *idx = xasprintf("%s/index.html", b->site);
 	assert_int_equal(stat(idx, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
-	assert_int_equal(stat(b->out, &st), 0);
+	assert_int_equal(stat(b->site, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
 	free(idx);
 
-	/* Again with options: replaces the site; Bangladesh falls back to v1. */
-	opt.no_late = true;
-	opt.include_unverified = false;
+	/* Again by default: replaces the site; Bangladesh's accepted v1. */
+	opt = (struct publish_options){ .originals = true };
 	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 1648600000, &n, &err), 0);
 	assert_int_equal(n, 2);
-	html = slurp(b->out, "index.html");
+	html = slurp(b->site, "index.html");
 	assert_non_null(strstr(html, "href=\"files/bangladesh/Our_input.txt\""));
 	assert_null(strstr(html, "Late_input"));
 	assert_null(strstr(html, "unknown-0123456789"));
 	free(html);
-	char *gone = xasprintf("%s/files/unknown-0123456789", b->out);
+	char *gone = xasprintf("%s/files/unknown-0123456789", b->site);
 	assert_int_equal(fsio_exists(gone), 0);
 	free(gone);
-	/* No staging or old directory is left next to OUTDIR. */
-	DIR *d = opendir(b->dir);
+	/* No staging or old directory is left next to the site. */
+	DIR *d = opendir(b->out);
 	struct dirent *de;
 	size_t names = 0;
 	while ((de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.') {
-			assert_true(strcmp(de->d_name, "spool") == 0 || strcmp(de->d_name, "site") == 0);
+			assert_string_equal(de->d_name, "imrf");
 			names++;
 		}
 	closedir(d);
-	assert_int_equal(names, 2);
+	assert_int_equal(names, 1);
+
+	/* Without LibreOffice and without --originals: said, nothing written. */
+	opt.originals = false;
+	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 1648600000, &n, &err), -1);
+	assert_int_equal(err.cls, ERR_MESSAGE);
+	assert_non_null(strstr(err.msg, "not installed"));
+	assert_non_null(strstr(err.msg, "--originals"));
 }
 
 static void test_publish_refusals(void **state)
 {
 	struct bed *b = *state;
-	struct publish_options opt = { 0 };
+	struct publish_options opt = { .originals = true };
 	struct err err = { 0 };
 	size_t n;
 
-	/* A directory that holds someone else's files is never replaced. */
+	/* A call folder that holds someone else's files is never replaced. */
 	char *foreign = xasprintf("%s/foreign", b->dir);
-	assert_int_equal(mkdir(foreign, 0755), 0);
-	char *keep = xasprintf("%s/keep.txt", foreign);
+	char *foreign_site = xasprintf("%s/imrf", foreign);
+	assert_int_equal(fsio_mkdirs(foreign_site, 0755, &err), 0);
+	char *keep = xasprintf("%s/keep.txt", foreign_site);
 	assert_int_equal(fsio_replace(keep, "mine", 4, 0644, &err), 0);
 	assert_int_equal(publish_call(b->sp, &b->call, foreign, &opt, 0, &n, &err), -1);
 	assert_int_equal(err.cls, ERR_MESSAGE);
-	assert_non_null(strstr(err.msg, "did not write"));
+	assert_non_null(strstr(err.msg, "keep.txt was not written by intakectl publish"));
 	assert_int_equal(fsio_exists(keep), 1);
 
-	/* Nor a symlink, nor a file. */
-	char *link = xasprintf("%s/link", b->dir);
-	assert_int_equal(symlink(foreign, link), 0);
-	assert_int_equal(publish_call(b->sp, &b->call, link, &opt, 0, &n, &err), -1);
+	/* Nor one publish wrote, once a file was added to it. */
+	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 0, &n, &err), 0);
+	char *added = xasprintf("%s/files/.htaccess", b->site);
+	assert_int_equal(fsio_replace(added, "x", 1, 0644, &err), 0);
+	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 0, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "files/.htaccess was not written"));
+	assert_int_equal(fsio_exists(added), 1);
+	assert_int_equal(unlink(added), 0);
+	free(added);
+
+	/* Nor a symlink, nor a file in the call's place. */
+	char *other = xasprintf("%s/other", b->dir);
+	char *link = xasprintf("%s/imrf", other);
+	assert_int_equal(mkdir(other, 0755), 0);
+	assert_int_equal(symlink(foreign_site, link), 0);
+	assert_int_equal(publish_call(b->sp, &b->call, other, &opt, 0, &n, &err), -1);
 	assert_non_null(strstr(err.msg, "symlink"));
 	assert_int_equal(publish_call(b->sp, &b->call, keep, &opt, 0, &n, &err), -1);
 	assert_int_equal(publish_call(b->sp, &b->call, "/", &opt, 0, &n, &err), -1);
 
-	/* An empty directory is fine (trailing slash too). */
-	char *empty = xasprintf("%s/empty/", b->dir);
-	assert_int_equal(mkdir(empty, 0755), 0);
-	assert_int_equal(publish_call(b->sp, &b->call, empty, &opt, 0, &n, &err), 0);
-	free(empty);
+	/* Two calls side by side in one OUTDIR: the second leaves the first. */
+	struct call_config gcm = b->call;
+	gcm.name = (char *)"gcm";
+	assert_int_equal(publish_call(b->sp, &gcm, b->out, &opt, 0, &n, &err), 0);
+	char *first = xasprintf("%s/index.html", b->site);
+	assert_int_equal(fsio_exists(first), 1);
+	free(first);
 
 	/* A document replaced by a symlink in the spool is not followed: the
 	 * publication fails and the old site stays as it was. */
-	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 0, &n, &err), 0);
-	char *before = slurp(b->out, "index.html");
+	char *before = slurp(b->site, "index.html");
 	char *doc = xasprintf("%s/spool/calls/imrf/france/v1/files/img_src=x_.html", b->dir);
 	assert_int_equal(unlink(doc), 0);
 	assert_int_equal(symlink("/etc/passwd", doc), 0);
 	assert_int_equal(publish_call(b->sp, &b->call, b->out, &opt, 1, &n, &err), -1);
 	assert_int_equal(err.cls, ERR_TEMP);
 	assert_non_null(strstr(err.msg, "calls/imrf/france/v1"));
-	char *after = slurp(b->out, "index.html");
+	char *after = slurp(b->site, "index.html");
 	assert_string_equal(before, after);
-	char *copied = xasprintf("%s/files/france/img_src=x_.html.txt", b->out);
-	char *text = slurp(b->out, "files/france/img_src=x_.html.txt");
+	char *text = slurp(b->site, "files/france/img_src=x_.html.txt");
 	assert_string_equal(text, "<p>hello</p>\n");
 
 	free(text);
-	free(copied);
 	free(after);
 	free(before);
 	free(doc);
 	free(link);
+	free(other);
 	free(keep);
+	free(foreign_site);
 	free(foreign);
 }
 
@@ -510,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_safe_name),
 		cmocka_unit_test(test_selects),
 		cmocka_unit_test(test_render_html),
+		cmocka_unit_test(test_render_lang_template),
 		cmocka_unit_test(test_render_json),
 		cmocka_unit_test_setup_teardown(test_publish_site, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_publish_refusals, bed_setup, bed_teardown),
