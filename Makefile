@@ -58,7 +58,8 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
 LINGUAS   := fr es
 MO_DIR    := $(O)/locale/C/LC_MESSAGES
 MO_FILES  := $(LINGUAS:%=$(MO_DIR)/intaked-%.mo)
-TEXT_SRCS := daemon/mail/template.c daemon/mail/template_hidden.c daemon/analyze/language.c
+TEXT_SRCS := daemon/mail/template.c daemon/mail/template_hidden.c daemon/analyze/language.c \
+	     daemon/ctl/publish_labels.c
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all tools layers check check-all unit integration install-check anywhere-check check-asan \
@@ -103,14 +104,14 @@ $(MO_DIR)/intaked-%.mo: po/%.po
 # After editing an English text: the template and the catalogues follow
 # (msgmerge marks changed texts fuzzy for the translators).
 pot:
-	xgettext --from-code=UTF-8 --keyword=N_ --keyword=NN_:1,2 --add-comments=TRANSLATORS: \
+	xgettext --from-code=UTF-8 --keyword=N_ --keyword=NN_:1,2 --keyword=NC_:1c,2 --add-comments=TRANSLATORS: \
 		--package-name=intaked --add-location=file -o po/intaked.pot $(TEXT_SRCS)
 	@set -e; for l in $(LINGUAS); do msgmerge --quiet --update --backup=none po/$$l.po po/intaked.pot; done
 
 # Every English text has its translation in each catalogue, none fuzzy.
 po-check:
 	@set -e; t=$$(mktemp); \
-	xgettext --from-code=UTF-8 --keyword=N_ --keyword=NN_:1,2 --no-location -o $$t $(TEXT_SRCS); \
+	xgettext --from-code=UTF-8 --keyword=N_ --keyword=NN_:1,2 --keyword=NC_:1c,2 --no-location -o $$t $(TEXT_SRCS); \
 	for l in $(LINGUAS); do msgcmp po/$$l.po $$t; \
 	  ! grep -q '^#, fuzzy' po/$$l.po || { echo "po/$$l.po: fuzzy entries" >&2; exit 1; }; done; \
 	rm -f $$t; echo "po-check: $(LINGUAS) complete"

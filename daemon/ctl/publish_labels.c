@@ -1,34 +1,57 @@
-/* publish_labels.c — the words of the publication page in en, fr and es:
- * one table, so that moving them into the mail's catalogues is one
- * change. */
+/* publish_labels.c — the words of the publication page, in English here
+ * and in the same gettext catalogues as the mail (po/fr.po, po/es.po). */
 #include <stddef.h>
 #include <string.h>
 
+#include "intaked/text.h"
 #include "publish_labels.h"
 
-static const struct publish_labels labels_all[] = {
-	{ "en", "Written inputs received", "Deadline", "List as of", "Inputs",
-	  "No inputs to show yet.", "Member", "Received", "Documents", "Words", "Language",
-	  "unverified sender", "Unknown sender", "could not be read", "Message text",
-	  "The same list as data", "original", "PDF not available", "Other languages" },
-	{ "fr", "Contributions écrites reçues", "Date limite", "Liste au", "Contributions",
-	  "Aucune contribution à afficher pour l’instant.", "Délégation", "Reçue le",
-	  "Documents", "Mots", "Langue", "expéditeur non vérifié", "Expéditeur inconnu",
-	  "illisible", "Texte du message", "La même liste en données", "original",
-	  "PDF non disponible", "Autres langues" },
-	{ "es", "Contribuciones escritas recibidas", "Plazo", "Lista al", "Contribuciones",
-	  "Todavía no hay contribuciones que mostrar.", "Miembro", "Recibida", "Documentos",
-	  "Palabras", "Idioma", "remitente no verificado", "Remitente desconocido",
-	  "no se pudo leer", "Texto del mensaje", "La misma lista como datos", "original",
-	  "PDF no disponible", "Otros idiomas" },
+static const struct publish_labels english = {
+	"en", N_("Written inputs received"), N_("Deadline"), N_("List as of"), N_("Inputs"),
+	N_("No inputs to show yet."), N_("Member"), NC_("page", "Received"), N_("Documents"),
+	N_("Words"), N_("Language"), N_("unverified sender"), N_("Unknown sender"),
+	NC_("page", "could not be read"), N_("Message text"), N_("The same list as data"),
+	N_("original"), N_("PDF not available"), N_("Other languages"),
 };
+
+static const char *const page_langs[] = { "en", "fr", "es" };
+
+/* Each label of the English table, in lang. */
+static void translate(struct publish_labels *o, const char *lang)
+{
+	o->heading = text_lang(lang, english.heading);
+	o->deadline = text_lang(lang, english.deadline);
+	o->as_of = text_lang(lang, english.as_of);
+	o->caption = text_lang(lang, english.caption);
+	o->none = text_lang(lang, english.none);
+	o->member = text_lang(lang, english.member);
+	o->received = text_lang(lang, english.received);
+	o->documents = text_lang(lang, english.documents);
+	o->words = text_lang(lang, english.words);
+	o->language = text_lang(lang, english.language);
+	o->unverified = text_lang(lang, english.unverified);
+	o->unknown_sender = text_lang(lang, english.unknown_sender);
+	o->unreadable = text_lang(lang, english.unreadable);
+	o->message_text = text_lang(lang, english.message_text);
+	o->data = text_lang(lang, english.data);
+	o->original = text_lang(lang, english.original);
+	o->no_pdf = text_lang(lang, english.no_pdf);
+	o->other_languages = text_lang(lang, english.other_languages);
+}
 
 const struct publish_labels *publish_labels(const char *lang)
 {
-	for (size_t i = 0; i < sizeof(labels_all) / sizeof(labels_all[0]); i++)
-		if (lang && strcmp(lang, labels_all[i].lang) == 0)
-			return &labels_all[i];
-	return &labels_all[0];
+	static struct publish_labels cache[sizeof(page_langs) / sizeof(page_langs[0])];
+	for (size_t i = 1; i < sizeof(page_langs) / sizeof(page_langs[0]); i++) {
+		if (lang == NULL || strcmp(lang, page_langs[i]) != 0)
+			continue;
+		if (cache[i].lang == NULL) {
+			translate(&cache[i], lang);
+			cache[i].lang = page_langs[i];
+		}
+		return &cache[i];
+	}
+	return &english;
 }
 
 bool publish_labels_known(const char *lang)

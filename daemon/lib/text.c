@@ -104,18 +104,25 @@ static const char *domain_for(const char *lang)
 	return NULL;
 }
 
+/* A text left untranslated, without its context (NC_). */
+static const char *untranslated(const char *msgid)
+{
+	const char *eot = msgid ? strchr(msgid, '\004') : NULL;
+	return eot ? eot + 1 : msgid;
+}
+
 const char *text_lang(const char *lang, const char *msgid)
 {
 	const char *domain = domain_for(lang);
 	if (domain == NULL || msgid == NULL || *msgid == '\0') /* "": the header */
-		return msgid;
+		return untranslated(msgid);
 	pthread_once(&bound, bind_domains);
 	if (lookup_locale == (locale_t)0)
-		return msgid;
+		return untranslated(msgid);
 	locale_t was = uselocale(lookup_locale);
 	const char *t = dgettext(domain, msgid);
 	uselocale(was);
-	return t;
+	return t == msgid ? untranslated(msgid) : t;
 }
 
 const char *text_lang_n(const char *lang, const char *one, const char *other, unsigned long n)

@@ -19,6 +19,9 @@
 
 /* Marks a literal for xgettext (make pot) without translating it here. */
 #define N_(s) s
+/* A text in a context, where the same English has another translation
+ * elsewhere (msgctxt; "Received" on the page is not the digest's). */
+#define NC_(ctx, s) ctx "\004" s
 /* A text with a plural form, for a table: "{n} day", "{n} days". */
 #define NN_(one, other) one, other
 
