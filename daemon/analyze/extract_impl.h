@@ -60,6 +60,8 @@ enum extract_xml_step { EXTRACT_XML_NEXT, EXTRACT_XML_SKIP, EXTRACT_XML_STOP };
 struct _xmlTextReader;
 typedef enum extract_xml_step (*extract_xml_handler)(struct _xmlTextReader *r, void *ctx,
 						     const char **error_r);
+/* The text of a text-like node (text, CDATA, white space), else NULL. */
+const char *extract_xml_text(struct _xmlTextReader *r);
 int extract_zip_xml(struct extract_zip *z, const char *name, extract_xml_handler h,
 		    void *ctx, const char **error_r);
 

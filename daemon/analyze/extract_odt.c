@@ -74,18 +74,10 @@ static enum extract_xml_step odt_node(xmlTextReaderPtr r, void *ctx, const char 
 		}
 		return EXTRACT_XML_NEXT;
 	}
-	case XML_READER_TYPE_TEXT:
-	case XML_READER_TYPE_CDATA:
-	case XML_READER_TYPE_WHITESPACE:
-	case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-		if (c->in_p > 0) {
-			const xmlChar *v = xmlTextReaderConstValue(r);
-			if (v != NULL)
-				return emit(c, (const char *)v, error_r);
-		}
-		return EXTRACT_XML_NEXT;
-	default:
-		return EXTRACT_XML_NEXT;
+	default: {
+		const char *v = extract_xml_text(r);
+		return v != NULL && c->in_p > 0 ? emit(c, v, error_r) : EXTRACT_XML_NEXT;
+	}
 	}
 }
 

@@ -265,3 +265,16 @@ int extract_zip_xml(struct extract_zip *z, const char *name, extract_xml_handler
 	}
 	return 0;
 }
+
+const char *extract_xml_text(xmlTextReaderPtr r)
+{
+	switch (xmlTextReaderNodeType(r)) {
+	case XML_READER_TYPE_TEXT:
+	case XML_READER_TYPE_CDATA:
+	case XML_READER_TYPE_WHITESPACE:
+	case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+		return (const char *)xmlTextReaderConstValue(r);
+	default:
+		return NULL;
+	}
+}

@@ -157,13 +157,58 @@ static const char *outcome_name(const struct digest_row *r)
 	return "digest_on_time";
 }
 
+static void put_builtin(struct buf *b, const struct schedtext *t, const char *name)
+{
+	char *s = schedtext_builtin(t, name);
+	buf_puts(b, s);
+	free(s);
+}
+
+/* The texts of one row's line start with who sent it, under key. */
+static void row_text_init(struct schedtext *t, const struct digest *d, const struct digest_row *r,
+			  const char *key)
+{
+	schedtext_init(t, d->lang);
+	char *who = digest_row_submitter(r);
+	schedtext_take(t, key, schedtext_line(who, VALUE_MAX));
+	free(who);
+}
+
+/* ... and, for mail that came in, its subject and when. */
+static void row_text_received(struct schedtext *t, const struct digest *d,
+			      const struct digest_row *r)
+{
+	row_text_init(t, d, r, "from");
+	schedtext_take(t, "subject", schedtext_line(r->subject, VALUE_MAX));
+	schedtext_time(t, "received_local", NULL, r->received_at, d->call->zone);
+}
+
+/* One line of a section; t is freed. */
+static void put_line(struct buf *b, struct schedtext *t, const char *name)
+{
+	buf_puts(b, "\n");
+	put_builtin(b, t, name);
+	schedtext_free(t);
+}
+
+/* A section's heading and its lines, when there are any. */
+static void put_section(struct buf *b, const struct digest *d, const char *heading,
+			const struct buf *lines)
+{
+	if (lines->len == 0)
+		return;
+	struct schedtext t;
+	schedtext_init(&t, d->lang);
+	buf_puts(b, "\n\n");
+	put_builtin(b, &t, heading);
+	buf_puts(b, lines->data);
+	schedtext_free(&t);
+}
+
 static char *row_line(const struct digest *d, const struct digest_row *r)
 {
 	struct schedtext t;
-	schedtext_init(&t, d->lang);
-	char *who = digest_row_submitter(r);
-	schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-	free(who);
+	row_text_init(&t, d, r, "submitter");
 	schedtext_printf(&t, "version", "%d", r->version);
 	schedtext_time(&t, "received_local", NULL, r->received_at, d->call->zone);
 	if (r->words >= 0)
@@ -184,13 +229,6 @@ static char *row_line(const struct digest *d, const struct digest_row *r)
 	char *line = schedtext_builtin_n(&t, "digest_line", r->words >= 0 ? r->words : 2);
 	schedtext_free(&t);
 	return line;
-}
-
-static void put_builtin(struct buf *b, const struct schedtext *t, const char *name)
-{
-	char *s = schedtext_builtin(t, name);
-	buf_puts(b, s);
-	free(s);
 }
 
 /* Whole days between now and when, or under a day whole hours: the
@@ -379,14 +417,7 @@ static void section_rows(const struct digest *d, struct buf *b, const char *head
 	for (size_t i = 0; i < d->rows.n; i++)
 		if (d->rows.v[i].current && keep(&d->rows.v[i]))
 			line(d, &d->rows.v[i], &lines);
-	if (lines.len > 0) {
-		struct schedtext t;
-		schedtext_init(&t, d->lang);
-		buf_puts(b, "\n\n");
-		put_builtin(b, &t, header);
-		buf_puts(b, lines.data);
-		schedtext_free(&t);
-	}
+	put_section(b, d, header, &lines);
 	buf_free(&lines);
 }
 
@@ -427,49 +458,32 @@ static void line_flagged(const struct digest *d, const struct digest_row *r, str
 static void line_unknown(const struct digest *d, const struct digest_row *r, struct buf *b)
 {
 	struct schedtext t;
-	schedtext_init(&t, d->lang);
-	char *who = digest_row_submitter(r);
-	schedtext_take(&t, "from", schedtext_line(who, VALUE_MAX));
-	free(who);
-	schedtext_take(&t, "subject", schedtext_line(r->subject, VALUE_MAX));
-	schedtext_time(&t, "received_local", NULL, r->received_at, d->call->zone);
-	buf_puts(b, "\n");
-	put_builtin(b, &t, "digest_unknown_line");
-	schedtext_free(&t);
+	row_text_received(&t, d, r);
+	put_line(b, &t, "digest_unknown_line");
 }
 
 static void line_unreadable(const struct digest *d, const struct digest_row *r, struct buf *b)
 {
-	char *who = digest_row_submitter(r);
 	for (size_t i = 0; i < r->unreadable.n; i++) {
 		struct schedtext t;
-		schedtext_init(&t, d->lang);
-		schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
+		row_text_init(&t, d, r, "submitter");
 		schedtext_take(&t, "name", schedtext_line(r->unreadable.v[i], VALUE_MAX));
 		char *rname = xasprintf("reason_%s", r->reasons.v[i]);
 		const char *known = template_builtin(rname, d->lang);
 		free(rname);
 		schedtext_take(&t, "reason", schedtext_line(known ? known : r->reasons.v[i],
 							    VALUE_MAX));
-		buf_puts(b, "\n");
-		put_builtin(b, &t, "digest_unreadable_line");
-		schedtext_free(&t);
+		put_line(b, &t, "digest_unreadable_line");
 	}
-	free(who);
 }
 
 static void line_ack(const struct digest *d, const struct digest_row *r, struct buf *b)
 {
 	struct schedtext t;
-	schedtext_init(&t, d->lang);
-	char *who = digest_row_submitter(r);
-	schedtext_take(&t, "submitter", schedtext_line(who, VALUE_MAX));
-	free(who);
+	row_text_init(&t, d, r, "submitter");
 	schedtext_take(&t, "rcpt", schedtext_line(r->ack_to ? r->ack_to : r->from, VALUE_MAX));
 	schedtext_printf(&t, "version", "%d", r->version);
-	buf_puts(b, "\n");
-	put_builtin(b, &t, "digest_undelivered_ack");
-	schedtext_free(&t);
+	put_line(b, &t, "digest_undelivered_ack");
 }
 
 static void section_undelivered(const struct digest *d, struct buf *b)
@@ -484,31 +498,17 @@ static void section_undelivered(const struct digest *d, struct buf *b)
 	struct err e = { 0 };
 	if (outbox_each(d->sp, OUTBOX_FAILED, failed_visit, &f, &e) < 0)
 		log_warnx("event=digest-outbox-unreadable error=%s", log_q(e.msg));
-	if (lines.len > 0) {
-		struct schedtext t;
-		schedtext_init(&t, d->lang);
-		buf_puts(b, "\n\n");
-		put_builtin(b, &t, "digest_undelivered");
-		buf_puts(b, lines.data);
-		schedtext_free(&t);
-	}
+	put_section(b, d, "digest_undelivered", &lines);
 	buf_free(&lines);
 }
 
 static void line_held(const struct digest *d, const struct digest_row *r, struct buf *b)
 {
 	struct schedtext t;
-	schedtext_init(&t, d->lang);
-	char *who = digest_row_submitter(r);
-	schedtext_take(&t, "from", schedtext_line(who, VALUE_MAX));
-	free(who);
-	schedtext_take(&t, "subject", schedtext_line(r->subject, VALUE_MAX));
-	schedtext_time(&t, "received_local", NULL, r->received_at, d->call->zone);
+	row_text_received(&t, d, r);
 	schedtext_printf(&t, "version", "%d", r->version);
 	schedtext_take(&t, "id", schedtext_line(r->id, VALUE_MAX));
-	buf_puts(b, "\n");
-	put_builtin(b, &t, "digest_held_line");
-	schedtext_free(&t);
+	put_line(b, &t, "digest_held_line");
 }
 
 /* Unverified versions kept from superseding a verified one (never
@@ -520,14 +520,7 @@ static void section_held(const struct digest *d, struct buf *b)
 	for (size_t i = 0; i < d->rows.n; i++)
 		if (d->rows.v[i].held)
 			line_held(d, &d->rows.v[i], &lines);
-	if (lines.len > 0) {
-		struct schedtext t;
-		schedtext_init(&t, d->lang);
-		buf_puts(b, "\n\n");
-		put_builtin(b, &t, "digest_held");
-		buf_puts(b, lines.data);
-		schedtext_free(&t);
-	}
+	put_section(b, d, "digest_held", &lines);
 	buf_free(&lines);
 }
 
