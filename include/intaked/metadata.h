@@ -111,10 +111,7 @@ char *metadata_to_json(const struct metadata *md);
  * keys are ignored, a wrong type or range is ERR_MESSAGE naming the key. */
 int metadata_from_json(const char *json, size_t len, struct metadata **md_r,
 		       struct err *err);
-/* dir/metadata.json, atomically (write aside, fsync, rename, fsync dir). */
-int metadata_save(const char *dir, const struct metadata *md, struct err *err);
-/* Read dir/metadata.json (a regular file, at most 16 MiB); errors name
- * the file. */
-int metadata_load(const char *dir, struct metadata **md_r, struct err *err);
+/* The file itself is written and read by the spool only:
+ * spool_save_metadata and spool_load_metadata (spool.h). */
 
 #endif
