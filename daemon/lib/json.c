@@ -187,6 +187,7 @@ int jr_load(struct jread *rd, const char *text, size_t len, size_t max, unsigned
 			 jerr.column, jerr.text);
 		return -1;
 	}
+	rd->lenient = (flags & JR_LENIENT) != 0;
 	if ((flags & JR_OBJECT) && !json_is_object(J(rd->root))) {
 		jr_close(rd);
 		rd->failed = true;
@@ -221,6 +222,12 @@ void jr_close(struct jread *rd)
 
 /* ---- reading: values ---- */
 
+/* After the first error, a strict reader reads nothing more. */
+static bool stopped(const struct jread *rd)
+{
+	return rd->failed && !rd->lenient;
+}
+
 struct jval jr_root(struct jread *rd)
 {
 	return (struct jval){ .rd = rd, .node = rd->root };
@@ -228,13 +235,13 @@ struct jval jr_root(struct jread *rd)
 
 struct jval jr_member(const struct jval *obj, const char *key)
 {
-	json_t *v = obj->rd->failed ? NULL : json_object_get(J(obj->node), key);
+	json_t *v = stopped(obj->rd) ? NULL : json_object_get(J(obj->node), key);
 	return (struct jval){ .rd = obj->rd, .node = N(v), .up = obj, .key = key };
 }
 
 struct jval jr_item(const struct jval *arr, size_t i)
 {
-	json_t *v = arr->rd->failed ? NULL : json_array_get(J(arr->node), i);
+	json_t *v = stopped(arr->rd) ? NULL : json_array_get(J(arr->node), i);
 	return (struct jval){ .rd = arr->rd, .node = N(v), .up = arr, .index = i };
 }
 
@@ -284,7 +291,7 @@ void jr_fail(const struct jval *obj, const char *key, const char *why)
 static json_t *value(const struct jval *obj, const char *key)
 {
 	json_t *v;
-	if (obj->rd->failed)
+	if (stopped(obj->rd))
 		return NULL;
 	v = key != NULL ? json_object_get(J(obj->node), key) : J(obj->node);
 	return json_is_null(v) ? NULL : v;

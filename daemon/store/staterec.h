@@ -5,14 +5,17 @@
 #define INTAKED_STATEREC_H
 
 #include <stddef.h>
-#include <jansson.h>
 #include "intaked/err.h"
+#include "intaked/json.h"
 
-/* The record at path as an object (new reference); {} when it is missing,
- * larger than max, unreadable or damaged — the last two logged as
- * event=NAME-record-unreadable / NAME-record-damaged with note. */
-json_t *staterec_load(const char *path, size_t max, const char *name, const char *note);
+/* The record at path, read leniently (JR_LENIENT: a wrong value reads as
+ * its default); rd->root is an object: {} when the file is missing, larger
+ * than max, unreadable or damaged — the last two logged as
+ * event=NAME-record-unreadable / NAME-record-damaged with note. jr_close
+ * it afterwards. */
+void staterec_load(struct jread *rd, const char *path, size_t max, const char *name,
+		   const char *note);
 /* Replace the record at path with obj (indented, keys sorted), atomically. */
-int staterec_save(const char *path, const json_t *obj, struct err *err);
+int staterec_save(const char *path, const jnode *obj, struct err *err);
 
 #endif

@@ -54,11 +54,15 @@ char *jn_dump(const jnode *n, enum jn_style style);
 enum {
 	JR_OBJECT = 1 << 0,      /* the document must be an object */
 	JR_UNIQUE_KEYS = 1 << 1, /* a key twice in one object is an error */
+	JR_LENIENT = 1 << 2,     /* for records we only display: a value of the
+				  * wrong type reads as the default and the
+				  * reading goes on (the first error is kept) */
 };
 
 struct jread {
 	jnode *root;             /* NULL when the load failed */
 	bool failed;
+	bool lenient;
 	char path[96];           /* key path of the first problem, "" for the whole */
 	char error[192];         /* "PATH WHY" or the parser's "line L column C: …" */
 };

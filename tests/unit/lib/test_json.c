@@ -193,6 +193,22 @@ static void test_first_error_wins(void **state)
 	jr_close(&rd);
 }
 
+/* A lenient reader reads on past a bad value (which gives its default). */
+static void test_lenient(void **state)
+{
+	(void)state;
+	const char *text = "{\"a\": \"x\", \"b\": 2, \"c\": -1}";
+	struct jread rd;
+	assert_int_equal(jr_load(&rd, text, strlen(text), 100, JR_OBJECT | JR_LENIENT), 0);
+	struct jval root = jr_root(&rd);
+	assert_int_equal(jr_int(&root, "a", 0, 10, 7), 7);
+	assert_int_equal(jr_int(&root, "b", 0, 10, 7), 2);
+	assert_int_equal(jr_int(&root, "c", 0, 10, 0), 0);
+	assert_true(rd.failed);
+	assert_string_equal(rd.error, "a is not an integer");
+	jr_close(&rd);
+}
+
 struct dump_row {
 	enum jn_style style;
 	const char *want;
@@ -300,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_load_fd),
 		cmocka_unit_test(test_getters),
 		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_lenient),
 		cmocka_unit_test(test_dump_styles),
 		cmocka_unit_test(test_writer_values),
 		cmocka_unit_test(test_round_trip),
