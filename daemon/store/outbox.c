@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
 #include "intaked/fault.h"
 #include "intaked/fsio.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "intaked/outbox.h"
 #include "intaked/mailer.h"
@@ -92,71 +92,48 @@ int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
 
 /* --- envelope.json -------------------------------------------------------- */
 
-/* A JSON string of s; bytes that are not printable ASCII become '?' when
- * s is not valid UTF-8 (server replies can hold anything). */
-static json_t *jstr(const char *s)
-{
-	if (s == NULL)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j != NULL)
-		return j;
-	char *t = xstrdup(s);
-	for (char *p = t; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7F)
-			*p = '?';
-	j = json_string(t);
-	free(t);
-	return j;
-}
-
-static json_t *jtime(time_t t)
-{
-	if (t == 0)
-		return json_null();
-	char s[32];
-	tztime_format_utc(t, s, sizeof(s));
-	return json_string(s);
-}
-
 char *outbox_envelope_json(const struct outbox_item *it, const char *state, time_t done_at)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "id", jstr(it->id));
-	json_object_set_new(o, "state", jstr(state));
-	json_object_set_new(o, "kind", jstr(it->kind));
-	json_object_set_new(o, "ref", jstr(it->ref));
-	json_object_set_new(o, "from", jstr(it->from));
-	json_object_set_new(o, "rcpt", jstr(it->rcpt));
-	json_object_set_new(o, "message_id", jstr(it->message_id));
-	json_object_set_new(o, "attempts", json_integer(it->attempts));
-	json_object_set_new(o, "created", jtime(it->created));
-	json_object_set_new(o, "next_attempt", jtime(it->next_attempt));
-	json_object_set_new(o, "last_error", jstr(it->last_error));
-	json_object_set_new(o, "done_at", jtime(done_at));
-	char *s = json_dumps(o, JSON_INDENT(2));
-	json_decref(o);
-	if (s == NULL)
-		fatalx("event=oom in=envelope_json");
+	jnode *o = jn_object();
+	jn_set_str(o, "id", it->id);
+	jn_set_str(o, "state", state);
+	jn_set_str(o, "kind", it->kind);
+	jn_set_str(o, "ref", it->ref);
+	jn_set_str(o, "from", it->from);
+	jn_set_str(o, "rcpt", it->rcpt);
+	jn_set_str(o, "message_id", it->message_id);
+	jn_set_int(o, "attempts", it->attempts);
+	jn_set_time(o, "created", it->created);
+	jn_set_time(o, "next_attempt", it->next_attempt);
+	/* server replies can hold anything: json.h makes it UTF-8 */
+	jn_set_str(o, "last_error", it->last_error);
+	jn_set_time(o, "done_at", done_at);
+	char *s = jn_dump(o, JN_INDENT2);
+	jn_free(o);
 	char *out = xasprintf("%s\n", s);
 	free(s);
 	return out;
 }
 
-static char *jget_str(json_t *o, const char *key)
+static void envelope_read(const struct jval *o, struct outbox_item *it, char **state_r)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? xstrdup(s) : NULL;
+	memset(it, 0, sizeof(*it));
+	it->id = jr_str(o, "id");
+	it->kind = jr_str(o, "kind");
+	it->ref = jr_str(o, "ref");
+	it->from = jr_str(o, "from");
+	it->rcpt = jr_str(o, "rcpt");
+	it->message_id = jr_str(o, "message_id");
+	it->last_error = jr_str(o, "last_error");
+	it->attempts = (int)jr_int(o, "attempts", 0, 999999, 0);
+	it->created = jr_time(o, "created");
+	it->next_attempt = jr_time(o, "next_attempt");
+	*state_r = jr_str(o, "state");
 }
 
-static time_t jget_time(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	time_t t;
-	return s && tztime_parse_iso8601(s, &t) == 0 ? t : 0;
-}
-
-/* Load dir/envelope.json; *state_r (caller frees) is its "state". */
+/* Load dir/envelope.json; *state_r (caller frees) is its "state". A value
+ * of the wrong type reads as missing (JR_LENIENT); the four the queue needs
+ * must be there. */
 int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r,
 			 struct err *err)
 {
@@ -167,28 +144,16 @@ int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r
 	free(path);
 	if (rc < 0)
 		return -1;
-	json_error_t jerr;
-	json_t *o = json_loadb(data, len, 0, &jerr);
+	struct jread rd;
+	rc = jr_load(&rd, data, len, ENVELOPE_MAX, JR_OBJECT | JR_LENIENT);
 	free(data);
-	if (!json_is_object(o)) {
-		err_set(err, ERR_MESSAGE, "%s/envelope.json: %s", dir, jerr.text);
-		json_decref(o);
+	if (rc < 0) {
+		err_set(err, ERR_MESSAGE, "%s/envelope.json: %s", dir, rd.error);
 		return -1;
 	}
-	memset(it, 0, sizeof(*it));
-	it->id = jget_str(o, "id");
-	it->kind = jget_str(o, "kind");
-	it->ref = jget_str(o, "ref");
-	it->from = jget_str(o, "from");
-	it->rcpt = jget_str(o, "rcpt");
-	it->message_id = jget_str(o, "message_id");
-	it->last_error = jget_str(o, "last_error");
-	json_int_t attempts = json_integer_value(json_object_get(o, "attempts"));
-	it->attempts = attempts > 0 && attempts < 1000000 ? (int)attempts : 0;
-	it->created = jget_time(o, "created");
-	it->next_attempt = jget_time(o, "next_attempt");
-	*state_r = jget_str(o, "state");
-	json_decref(o);
+	struct jval root = jr_root(&rd);
+	envelope_read(&root, it, state_r);
+	jr_close(&rd);
 	if (it->id == NULL || it->from == NULL || it->rcpt == NULL || it->created == 0) {
 		err_set(err, ERR_MESSAGE, "%s/envelope.json: incomplete", dir);
 		outbox_item_free(it);
@@ -197,8 +162,6 @@ int outbox_envelope_load(const char *dir, struct outbox_item *it, char **state_r
 	}
 	return 0;
 }
-
-/* --- queueing ------------------------------------------------------------- */
 
 /* message.eml and envelope.json into dir; fsynced with the directory when
  * sync, else left to the caller's spool_sync. */

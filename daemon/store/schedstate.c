@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
 #include "intaked/fsio.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "intaked/schedstate.h"
 #include "intaked/spool.h"
@@ -314,50 +314,34 @@ static char *read_envelope(int dfd, const char *name)
 	close(ifd);
 	if (fd < 0)
 		return NULL;
-	struct buf b;
-	buf_init(&b, ENVELOPE_MAX);
-	char chunk[8192];
-	ssize_t r;
-	while ((r = read(fd, chunk, sizeof(chunk))) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0 && buf_append(&b, chunk, (size_t)r) < 0) {
-			r = -1;
-			break;
-		}
+	char *text = NULL;
+	size_t len;
+	if (fsio_read_fd(fd, "envelope.json", ENVELOPE_MAX, &text, &len, NULL) < 0 || len == 0)
+		xfree(&text);
 	close(fd);
-	if (r < 0 || b.data == NULL) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_steal(&b);
+	return text;
 }
 
-static time_t jtime(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	time_t t;
-	return s != NULL && tztime_parse_iso8601(s, &t) == 0 ? t : 0;
-}
-
+/* A damaged envelope is skipped; a damaged value reads as missing. */
 static int visit_envelope(const char *text, int (*fn)(const struct schedstate_envelope *, void *),
 			  void *arg)
 {
-	json_t *o = json_loads(text, 0, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
+	struct jread rd;
+	if (jr_load(&rd, text, strlen(text), ENVELOPE_MAX, JR_OBJECT | JR_LENIENT) < 0)
 		return 0;
-	}
+	struct jval o = jr_root(&rd);
 	struct schedstate_envelope e = {
-		.id = json_string_value(json_object_get(o, "id")),
-		.kind = json_string_value(json_object_get(o, "kind")),
-		.ref = json_string_value(json_object_get(o, "ref")),
-		.rcpt = json_string_value(json_object_get(o, "rcpt")),
-		.message_id = json_string_value(json_object_get(o, "message_id")),
-		.last_error = json_string_value(json_object_get(o, "last_error")),
-		.created = jtime(o, "created"),
-		.done_at = jtime(o, "done_at"),
+		.id = jr_strref(&o, "id"),
+		.kind = jr_strref(&o, "kind"),
+		.ref = jr_strref(&o, "ref"),
+		.rcpt = jr_strref(&o, "rcpt"),
+		.message_id = jr_strref(&o, "message_id"),
+		.last_error = jr_strref(&o, "last_error"),
+		.created = jr_time(&o, "created"),
+		.done_at = jr_time(&o, "done_at"),
 	};
 	int rc = e.id != NULL ? fn(&e, arg) : 0;
-	json_decref(o);
+	jr_close(&rd);
 	return rc;
 }
 

@@ -10,9 +10,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
 #include "intaked/fsio.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
 #include "intaked/spool.h"
@@ -276,20 +276,18 @@ static void put_close(FILE *f, int depth, char c)
 }
 
 /* A string, or null; metadata.c wrote the text, so it is valid UTF-8,
- * but stay total: anything else is written as U+FFFD. */
+ * but stay total: a byte that is not becomes U+FFFD. */
 static void put_str(FILE *f, const char *s)
 {
 	if (s == NULL) {
 		fputs("null", f);
 		return;
 	}
-	json_t *j = json_string(s);
-	if (j == NULL)
-		j = json_string("\xef\xbf\xbd");
-	if (j == NULL)
-		fatalx("event=oom in=jansson");
-	json_dumpf(j, f, JSON_ENCODE_ANY); /* write errors: ferror() at the end */
-	json_decref(j);
+	jnode *j = jn_str(s);
+	char *text = jn_dump(j, JN_COMPACT);
+	fputs(text, f); /* write errors: ferror() at the end */
+	free(text);
+	jn_free(j);
 }
 
 static void put_time(FILE *f, time_t t)
