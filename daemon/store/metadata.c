@@ -198,7 +198,7 @@ static void set_counting(jnode *o, const struct metadata *md)
 	jn_set(o, "linked_documents", mdlist_to_json(&link_desc, md->linked, md->nlinked));
 }
 
-static jnode *metadata_to_object(const struct metadata *md)
+jnode *metadata_to_jnode(const struct metadata *md)
 {
 	jnode *o = jn_object();
 	set_message(o, md);
@@ -219,7 +219,7 @@ static jnode *metadata_to_object(const struct metadata *md)
 
 char *metadata_to_json(const struct metadata *md)
 {
-	jnode *o = metadata_to_object(md);
+	jnode *o = metadata_to_jnode(md);
 	char *text = jn_dump(o, JN_INDENT2);
 	jn_free(o);
 	char *out = xasprintf("%s\n", text);

@@ -245,7 +245,7 @@ int spool_each_submission(const struct spool *sp, const char *call, spool_visit_
  * memory it takes does not grow with the call: one submitter's version
  * numbers and two metadata at a time. The layout is jansson's
  * JSON_INDENT(2) | JSON_PRESERVE_ORDER with a final newline (what the
- * index was before it was streamed); values go through jansson so that
+ * index was before it was streamed); values go through json.h so that
  * strings are escaped exactly as before. ---- */
 
 #define INDEX_NAME "index.json"
