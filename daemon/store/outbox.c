@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 
+#include "intaked/backoff.h"
 #include "intaked/fault.h"
 #include "intaked/fsio.h"
 #include "intaked/json.h"
@@ -28,7 +29,7 @@
 #define ENVELOPE_MAX   (64u * 1024)
 #define ITEMS_MAX      10000      /* read per flush; the rest waits */
 #define GIVE_UP_AFTER  (3 * 86400)
-#define BACKOFF_MIN    60
+#define BACKOFF_MIN    60   /* 1 min doubling to 1 h (backoff.h) */
 #define BACKOFF_MAX    3600
 #define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
 
@@ -296,21 +297,6 @@ int outbox_queue(const struct spool *sp, const char *kind, const char *ref,
 
 /* --- delivery ------------------------------------------------------------- */
 
-/* Retry delay after the n-th failed attempt: 1 min doubling to 1 h, with
- * ±20 % jitter so items queued together do not retry in lockstep. */
-static long backoff(int attempts)
-{
-	long delay = BACKOFF_MIN;
-	for (int i = 1; i < attempts && delay < BACKOFF_MAX; i++)
-		delay *= 2;
-	if (delay > BACKOFF_MAX)
-		delay = BACKOFF_MAX;
-	uint32_t r = 0;
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (uint32_t)getpid() * 2654435761u;
-	long span = delay * 2 / 5; /* 40 % of the delay */
-	return delay - delay / 5 + (long)(r % (uint32_t)(span + 1));
-}
 
 /* Rewrite the envelope of the item in dir, then move dir to dest/ID. */
 static int finish_item(const struct outbox_dirs *d, const char *dir, const char *dest,
@@ -509,7 +495,7 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	}
 	if (e.cls == ERR_MESSAGE)
 		return fail_item(f, q, e.msg, err);
-	q->it.next_attempt = f->now + backoff(q->it.attempts);
+	q->it.next_attempt = f->now + backoff_next(BACKOFF_MIN, BACKOFF_MAX, q->it.attempts);
 	free(q->it.last_error);
 	q->it.last_error = xstrdup(e.msg);
 	if (defer_item(q->dir, &q->it, err) < 0)
