@@ -13,6 +13,7 @@
 
 #include "intaked/address.h"
 #include "intaked/confval.h"
+#include "intaked/fsio.h"
 #include "intaked/roster.h"
 
 #define ROSTER_MAX_BYTES (4u << 20)
@@ -450,9 +451,7 @@ static int read_text_file(const char *path, char **data_r, size_t *len_r, struct
 	}
 	buf_init(&b, ROSTER_MAX_BYTES);
 	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = fsio_read(fd, chunk, sizeof(chunk));
 		if (r == 0)
 			break;
 		if (r < 0) {

@@ -21,6 +21,14 @@ ssize_t fsio_read(int fd, void *buf, size_t n)
 	return r;
 }
 
+ssize_t fsio_pread(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t r;
+	while ((r = pread(fd, buf, n, off)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
 ssize_t fsio_write(int fd, const void *buf, size_t n)
 {
 	ssize_t w;

@@ -228,10 +228,7 @@ int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox
 		goto out;
 	}
 	size_t len = strlen(line);
-	ssize_t w;
-	do
-		w = write(fd, line, len); /* O_APPEND: one write, one line */
-	while (w < 0 && errno == EINTR);
+	ssize_t w = fsio_write(fd, line, len); /* O_APPEND: one write, one line */
 	if (w != (ssize_t)len || fsync(fd) < 0) {
 		err_setsys(err, ERR_TEMP, "append %s", path);
 		close(fd);
