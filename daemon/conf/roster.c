@@ -64,22 +64,29 @@ static int csv_quoted(struct csv *c, struct buf *field, int *line_r, struct err 
 /* One record into fields. Returns 1, 0 at the end, -1 on error. Blank lines
  * and lines starting with '#' are skipped (not RFC 4180, but what people
  * write in hand-kept lists). *line_r: where the record starts. */
-static int csv_next(struct csv *c, struct strlist *fields, int *line_r, struct err *err)
+/* Past blank and '#' lines: false at the end of the text. */
+static bool csv_skip_blank_lines(struct csv *c)
 {
-	struct buf field;
 	for (;;) {
 		if (c->p >= c->end)
-			return 0;
+			return false;
 		const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
 		const char *eol = nl ? nl : c->end;
 		size_t blanks = 0;
 		while (c->p + blanks < eol && strchr(" \t\r", c->p[blanks]) != NULL)
 			blanks++;
 		if (c->p + blanks < eol && *c->p != '#')
-			break;
+			return true;
 		c->p = nl ? nl + 1 : c->end;
 		c->line++;
 	}
+}
+
+static int csv_next(struct csv *c, struct strlist *fields, int *line_r, struct err *err)
+{
+	struct buf field;
+	if (!csv_skip_blank_lines(c))
+		return 0;
 	*line_r = c->line;
 	buf_init(&field, ROSTER_MAX_FIELD);
 	bool quoted_done = false;
