@@ -4,16 +4,15 @@
  * field is type-checked and bounded here. */
 #include "intaked/analysis.h"
 
-#include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "intaked/json.h"
 #include "intaked/language.h"
 #include "intaked/log.h"
-#include "intaked/sanitize.h"
 
 #define WIRE_MAX_LIST 100000 /* headers, addresses or documents */
 
@@ -127,300 +126,237 @@ const char *analysis_header(const struct analysis *a, const char *name)
 
 /* ---- to JSON ---- */
 
-/* jansson refuses invalid UTF-8; the worker should never produce it, but
- * one bad byte must not lose the whole message. */
-static json_t *jstr(const char *s)
+static jnode *jlist(const struct strlist *l)
 {
-	json_t *j;
-	char *clean;
-
-	if (s == NULL)
-		return json_null();
-	j = json_string(s);
-	if (j != NULL)
-		return j;
-	clean = sanitize_utf8(s, strlen(s));
-	j = json_string(clean);
-	free(clean);
-	return j != NULL ? j : json_string("");
-}
-
-static json_t *jlist(const struct strlist *l)
-{
-	json_t *arr = json_array();
+	jnode *arr = jn_array();
 
 	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(arr, jstr(l->v[i]));
+		jn_push(arr, jn_str(l->v[i]));
 	return arr;
 }
 
-static json_t *jheaders(const struct analysis *a)
+static jnode *jheaders(const struct analysis *a)
 {
-	json_t *arr = json_array();
+	jnode *arr = jn_array();
 
-	for (size_t i = 0; i < a->nheaders; i++)
-		json_array_append_new(arr, json_pack("[oo]", jstr(a->headers[i].name),
-						     jstr(a->headers[i].value)));
-	return arr;
-}
-
-static json_t *jdocs(const struct analysis *a)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < a->ndocs; i++) {
-		const struct document *d = &a->docs[i];
-
-		json_array_append_new(arr, json_pack(
-			"{s:o s:o s:o s:o s:I s:o s:b s:I s:o}",
-			"name", jstr(d->name), "file", jstr(d->file),
-			"content_type", jstr(d->content_type), "type", jstr(d->type),
-			"size", (json_int_t)d->size, "sha256", jstr(d->sha256),
-			"is_document", d->is_document, "words", (json_int_t)d->words,
-			"error", jstr(d->error)));
+	for (size_t i = 0; i < a->nheaders; i++) {
+		jnode *pair = jn_array();
+		jn_push(pair, jn_str(a->headers[i].name));
+		jn_push(pair, jn_str(a->headers[i].value));
+		jn_push(arr, pair);
 	}
 	return arr;
 }
 
-static json_t *junexamined(const struct analysis *a)
+static jnode *jdoc(const struct document *d)
 {
-	json_t *arr = json_array();
+	jnode *o = jn_object();
+
+	jn_set_str(o, "name", d->name);
+	jn_set_str(o, "file", d->file);
+	jn_set_str(o, "content_type", d->content_type);
+	jn_set_str(o, "type", d->type);
+	jn_set_int(o, "size", (long long)d->size);
+	jn_set_str(o, "sha256", d->sha256);
+	jn_set_bool(o, "is_document", d->is_document);
+	jn_set_int(o, "words", d->words);
+	jn_set_str(o, "error", d->error);
+	return o;
+}
+
+static jnode *jdocs(const struct analysis *a)
+{
+	jnode *arr = jn_array();
+
+	for (size_t i = 0; i < a->ndocs; i++)
+		jn_push(arr, jdoc(&a->docs[i]));
+	return arr;
+}
+
+static jnode *junexamined(const struct analysis *a)
+{
+	jnode *arr = jn_array();
 
 	for (size_t i = 0; i < a->nunexamined; i++) {
 		const struct unexamined *u = &a->unexamined[i];
+		jnode *o = jn_object();
 
-		json_array_append_new(arr, json_pack("{s:o s:o s:o}", "part", jstr(u->part),
-						     "name", jstr(u->name),
-						     "reason", jstr(u->reason)));
+		jn_set_str(o, "part", u->part);
+		jn_set_str(o, "name", u->name);
+		jn_set_str(o, "reason", u->reason);
+		jn_push(arr, o);
 	}
 	return arr;
 }
 
-static json_t *jlinks(const struct analysis *a)
+static jnode *jlinks(const struct analysis *a)
 {
-	json_t *arr = json_array();
+	jnode *arr = jn_array();
 
-	for (size_t i = 0; i < a->nlinks; i++)
-		json_array_append_new(arr, json_pack("{s:o s:o}", "url", jstr(a->links[i].url),
-						     "service", jstr(a->links[i].service)));
+	for (size_t i = 0; i < a->nlinks; i++) {
+		jnode *o = jn_object();
+
+		jn_set_str(o, "url", a->links[i].url);
+		jn_set_str(o, "service", a->links[i].service);
+		jn_push(arr, o);
+	}
 	return arr;
+}
+
+static void set_envelope(jnode *o, const struct analysis *a)
+{
+	jn_set(o, "headers", jheaders(a));
+	jn_set_str(o, "from_addr", a->from_addr);
+	jn_set_str(o, "from_name", a->from_name);
+	jn_set_str(o, "reply_to_addr", a->reply_to_addr);
+	jn_set_str(o, "sender_addr", a->sender_addr);
+	jn_set_str(o, "subject", a->subject);
+	jn_set_str(o, "message_id", a->message_id);
+	jn_set_str(o, "date_header", a->date_header);
+	jn_set_str(o, "in_reply_to", a->in_reply_to);
+	jn_set_str(o, "references", a->references);
+	jn_set_bool(o, "has_return_path", a->has_return_path);
+	jn_set_str(o, "return_path", a->return_path);
+	jn_set(o, "to", jlist(&a->to));
+	jn_set(o, "cc", jlist(&a->cc));
+	jn_set(o, "delivered_to", jlist(&a->delivered_to));
+	jn_set(o, "original_to", jlist(&a->original_to));
 }
 
 char *analysis_to_json(const struct analysis *a)
 {
-	json_t *o = json_object();
-	char *s;
+	jnode *o = jn_object();
 
-	json_object_set_new(o, "headers", jheaders(a));
-	json_object_set_new(o, "from_addr", jstr(a->from_addr));
-	json_object_set_new(o, "from_name", jstr(a->from_name));
-	json_object_set_new(o, "reply_to_addr", jstr(a->reply_to_addr));
-	json_object_set_new(o, "sender_addr", jstr(a->sender_addr));
-	json_object_set_new(o, "subject", jstr(a->subject));
-	json_object_set_new(o, "message_id", jstr(a->message_id));
-	json_object_set_new(o, "date_header", jstr(a->date_header));
-	json_object_set_new(o, "in_reply_to", jstr(a->in_reply_to));
-	json_object_set_new(o, "references", jstr(a->references));
-	json_object_set_new(o, "has_return_path", json_boolean(a->has_return_path));
-	json_object_set_new(o, "return_path", jstr(a->return_path));
-	json_object_set_new(o, "to", jlist(&a->to));
-	json_object_set_new(o, "cc", jlist(&a->cc));
-	json_object_set_new(o, "delivered_to", jlist(&a->delivered_to));
-	json_object_set_new(o, "original_to", jlist(&a->original_to));
-	json_object_set_new(o, "content_type", jstr(a->content_type));
-	json_object_set_new(o, "body_text", jstr(a->body_text));
-	json_object_set_new(o, "body_words", json_integer(a->body_words));
-	json_object_set_new(o, "docs", jdocs(a));
-	json_object_set_new(o, "word_count", json_integer(a->word_count));
-	json_object_set_new(o, "counted", jstr(a->counted));
-	json_object_set_new(o, "language", a->language[0] ? json_string(a->language) : json_null());
-	json_object_set_new(o, "language_confidence", json_real(a->language_confidence));
-	json_object_set_new(o, "warning", jstr(a->warning));
-	json_object_set_new(o, "unexamined", junexamined(a));
-	json_object_set_new(o, "links", jlinks(a));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s == NULL)
-		fatalx("event=oom in=analysis_to_json");
+	set_envelope(o, a);
+	jn_set_str(o, "content_type", a->content_type);
+	jn_set_str(o, "body_text", a->body_text);
+	jn_set_int(o, "body_words", a->body_words);
+	jn_set(o, "docs", jdocs(a));
+	jn_set_int(o, "word_count", a->word_count);
+	jn_set_str(o, "counted", a->counted);
+	jn_set_str(o, "language", a->language[0] ? a->language : NULL);
+	jn_set(o, "language_confidence", jn_real(a->language_confidence));
+	jn_set_str(o, "warning", a->warning);
+	jn_set(o, "unexamined", junexamined(a));
+	jn_set(o, "links", jlinks(a));
+	char *s = jn_dump(o, JN_COMPACT);
+	jn_free(o);
 	return s;
 }
 
-/* ---- from JSON ---- */
-
-/* Reader state: the first problem found wins, later reads become no-ops. */
-struct rd {
-	const char *bad; /* field that was malformed, or NULL */
-};
-
-static json_t *rd_get(struct rd *rd, json_t *o, const char *key)
-{
-	return rd->bad == NULL ? json_object_get(o, key) : NULL;
-}
-
-/* A string or null (absent = null). */
-static char *rd_str(struct rd *rd, json_t *o, const char *key)
-{
-	json_t *v = rd_get(rd, o, key);
-
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		rd->bad = key;
-		return NULL;
-	}
-	return xstrdup(json_string_value(v));
-}
+/* ---- from JSON: the first problem found wins (json.h) ---- */
 
 /* A string that the analysis always has: "" when absent. */
-static char *rd_text(struct rd *rd, json_t *o, const char *key)
+static char *rd_text(const struct jval *o, const char *key)
 {
-	char *s = rd_str(rd, o, key);
+	char *s = jr_str(o, key);
 
 	return s != NULL ? s : xstrdup("");
 }
 
-static long long rd_int(struct rd *rd, json_t *o, const char *key, long long min,
-			long long max)
+static void rd_list(const struct jval *o, const char *key, struct strlist *l)
 {
-	json_t *v = rd_get(rd, o, key);
-	long long n;
+	struct jval arr;
+	size_t n = jr_array(o, key, WIRE_MAX_LIST, &arr);
 
-	if (v == NULL)
-		return min < 0 ? -1 : 0;
-	if (!json_is_integer(v)) {
-		rd->bad = key;
-		return 0;
-	}
-	n = json_integer_value(v);
-	if (n < min || n > max) {
-		rd->bad = key;
-		return 0;
-	}
-	return n;
-}
+	for (size_t i = 0; i < n && !o->rd->failed; i++) {
+		struct jval v = jr_item(&arr, i);
+		const char *s = jr_strref(&v, NULL);
 
-static bool rd_bool(struct rd *rd, json_t *o, const char *key)
-{
-	json_t *v = rd_get(rd, o, key);
-
-	if (v != NULL && !json_is_boolean(v))
-		rd->bad = key;
-	return v != NULL && json_is_true(v);
-}
-
-/* An array of at most WIRE_MAX_LIST items (absent = empty). */
-static size_t rd_array(struct rd *rd, json_t *o, const char *key, json_t **arr_r)
-{
-	json_t *v = rd_get(rd, o, key);
-
-	*arr_r = NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_is_array(v) || json_array_size(v) > WIRE_MAX_LIST) {
-		rd->bad = key;
-		return 0;
-	}
-	*arr_r = v;
-	return json_array_size(v);
-}
-
-static void rd_list(struct rd *rd, json_t *o, const char *key, struct strlist *l)
-{
-	json_t *arr;
-	size_t n = rd_array(rd, o, key, &arr);
-
-	for (size_t i = 0; i < n && rd->bad == NULL; i++) {
-		json_t *v = json_array_get(arr, i);
-
-		if (!json_is_string(v))
-			rd->bad = key;
+		if (s == NULL)
+			jr_fail(&v, NULL, "is not a string");
 		else
-			strlist_push(l, json_string_value(v));
+			strlist_push(l, s);
 	}
 }
 
-static void rd_headers(struct rd *rd, json_t *o, struct analysis *a)
+static void rd_headers(const struct jval *o, struct analysis *a)
 {
-	json_t *arr;
-	size_t n = rd_array(rd, o, "headers", &arr);
+	struct jval arr, h;
+	size_t n = jr_array(o, "headers", WIRE_MAX_LIST, &arr);
 
 	a->headers = xcalloc(n, sizeof(*a->headers));
-	for (size_t i = 0; i < n && rd->bad == NULL; i++) {
-		json_t *h = json_array_get(arr, i);
-		json_t *name = json_array_get(h, 0);
-		json_t *value = json_array_get(h, 1);
+	for (size_t i = 0; i < n && !o->rd->failed; i++) {
+		struct jval item = jr_item(&arr, i);
+		size_t npair = jr_array(&item, NULL, 2, &h);
+		struct jval name = jr_item(&h, 0), value = jr_item(&h, 1);
+		const char *ns = jr_strref(&name, NULL), *vs = jr_strref(&value, NULL);
 
-		if (!json_is_array(h) || json_array_size(h) != 2 ||
-		    !json_is_string(name) || !json_is_string(value)) {
-			rd->bad = "headers";
+		if (npair != 2 || ns == NULL || vs == NULL) {
+			jr_fail(&item, NULL, "is not a [name, value] pair");
 			return;
 		}
-		a->headers[i].name = xstrdup(json_string_value(name));
-		a->headers[i].value = xstrdup(json_string_value(value));
+		a->headers[i].name = xstrdup(ns);
+		a->headers[i].value = xstrdup(vs);
 		a->nheaders++;
 	}
 }
 
-static void rd_document(struct rd *rd, json_t *o, struct document *d)
+/* The daemon builds paths from file: only "files/NAME" is acceptable. */
+static bool document_file_ok(const char *file)
+{
+	return file == NULL || (strncmp(file, "files/", 6) == 0 &&
+				strchr(file + 6, '/') == NULL && file[6] != '.' &&
+				file[6] != '\0');
+}
+
+static void rd_document(const struct jval *o, struct document *d)
 {
 	char *sha;
 
-	if (!json_is_object(o)) {
-		rd->bad = "docs";
+	if (!jr_object(o, NULL, &(struct jval){ 0 })) {
+		jr_fail(o, NULL, "is not an object");
 		return;
 	}
-	d->name = rd_text(rd, o, "name");
-	d->file = rd_str(rd, o, "file");
-	d->content_type = rd_text(rd, o, "content_type");
-	d->type = rd_text(rd, o, "type");
-	d->size = (size_t)rd_int(rd, o, "size", 0, (long long)(SIZE_MAX >> 1));
-	d->is_document = rd_bool(rd, o, "is_document");
-	d->words = (long)rd_int(rd, o, "words", -1, LONG_MAX);
-	d->error = rd_str(rd, o, "error");
-	sha = rd_text(rd, o, "sha256");
+	d->name = rd_text(o, "name");
+	d->file = jr_str(o, "file");
+	d->content_type = rd_text(o, "content_type");
+	d->type = rd_text(o, "type");
+	d->size = (size_t)jr_int(o, "size", 0, (long long)(SIZE_MAX >> 1), 0);
+	d->is_document = jr_bool(o, "is_document", false);
+	d->words = (long)jr_int(o, "words", -1, LONG_MAX, -1);
+	d->error = jr_str(o, "error");
+	sha = rd_text(o, "sha256");
 	if (strlen(sha) >= sizeof(d->sha256))
-		rd->bad = "sha256";
+		jr_fail(o, "sha256", "is too long");
 	else
 		memcpy(d->sha256, sha, strlen(sha) + 1);
 	free(sha);
-	/* The daemon builds paths from file: only "files/NAME" is acceptable. */
-	if (d->file != NULL && (strncmp(d->file, "files/", 6) != 0 ||
-				strchr(d->file + 6, '/') != NULL || d->file[6] == '.' ||
-				d->file[6] == '\0'))
-		rd->bad = "file";
+	if (!document_file_ok(d->file))
+		jr_fail(o, "file", "is not files/NAME");
 }
 
-static void rd_docs(struct rd *rd, json_t *o, struct analysis *a)
+static void rd_docs(const struct jval *o, struct analysis *a)
 {
-	json_t *arr;
-	size_t n = rd_array(rd, o, "docs", &arr);
+	struct jval arr;
+	size_t n = jr_array(o, "docs", WIRE_MAX_LIST, &arr);
 
 	a->docs = xcalloc(n, sizeof(*a->docs));
-	for (size_t i = 0; i < n && rd->bad == NULL; i++) {
+	for (size_t i = 0; i < n && !o->rd->failed; i++) {
+		struct jval d = jr_item(&arr, i);
+
 		a->ndocs++;
-		rd_document(rd, json_array_get(arr, i), &a->docs[i]);
+		rd_document(&d, &a->docs[i]);
 	}
 }
 
-static void rd_unexamined(struct rd *rd, json_t *o, struct analysis *a)
+static void rd_unexamined(const struct jval *o, struct analysis *a)
 {
-	json_t *arr;
-	size_t n = rd_array(rd, o, "unexamined", &arr);
+	struct jval arr;
+	size_t n = jr_array(o, "unexamined", WIRE_MAX_LIST, &arr);
 
-	for (size_t i = 0; i < n && rd->bad == NULL; i++) {
-		json_t *u = json_array_get(arr, i);
-		char *part, *name, *reason;
+	for (size_t i = 0; i < n && !o->rd->failed; i++) {
+		struct jval u = jr_item(&arr, i);
 
-		if (!json_is_object(u)) {
-			rd->bad = "unexamined";
+		if (!jr_object(&u, NULL, &(struct jval){ 0 })) {
+			jr_fail(&u, NULL, "is not an object");
 			return;
 		}
-		part = rd_str(rd, u, "part");
-		name = rd_str(rd, u, "name");
-		reason = rd_str(rd, u, "reason");
-		if (rd->bad == NULL && reason == NULL)
-			rd->bad = "unexamined";
-		if (rd->bad == NULL)
+		char *part = jr_str(&u, "part"), *name = jr_str(&u, "name");
+		char *reason = jr_str(&u, "reason");
+		if (reason == NULL)
+			jr_fail(&u, "reason", "is missing");
+		if (!o->rd->failed)
 			analysis_add_unexamined(a, part, name, reason);
 		free(part);
 		free(name);
@@ -428,119 +364,108 @@ static void rd_unexamined(struct rd *rd, json_t *o, struct analysis *a)
 	}
 }
 
-static void rd_links(struct rd *rd, json_t *o, struct analysis *a)
+static void rd_links(const struct jval *o, struct analysis *a)
 {
-	json_t *arr;
-	size_t n = rd_array(rd, o, "links", &arr);
+	struct jval arr;
+	size_t n = jr_array(o, "links", WIRE_MAX_LIST, &arr);
 
-	for (size_t i = 0; i < n && rd->bad == NULL; i++) {
-		json_t *l = json_array_get(arr, i);
-		char *url, *service;
+	for (size_t i = 0; i < n && !o->rd->failed; i++) {
+		struct jval l = jr_item(&arr, i);
 
-		if (!json_is_object(l)) {
-			rd->bad = "links";
+		if (!jr_object(&l, NULL, &(struct jval){ 0 })) {
+			jr_fail(&l, NULL, "is not an object");
 			return;
 		}
-		url = rd_str(rd, l, "url");
-		service = rd_str(rd, l, "service");
-		if (rd->bad == NULL && (url == NULL || service == NULL))
-			rd->bad = "links";
-		if (rd->bad == NULL)
+		char *url = jr_str(&l, "url"), *service = jr_str(&l, "service");
+		if (url == NULL || service == NULL)
+			jr_fail(&l, url == NULL ? "url" : "service", "is missing");
+		if (!o->rd->failed)
 			analysis_add_link(a, url, service);
 		free(url);
 		free(service);
 	}
 }
 
-static const char *rd_counted(struct rd *rd, json_t *o)
+static const char *rd_counted(const struct jval *o)
 {
-	json_t *v = rd_get(rd, o, "counted");
+	const char *v = jr_strref(o, "counted");
 
-	if (v == NULL || (json_is_string(v) && strcmp(json_string_value(v), "body") == 0))
+	if (v == NULL || strcmp(v, "body") == 0)
 		return "body";
-	if (json_is_string(v) && strcmp(json_string_value(v), "documents") == 0)
+	if (strcmp(v, "documents") == 0)
 		return "documents";
-	rd->bad = "counted";
+	jr_fail(o, "counted", "is neither body nor documents");
 	return "body";
 }
 
 /* The guess of language.c: a code of its list or null, and 0..1. */
-static void rd_language(struct rd *rd, json_t *o, struct analysis *a)
+static void rd_language(const struct jval *o, struct analysis *a)
 {
-	json_t *v = rd_get(rd, o, "language");
-	json_t *c = rd_get(rd, o, "language_confidence");
+	const char *v = jr_strref(o, "language");
 
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) || !language_code_valid(json_string_value(v))) {
-			rd->bad = "language";
-			return;
-		}
-		snprintf(a->language, sizeof(a->language), "%s", json_string_value(v));
-	}
-	if (c == NULL || json_is_null(c))
-		return;
-	if (!json_is_number(c) || json_number_value(c) < 0.0 || json_number_value(c) > 1.0) {
-		rd->bad = "language_confidence";
+	if (v != NULL && !language_code_valid(v)) {
+		jr_fail(o, "language", "is not a known language code");
 		return;
 	}
-	a->language_confidence = json_number_value(c);
+	if (v != NULL)
+		snprintf(a->language, sizeof(a->language), "%s", v);
+	a->language_confidence = jr_real(o, "language_confidence", 0.0, 1.0, 0.0);
 }
 
-static void rd_analysis(struct rd *rd, json_t *o, struct analysis *a)
+static void rd_envelope(const struct jval *o, struct analysis *a)
 {
-	rd_headers(rd, o, a);
-	a->from_addr = rd_text(rd, o, "from_addr");
-	a->from_name = rd_text(rd, o, "from_name");
-	a->reply_to_addr = rd_str(rd, o, "reply_to_addr");
-	a->sender_addr = rd_str(rd, o, "sender_addr");
-	a->subject = rd_text(rd, o, "subject");
-	a->message_id = rd_str(rd, o, "message_id");
-	a->date_header = rd_str(rd, o, "date_header");
-	a->in_reply_to = rd_str(rd, o, "in_reply_to");
-	a->references = rd_str(rd, o, "references");
-	a->has_return_path = rd_bool(rd, o, "has_return_path");
-	a->return_path = rd_str(rd, o, "return_path");
-	rd_list(rd, o, "to", &a->to);
-	rd_list(rd, o, "cc", &a->cc);
-	rd_list(rd, o, "delivered_to", &a->delivered_to);
-	rd_list(rd, o, "original_to", &a->original_to);
-	a->content_type = rd_str(rd, o, "content_type");
-	a->body_text = rd_text(rd, o, "body_text");
-	a->body_words = (long)rd_int(rd, o, "body_words", 0, LONG_MAX);
-	rd_docs(rd, o, a);
-	a->word_count = (long)rd_int(rd, o, "word_count", 0, LONG_MAX);
-	a->counted = rd_counted(rd, o);
-	rd_language(rd, o, a);
-	a->warning = rd_str(rd, o, "warning");
-	rd_unexamined(rd, o, a);
-	rd_links(rd, o, a);
+	rd_headers(o, a);
+	a->from_addr = rd_text(o, "from_addr");
+	a->from_name = rd_text(o, "from_name");
+	a->reply_to_addr = jr_str(o, "reply_to_addr");
+	a->sender_addr = jr_str(o, "sender_addr");
+	a->subject = rd_text(o, "subject");
+	a->message_id = jr_str(o, "message_id");
+	a->date_header = jr_str(o, "date_header");
+	a->in_reply_to = jr_str(o, "in_reply_to");
+	a->references = jr_str(o, "references");
+	a->has_return_path = jr_bool(o, "has_return_path", false);
+	a->return_path = jr_str(o, "return_path");
+	rd_list(o, "to", &a->to);
+	rd_list(o, "cc", &a->cc);
+	rd_list(o, "delivered_to", &a->delivered_to);
+	rd_list(o, "original_to", &a->original_to);
+}
+
+static void rd_analysis(const struct jval *o, struct analysis *a)
+{
+	rd_envelope(o, a);
+	a->content_type = jr_str(o, "content_type");
+	a->body_text = rd_text(o, "body_text");
+	a->body_words = (long)jr_int(o, "body_words", 0, LONG_MAX, 0);
+	rd_docs(o, a);
+	a->word_count = (long)jr_int(o, "word_count", 0, LONG_MAX, 0);
+	a->counted = rd_counted(o);
+	rd_language(o, a);
+	a->warning = jr_str(o, "warning");
+	rd_unexamined(o, a);
+	rd_links(o, a);
 }
 
 int analysis_from_json(const char *json, size_t len, struct analysis **a_r,
 		       struct err *err)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	struct rd rd = { NULL };
+	struct jread rd;
 	struct analysis *a;
 
 	*a_r = NULL;
-	if (root == NULL) {
-		err_set(err, ERR_MESSAGE, "worker output malformed: %s (offset %d)",
-			jerr.text, jerr.position);
-		return -1;
-	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		err_set(err, ERR_MESSAGE, "worker output malformed: not an object");
+	/* The worker's reply was already capped by its reader. */
+	if (jr_load(&rd, json, len, SIZE_MAX, JR_OBJECT | JR_UNIQUE_KEYS) < 0) {
+		err_set(err, ERR_MESSAGE, "worker output malformed: %s", rd.error);
 		return -1;
 	}
 	a = xcalloc(1, sizeof(*a));
-	rd_analysis(&rd, root, a);
-	json_decref(root);
-	if (rd.bad != NULL) {
+	struct jval root = jr_root(&rd);
+	rd_analysis(&root, a);
+	jr_close(&rd);
+	if (rd.failed) {
 		analysis_free(&a);
-		err_set(err, ERR_MESSAGE, "worker output malformed: field %s", rd.bad);
+		err_set(err, ERR_MESSAGE, "worker output malformed: field %s", rd.error);
 		return -1;
 	}
 	*a_r = a;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "extract_impl.h"
+#include "intaked/util.h"
 
 static const char default_path[] = "/usr/local/bin:/usr/bin:/bin";
 
@@ -189,8 +190,7 @@ static int reap(pid_t pid, long long deadline, int *wstatus)
 static void kill_and_reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	(void)reap_child(pid, NULL);
 }
 
 enum extract_child_result extract_child_run(const char *const argv[],

@@ -82,10 +82,8 @@ int worker_read_full(int fd, void *p, size_t n)
 	size_t got = 0;
 
 	while (got < n) {
-		ssize_t r = read(fd, (char *)p + got, n - got);
+		ssize_t r = fsio_read(fd, (char *)p + got, n - got);
 
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -166,9 +164,8 @@ static int reap(pid_t pid, const struct timespec *deadline, bool kill_now)
 			pause.tv_nsec *= 2;
 	}
 	(void)kill(-pid, SIGKILL); /* converters the worker may have left */
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	if (reap_child(pid, &status) < 0)
+		return -1;
 	return status;
 }
 

@@ -22,6 +22,7 @@
 #include "intaked/config.h"
 #include "config_impl.h"
 #include "intaked/confval.h"
+#include "intaked/fsio.h"
 #include "intaked/roster.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -70,9 +71,7 @@ static ssize_t read_fd_capped(int fd, size_t max, char **data_r)
 	size_t len = 0;
 	ssize_t r;
 	for (;;) {
-		r = read(fd, data + len, max + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
+		r = fsio_read(fd, data + len, max + 1 - len);
 		if (r <= 0)
 			break;
 		len += (size_t)r;

@@ -13,6 +13,7 @@
 
 #include "intaked/address.h"
 #include "intaked/confval.h"
+#include "intaked/fsio.h"
 #include "intaked/roster.h"
 
 #define ROSTER_MAX_BYTES (4u << 20)
@@ -60,9 +61,6 @@ static int csv_quoted(struct csv *c, struct buf *field, int *line_r, struct err 
 	}
 }
 
-/* One record into fields. Returns 1, 0 at the end, -1 on error. Blank lines
- * and lines starting with '#' are skipped (not RFC 4180, but what people
- * write in hand-kept lists). *line_r: where the record starts. */
 /* Past blank lines and # comments; false at the end of the file. */
 static bool csv_skip_blank_lines(struct csv *c)
 {
@@ -81,6 +79,9 @@ static bool csv_skip_blank_lines(struct csv *c)
 	}
 }
 
+/* One record into fields. Returns 1, 0 at the end, -1 on error. Blank lines
+ * and lines starting with '#' are skipped (not RFC 4180, but what people
+ * write in hand-kept lists). *line_r: where the record starts. */
 static int csv_next(struct csv *c, struct strlist *fields, int *line_r, struct err *err)
 {
 	struct buf field;
@@ -457,9 +458,7 @@ static int read_text_file(const char *path, char **data_r, size_t *len_r, struct
 	}
 	buf_init(&b, ROSTER_MAX_BYTES);
 	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = fsio_read(fd, chunk, sizeof(chunk));
 		if (r == 0)
 			break;
 		if (r < 0) {

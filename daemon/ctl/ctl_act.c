@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "intaked/ack.h"
 #include "ctl.h"
 #include "intaked/digest.h"
+#include "intaked/json.h"
 #include "intaked/export_xlsx.h"
 #include "intaked/fsio.h"
 #include "intaked/log.h"
@@ -57,23 +57,17 @@ static char *export_json(struct ctl *c, const struct call_config *call, size_t *
 	struct ctl_subs subs;
 	if (ctl_subs_load(c, call->name, &subs, err) < 0)
 		return NULL;
-	json_t *arr = json_array();
+	jnode *arr = jn_array();
 	for (size_t i = 0; i < subs.n; i++) {
 		/* The record is metadata.json itself, as the daemon wrote it. */
-		char *text = metadata_to_json(subs.v[i].md);
-		json_t *o = json_loads(text, 0, NULL);
-		free(text);
-		if (o == NULL)
-			continue;
-		json_object_set_new(o, "path", json_string(subs.v[i].relpath));
-		json_object_set_new(o, "current", json_boolean(subs.v[i].current));
-		json_array_append_new(arr, o);
+		jnode *o = metadata_to_jnode(subs.v[i].md);
+		jn_set_str(o, "path", subs.v[i].relpath);
+		jn_set_bool(o, "current", subs.v[i].current);
+		jn_push(arr, o);
 	}
-	char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(arr);
+	char *text = jn_dump(arr, JN_INDENT2);
+	jn_free(arr);
 	ctl_subs_free(&subs);
-	if (text == NULL)
-		abort(); /* jansson fails only on out-of-memory here */
 	char *out = xasprintf("%s\n", text);
 	free(text);
 	*len_r = strlen(out);

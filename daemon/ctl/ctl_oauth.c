@@ -4,11 +4,12 @@
  * browser, intakectl polls the token endpoint and stores the refresh
  * token atomically (write aside, fsync, rename; mode 0600) at
  * refresh_token_file, where the daemon reads it at its next refresh. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
 #include "ctl.h"
 #include "intaked/fsio.h"
@@ -50,36 +51,29 @@ static char *printable_dup(const char *s)
 	return out;
 }
 
-static const char *jstr(json_t *o, const char *key)
+static long positive_or(const struct jval *o, const char *key, long dflt)
 {
-	return json_string_value(json_object_get(o, key));
+	long v = (long)jr_int(o, key, 1, LONG_MAX, dflt);
+	return v > 0 ? v : dflt;
 }
 
-static long jlong(json_t *o, const char *key, long dflt)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (long)json_integer_value(v) : dflt;
-}
-
-/* POST form to url; the JSON object answered (caller decrefs), or NULL
- * after printing why. */
-json_t *ctl_oauth_post_json(struct ctl *c, const struct oauth_config *oc, const char *url,
-			    const char *form, long *status_r)
+int ctl_oauth_post_json(struct ctl *c, const struct oauth_config *oc, const char *url,
+			const char *form, long *status_r, struct jread *rd)
 {
 	struct oauth_response resp;
 	struct err err = { 0 };
-	json_t *obj = NULL;
+	int rc = -1;
+	memset(rd, 0, sizeof(*rd));
 	oauth_response_init(&resp);
 	if (oauth_http_post(oc, url, HTTP_TIMEOUT, form, &resp, status_r, &err) < 0)
 		fprintf(c->err, "intakectl: %s\n", err.msg);
-	else if ((obj = json_loadb(resp.data, resp.len, 0, NULL)) == NULL || !json_is_object(obj)) {
+	else if (jr_load(rd, resp.data, resp.len, SIZE_MAX, JR_OBJECT | JR_LENIENT) < 0)
 		fprintf(c->err, "intakectl: %s answered HTTP %ld without a JSON object\n", url,
 			*status_r);
-		json_decref(obj);
-		obj = NULL;
-	}
+	else
+		rc = 0;
 	oauth_response_free(&resp);
-	return obj;
+	return rc;
 }
 
 static int device_start(struct ctl *c, const struct oauth_config *oc, struct device *d)
@@ -91,17 +85,19 @@ static int device_start(struct ctl *c, const struct oauth_config *oc, struct dev
 	oauth_form_add(&b, "scope", oc->scope);
 	char *form = buf_steal(&b);
 	/* Past the '&' oauth_form_add put before the first field. */
-	json_t *o = ctl_oauth_post_json(c, oc, oc->device_auth_url, form + 1, &status);
+	struct jread rd;
+	int got = ctl_oauth_post_json(c, oc, oc->device_auth_url, form + 1, &status, &rd);
 	free(form);
-	if (o == NULL)
+	if (got < 0)
 		return CTL_FAIL;
-	const char *dc = jstr(o, "device_code"), *uc = jstr(o, "user_code");
+	struct jval root = jr_root(&rd), *o = &root;
+	const char *dc = jr_strref(o, "device_code"), *uc = jr_strref(o, "user_code");
 	/* Google says verification_url, RFC 8628 verification_uri. */
-	const char *uri = jstr(o, "verification_uri") ? jstr(o, "verification_uri")
-						       : jstr(o, "verification_url");
+	const char *uri = jr_strref(o, "verification_uri") ? jr_strref(o, "verification_uri")
+						       : jr_strref(o, "verification_url");
 	int rc = CTL_OK;
 	if (status != 200 || dc == NULL || uc == NULL || uri == NULL) {
-		char *e = printable_dup(jstr(o, "error")), *ed = printable_dup(jstr(o, "error_description"));
+		char *e = printable_dup(jr_strref(o, "error")), *ed = printable_dup(jr_strref(o, "error_description"));
 		fprintf(c->err, "intakectl: the device authorization endpoint refused: HTTP %ld %s %s\n",
 			status, e, ed);
 		free(e);
@@ -111,12 +107,12 @@ static int device_start(struct ctl *c, const struct oauth_config *oc, struct dev
 		d->device_code = xstrdup(dc);
 		d->user_code = printable_dup(uc);
 		d->uri = printable_dup(uri);
-		d->uri_complete = jstr(o, "verification_uri_complete") ?
-			printable_dup(jstr(o, "verification_uri_complete")) : NULL;
-		d->expires_in = jlong(o, "expires_in", 900);
-		d->interval = jlong(o, "interval", DEFAULT_INTERVAL);
+		d->uri_complete = jr_strref(o, "verification_uri_complete") ?
+			printable_dup(jr_strref(o, "verification_uri_complete")) : NULL;
+		d->expires_in = positive_or(o, "expires_in", 900);
+		d->interval = positive_or(o, "interval", DEFAULT_INTERVAL);
 	}
-	json_decref(o);
+	jr_close(&rd);
 	return rc;
 }
 
@@ -158,10 +154,11 @@ int ctl_oauth_save_token(struct ctl *c, const struct oauth_config *oc, const cha
 }
 
 /* One answer of the token endpoint: POLL_AGAIN, or an exit code. */
-static int poll_answer(struct ctl *c, const struct oauth_config *oc, json_t *o, long status,
+static int poll_answer(struct ctl *c, const struct oauth_config *oc, const struct jval *o,
+		       long status,
 		       struct device *d)
 {
-	const char *error = jstr(o, "error"), *rt = jstr(o, "refresh_token");
+	const char *error = jr_strref(o, "error"), *rt = jr_strref(o, "refresh_token");
 	if (status == 200 && rt != NULL && rt[0] != '\0') {
 		int rc = ctl_oauth_save_token(c, oc, rt);
 		explicit_bzero((char *)rt, strlen(rt));
@@ -179,7 +176,7 @@ static int poll_answer(struct ctl *c, const struct oauth_config *oc, json_t *o, 
 		return POLL_AGAIN;
 	}
 	char *e = printable_dup(error ? error : "no error code");
-	char *ed = printable_dup(jstr(o, "error_description"));
+	char *ed = printable_dup(jr_strref(o, "error_description"));
 	fprintf(c->err, "intakectl: sign-in failed: %s%s%s (HTTP %ld)\n", e, ed[0] ? ": " : "",
 		ed, status);
 	free(e);
@@ -201,9 +198,14 @@ static int device_poll(struct ctl *c, const struct oauth_config *oc, struct devi
 			break;
 		}
 		long status = 0;
-		json_t *o = ctl_oauth_post_json(c, oc, oc->token_url, form, &status);
-		rc = o ? poll_answer(c, oc, o, status, d) : CTL_FAIL;
-		json_decref(o);
+		struct jread rd;
+		if (ctl_oauth_post_json(c, oc, oc->token_url, form, &status, &rd) == 0) {
+			struct jval root = jr_root(&rd);
+			rc = poll_answer(c, oc, &root, status, d);
+		} else {
+			rc = CTL_FAIL;
+		}
+		jr_close(&rd);
 	}
 	explicit_bzero(form, strlen(form));
 	free(form);

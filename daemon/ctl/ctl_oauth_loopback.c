@@ -17,7 +17,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
 #include "ctl.h"
 #include "intaked/log.h"
@@ -162,13 +161,15 @@ static int exchange(struct ctl *c, const struct oauth_config *oc, const char *co
 	oauth_form_add(&b, "client_secret", oc->client_secret);
 	char *form = buf_steal(&b);
 	long status = 0;
-	json_t *o = ctl_oauth_post_json(c, oc, oc->token_url, form, &status);
+	struct jread rd;
+	int got = ctl_oauth_post_json(c, oc, oc->token_url, form, &status, &rd);
 	explicit_bzero(form, strlen(form));
 	free(form);
-	if (o == NULL)
+	if (got < 0)
 		return CTL_FAIL;
-	const char *rt = json_string_value(json_object_get(o, "refresh_token"));
-	const char *error = json_string_value(json_object_get(o, "error"));
+	struct jval o = jr_root(&rd);
+	const char *rt = jr_strref(&o, "refresh_token");
+	const char *error = jr_strref(&o, "error");
 	int rc = CTL_FAIL;
 	if (status == 200 && rt != NULL && rt[0] != '\0')
 		rc = ctl_oauth_save_token(c, oc, rt);
@@ -177,7 +178,7 @@ static int exchange(struct ctl *c, const struct oauth_config *oc, const char *co
 			status, error && strlen(error) < 80 ? error : "");
 	if (rt != NULL)
 		explicit_bzero((char *)rt, strlen(rt));
-	json_decref(o);
+	jr_close(&rd);
 	return rc;
 }
 

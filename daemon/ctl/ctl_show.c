@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "ctl.h"
+#include "intaked/json.h"
 #include "intaked/language.h"
 #include "intaked/metadata.h"
 #include "intaked/printable.h"
@@ -194,69 +194,68 @@ static void list_table(struct ctl *c, const struct call_config *call, const stru
 			"at least this\n");
 }
 
-static json_t *jstr(const char *s)
+static jnode *docs_json(const struct metadata *md)
 {
-	return s ? json_string(s) : json_null();
+	jnode *docs = jn_array();
+	for (size_t i = 0; i < md->ndocuments; i++) {
+		const struct md_document *d = &md->documents[i];
+		jnode *o = jn_object();
+		jn_set_str(o, "name", d->name);
+		jn_set_str(o, "file", d->file);
+		jn_set(o, "words", d->words < 0 ? jn_null() : jn_int(d->words));
+		jn_set_str(o, "error", d->error);
+		jn_push(docs, o);
+	}
+	return docs;
 }
 
-static json_t *jtime(time_t t)
+/* The counts of a row, in list_json_row's key order. */
+static void set_counts(jnode *row, const struct metadata *md)
 {
-	char buf[32];
-	if (t == 0)
-		return json_null();
-	tztime_format_utc(t, buf, sizeof(buf));
-	return json_string(buf);
+	jn_set(row, "word_count", md->word_count < 0 ? jn_null() : jn_int(md->word_count));
+	jn_set(row, "word_limit", md->word_limit > 0 ? jn_int(md->word_limit) : jn_null());
+	jn_set(row, "over_limit", md->over_limit_unknown && !md->over_limit
+				  ? jn_null() : jn_bool(md->over_limit));
 }
 
-static json_t *list_json_row(const struct call_config *call, const struct ctl_sub *s)
+static jnode *list_json_row(const struct call_config *call, const struct ctl_sub *s)
 {
 	const struct metadata *md = s->md;
 	char local[64];
 	ctl_format_time(md->received_at, call->zone, local, sizeof(local));
-	json_t *docs = json_array();
-	for (size_t i = 0; i < md->ndocuments; i++) {
-		const struct md_document *d = &md->documents[i];
-		json_array_append_new(docs, json_pack("{s:o, s:o, s:o, s:o}", "name", jstr(d->name),
-						      "file", jstr(d->file), "words",
-						      d->words < 0 ? json_null() : json_integer(d->words),
-						      "error", jstr(d->error)));
-	}
-	return json_pack("{s:o, s:s, s:o, s:o, s:b, s:i, s:b, s:b, s:o, s:s, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "id", jstr(md->id), "path", s->relpath,
-			 "submitter", jstr(md->submitter.name), "slug", jstr(md->submitter.slug),
-			 "verified", md->submitter.verified, "version", md->version,
-			 "current", s->current, "held", md->held,
-			 "received_at", jtime(md->received_at),
-			 "received_local", local, "timeliness", jstr(md->timeliness),
-			 "status", jstr(md->status),
-			 "word_count", md->word_count < 0 ? json_null() : json_integer(md->word_count),
-			 "word_limit", md->word_limit > 0 ? json_integer(md->word_limit) : json_null(),
-			 "over_limit", md->over_limit_unknown && !md->over_limit ? json_null()
-							: json_boolean(md->over_limit),
-			 "documents", docs, "from", jstr(md->from),
-			 "ack", jstr(md->ack.state), "ack_suppressed", jstr(md->ack.suppressed));
-}
-
-/* The language fields, set apart from list_json_row's pack (which is at
- * jansson's comfortable limit). */
-static json_t *with_language(json_t *row, const struct metadata *md)
-{
-	json_object_set_new(row, "language", jstr(md->language));
-	json_object_set_new(row, "language_confidence", md->language_confidence < 0
-			    ? json_null() : json_real(md->language_confidence));
+	jnode *row = jn_object();
+	jn_set_str(row, "id", md->id);
+	jn_set_str(row, "path", s->relpath);
+	jn_set_str(row, "submitter", md->submitter.name);
+	jn_set_str(row, "slug", md->submitter.slug);
+	jn_set_bool(row, "verified", md->submitter.verified);
+	jn_set_int(row, "version", md->version);
+	jn_set_bool(row, "current", s->current);
+	jn_set_bool(row, "held", md->held);
+	jn_set_time(row, "received_at", md->received_at);
+	jn_set_str(row, "received_local", local);
+	jn_set_str(row, "timeliness", md->timeliness);
+	jn_set_str(row, "status", md->status);
+	set_counts(row, md);
+	jn_set(row, "documents", docs_json(md));
+	jn_set_str(row, "from", md->from);
+	jn_set_str(row, "ack", md->ack.state);
+	jn_set_str(row, "ack_suppressed", md->ack.suppressed);
+	jn_set_str(row, "language", md->language);
+	jn_set(row, "language_confidence", md->language_confidence < 0
+				       ? jn_null() : jn_real(md->language_confidence));
 	return row;
 }
 
 static void list_json(struct ctl *c, const struct call_config *call, const struct ctl_subs *subs)
 {
-	json_t *arr = json_array();
+	jnode *arr = jn_array();
 	for (size_t i = 0; i < subs->n; i++)
-		json_array_append_new(arr, with_language(list_json_row(call, &subs->v[i]),
-							 subs->v[i].md));
-	json_dumpf(arr, c->out, JSON_INDENT(2));
-	fputc('\n', c->out);
-	json_decref(arr);
+		jn_push(arr, list_json_row(call, &subs->v[i]));
+	char *text = jn_dump(arr, JN_INDENT2);
+	fprintf(c->out, "%s\n", text);
+	free(text);
+	jn_free(arr);
 }
 
 /* The call named on the command line and its submissions: CTL_OK (subs

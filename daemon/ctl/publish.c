@@ -113,24 +113,16 @@ static int copy_file(int entryfd, const char *sub, const char *name, int dstfd,
 	}
 	buf = xmalloc(COPY_CHUNK);
 	for (;;) {
-		ssize_t n = read(in, buf, COPY_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = fsio_read(in, buf, COPY_CHUNK);
 		if (n < 0) {
 			err_setsys(err, ERR_TEMP, "read %s", name);
 			goto out;
 		}
 		if (n == 0)
 			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				err_setsys(err, ERR_TEMP, "write %s", dstname);
-				goto out;
-			}
-			off += w;
+		if (fsio_write_all(out, buf, (size_t)n) < 0) {
+			err_setsys(err, ERR_TEMP, "write %s", dstname);
+			goto out;
 		}
 	}
 	if (fsync(out) < 0) {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <unistr.h>
 
+#include "intaked/json.h"
 #include "intaked/language.h"
 #include "publish.h"
 #include "publish_labels.h"
@@ -468,79 +468,88 @@ char *publish_render_html(const struct publish_page *p, const char *lang)
 
 /* ---- submissions.json ---- */
 
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *jtime(time_t t)
-{
-	char utc[32];
-	if (t == 0)
-		return json_null();
-	tztime_format_utc(t, utc, sizeof(utc));
-	return json_string(utc);
-}
-
-static json_t *jlocal(time_t t, const char *zone)
+static jnode *jlocal(time_t t, const char *zone)
 {
 	char local[80];
 	if (t == 0 || zone == NULL)
-		return json_null();
+		return jn_null();
 	tztime_format_local(t, zone, local, sizeof(local));
-	return json_string(local);
+	return jn_str(local);
 }
 
-static json_t *jcount(long n)
+static jnode *jcount(long n)
 {
-	return n < 0 ? json_null() : json_integer(n);
+	return n < 0 ? jn_null() : jn_int(n);
 }
 
-static json_t *json_row(const struct publish_page *p, const struct publish_row *r)
+static jnode *jlimit(long n)
 {
-	json_t *docs = json_array();
+	return n > 0 ? jn_int(n) : jn_null();
+}
+
+static jnode *json_docs(const struct publish_row *r)
+{
+	jnode *docs = jn_array();
 	for (size_t i = 0; i < r->ndocs; i++) {
 		const struct publish_doc *d = &r->docs[i];
-		json_array_append_new(docs, json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:I, s:o}",
-						      "name", jstr(d->name), "body", d->body,
-						      "file", jstr(d->path), "pdf", jstr(d->pdf),
-						      "words", jcount(d->words), "error", jstr(d->error),
-						      "size", (json_int_t)d->size, "sha256",
-						      jstr(d->sha256)));
+		jnode *o = jn_object();
+		jn_set_str(o, "name", d->name);
+		jn_set_bool(o, "body", d->body);
+		jn_set_str(o, "file", d->path);
+		jn_set_str(o, "pdf", d->pdf);
+		jn_set(o, "words", jcount(d->words));
+		jn_set_str(o, "error", d->error);
+		jn_set_int(o, "size", (long long)d->size);
+		jn_set_str(o, "sha256", d->sha256);
+		jn_push(docs, o);
 	}
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o}",
-			 "id", jstr(r->id), "submitter", jstr(r->verified ? r->name : NULL),
-			 "address", jstr(r->verified ? NULL : r->address), "in_roster", r->in_roster,
-			 "verified", r->verified, "version", r->version, "subject", jstr(r->subject),
-			 "received_at", jtime(r->received_at),
-			 "received_local", jlocal(r->received_at, p->zone),
-			 "timeliness", jstr(r->timeliness), "status", jstr(r->status),
-			 "word_count", jcount(r->word_count),
-			 "word_limit", r->word_limit > 0 ? json_integer(r->word_limit) : json_null(),
-			 "over_limit", r->over_limit_unknown && !r->over_limit ? json_null()
-						       : json_boolean(r->over_limit),
-			 "language", jstr(r->language), "documents", docs);
+	return docs;
+}
+
+static jnode *json_row(const struct publish_page *p, const struct publish_row *r)
+{
+	jnode *o = jn_object();
+	jn_set_str(o, "id", r->id);
+	jn_set_str(o, "submitter", r->verified ? r->name : NULL);
+	jn_set_str(o, "address", r->verified ? NULL : r->address);
+	jn_set_bool(o, "in_roster", r->in_roster);
+	jn_set_bool(o, "verified", r->verified);
+	jn_set_int(o, "version", r->version);
+	jn_set_str(o, "subject", r->subject);
+	jn_set_time(o, "received_at", r->received_at);
+	jn_set(o, "received_local", jlocal(r->received_at, p->zone));
+	jn_set_str(o, "timeliness", r->timeliness);
+	jn_set_str(o, "status", r->status);
+	jn_set(o, "word_count", jcount(r->word_count));
+	jn_set(o, "word_limit", jlimit(r->word_limit));
+	jn_set(o, "over_limit", r->over_limit_unknown && !r->over_limit
+				? jn_null() : jn_bool(r->over_limit));
+	jn_set_str(o, "language", r->language);
+	jn_set(o, "documents", json_docs(r));
+	return o;
 }
 
 char *publish_render_json(const struct publish_page *p)
 {
-	json_t *rows = json_array();
+	jnode *rows = jn_array(), *included = jn_object(), *o = jn_object();
 	for (size_t i = 0; i < p->nrows; i++)
-		json_array_append_new(rows, json_row(p, &p->rows[i]));
-	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:b, s:b, s:b}, s:o}",
-			      "call", jstr(p->call), "title", jstr(p->title),
-			      "language", jstr(p->lang), "zone", jstr(p->zone),
-			      "deadline", jtime(p->deadline),
-			      "deadline_local", jlocal(p->deadline, p->zone),
-			      "word_limit", p->word_limit > 0 ? json_integer(p->word_limit) : json_null(),
-			      "generated_at", jtime(p->generated),
-			      "included", "late", !p->opt.no_late, "rejected", !p->opt.no_rejected,
-			      "unverified", p->opt.include_unverified,
-			      "submissions", rows);
-	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	char *out = xasprintf("%s\n", text ? text : "{}");
+		jn_push(rows, json_row(p, &p->rows[i]));
+	jn_set_bool(included, "late", !p->opt.no_late);
+	jn_set_bool(included, "rejected", !p->opt.no_rejected);
+	jn_set_bool(included, "unverified", p->opt.include_unverified);
+	jn_set_str(o, "call", p->call);
+	jn_set_str(o, "title", p->title);
+	jn_set_str(o, "language", p->lang);
+	jn_set_str(o, "zone", p->zone);
+	jn_set_time(o, "deadline", p->deadline);
+	jn_set(o, "deadline_local", jlocal(p->deadline, p->zone));
+	jn_set(o, "word_limit", jlimit(p->word_limit));
+	jn_set_time(o, "generated_at", p->generated);
+	jn_set(o, "included", included);
+	jn_set(o, "submissions", rows);
+	char *text = jn_dump(o, JN_INDENT2);
+	jn_free(o);
+	char *out = xasprintf("%s\n", text);
 	free(text);
 	return out;
 }

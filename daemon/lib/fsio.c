@@ -13,16 +13,63 @@
 #include "intaked/fsio.h"
 #include "intaked/util.h"
 
+ssize_t fsio_read(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+	while ((r = read(fd, buf, n)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+ssize_t fsio_pread(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t r;
+	while ((r = pread(fd, buf, n, off)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+ssize_t fsio_write(int fd, const void *buf, size_t n)
+{
+	ssize_t w;
+	while ((w = write(fd, buf, n)) < 0 && errno == EINTR)
+		;
+	return w;
+}
+
+int fsio_read_fd(int fd, const char *name, size_t max, char **data_r, size_t *len_r,
+		 struct err *err)
+{
+	struct buf b;
+	char chunk[65536];
+	ssize_t r;
+
+	buf_init(&b, max);
+	while ((r = fsio_read(fd, chunk, sizeof(chunk))) > 0) {
+		if (buf_append(&b, chunk, (size_t)r) < 0) {
+			err_set(err, ERR_TEMP, "%s is larger than %zu bytes", name, max);
+			buf_free(&b);
+			return -1;
+		}
+	}
+	if (r < 0) {
+		err_setsys(err, ERR_TEMP, "read %s", name);
+		buf_free(&b);
+		return -1;
+	}
+	if (len_r)
+		*len_r = b.len;
+	*data_r = buf_steal(&b);
+	return 0;
+}
+
 int fsio_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t n = fsio_write(fd, p, len);
+		if (n < 0)
 			return -1;
-		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -180,33 +227,9 @@ int fsio_read_at(int dirfd, const char *name, size_t max, char **data_r, size_t 
 		close(fd);
 		return -1;
 	}
-	struct buf b;
-	buf_init(&b, max);
-	char chunk[65536];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_setsys(err, ERR_TEMP, "read %s", name);
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		if (buf_append(&b, chunk, (size_t)r) < 0) {
-			err_set(err, ERR_TEMP, "%s is larger than %zu bytes", name, max);
-			goto fail;
-		}
-	}
+	int rc = fsio_read_fd(fd, name, max, data_r, len_r, err);
 	close(fd);
-	if (len_r)
-		*len_r = b.len;
-	*data_r = buf_steal(&b);
-	return 0;
-fail:
-	close(fd);
-	buf_free(&b);
-	return -1;
+	return rc;
 }
 
 int fsio_read_file(const char *path, size_t max, char **data_r, size_t *len_r, struct err *err)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 
 #include <openssl/evp.h>
 
@@ -345,4 +346,12 @@ void random_hex(char *out, size_t nbytes)
 		nbytes -= k;
 	}
 	*out = '\0';
+}
+
+int reap_child(int pid, int *status)
+{
+	pid_t r;
+	while ((r = waitpid((pid_t)pid, status, 0)) < 0 && errno == EINTR)
+		;
+	return (int)r;
 }

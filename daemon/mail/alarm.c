@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "intaked/alarm.h"
 #include "compose.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "intaked/outbox.h"
 #include "intaked/spool.h"
@@ -30,24 +29,6 @@ static void set_reason(struct alarm_state *st, const char *reason)
 
 /* ------------------------------------------------------------- state */
 
-static time_t json_time(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	time_t t = 0;
-	if (json_is_string(v) && tztime_parse_iso8601(json_string_value(v), &t) < 0)
-		t = 0;
-	return t;
-}
-
-static void json_set_time(json_t *obj, const char *key, time_t t)
-{
-	char buf[32];
-	if (t == 0)
-		return;
-	tztime_format_utc(t, buf, sizeof(buf));
-	json_object_set_new(obj, key, json_string(buf));
-}
-
 int alarm_state_load(const struct spool *sp, struct alarm_state *st, struct err *err)
 {
 	char *data = NULL;
@@ -60,25 +41,24 @@ int alarm_state_load(const struct spool *sp, struct alarm_state *st, struct err 
 		rc = got < 0 ? -1 : 0;
 		goto out;
 	}
-	json_error_t jerr;
-	json_t *obj = json_loadb(data, len, 0, &jerr);
-	if (obj == NULL || !json_is_object(obj)) {
+	/* A wrong value reads as missing (JR_LENIENT): the alarm goes on. */
+	struct jread rd;
+	if (jr_load(&rd, data, len, STATE_MAX, JR_OBJECT | JR_LENIENT) < 0) {
 		char *path = spool_area_shown(sp, SPOOL_STATE, STATE_FILE);
-		err_set(err, ERR_TEMP, "%s: not a JSON object (line %d: %s)", path, jerr.line, jerr.text);
+		err_set(err, ERR_TEMP, "%s: not a JSON object (%s)", path, rd.error);
 		free(path);
-		json_decref(obj);
 		rc = -1;
 		goto out;
 	}
-	st->first_failure = json_time(obj, "first_failure");
-	st->last_failure = json_time(obj, "last_failure");
-	st->raised_at = json_time(obj, "alarm_sent_at");
-	st->reminded_at = json_time(obj, "reminded_at");
-	st->token_rejected = json_is_true(json_object_get(obj, "token_rejected"));
-	st->command_rejected = json_is_true(json_object_get(obj, "command_rejected"));
-	json_t *r = json_object_get(obj, "reason");
-	set_reason(st, json_is_string(r) ? json_string_value(r) : NULL);
-	json_decref(obj);
+	struct jval obj = jr_root(&rd);
+	st->first_failure = jr_time(&obj, "first_failure");
+	st->last_failure = jr_time(&obj, "last_failure");
+	st->raised_at = jr_time(&obj, "alarm_sent_at");
+	st->reminded_at = jr_time(&obj, "reminded_at");
+	st->token_rejected = jr_bool(&obj, "token_rejected", false);
+	st->command_rejected = jr_bool(&obj, "command_rejected", false);
+	set_reason(st, jr_strref(&obj, "reason"));
+	jr_close(&rd);
 out:
 	free(data);
 	return rc;
@@ -86,19 +66,22 @@ out:
 
 static int state_save(const struct spool *sp, const struct alarm_state *st, struct err *err)
 {
-	json_t *obj = json_object();
-	json_set_time(obj, "first_failure", st->first_failure);
-	json_set_time(obj, "last_failure", st->last_failure);
-	json_set_time(obj, "alarm_sent_at", st->raised_at);
-	json_set_time(obj, "reminded_at", st->reminded_at);
-	json_object_set_new(obj, "token_rejected", json_boolean(st->token_rejected));
+	jnode *obj = jn_object();
+	/* never-happened times are left out */
+	if (st->first_failure != 0)
+		jn_set_time(obj, "first_failure", st->first_failure);
+	if (st->last_failure != 0)
+		jn_set_time(obj, "last_failure", st->last_failure);
+	if (st->raised_at != 0)
+		jn_set_time(obj, "alarm_sent_at", st->raised_at);
+	if (st->reminded_at != 0)
+		jn_set_time(obj, "reminded_at", st->reminded_at);
+	jn_set_bool(obj, "token_rejected", st->token_rejected);
 	if (st->command_rejected)
-		json_object_set_new(obj, "command_rejected", json_true());
-	json_object_set_new(obj, "reason", json_string(st->reason));
-	char *text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(obj);
-	if (text == NULL)
-		fatalx("alarm: out of memory");
+		jn_set_bool(obj, "command_rejected", true);
+	jn_set_str(obj, "reason", st->reason);
+	char *text = jn_dump(obj, JN_INDENT2);
+	jn_free(obj);
 	size_t n = strlen(text);
 	char *data = xasprintf("%s\n", text);
 	int rc = spool_area_replace(sp, SPOOL_STATE, STATE_FILE, data, n + 1, 0640, err);

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "intaked/fsio.h"
 #include "intaked/imap.h"
 #include "imap_impl.h"
 #include "imapenc.h"
@@ -167,9 +168,7 @@ static void sink_write(struct body_sink *b, const char *bytes, size_t len)
 		return;
 	EVP_DigestUpdate(b->md, bytes, len);
 	while (len > 0) {
-		ssize_t w = write(b->fd, bytes, len);
-		if (w < 0 && errno == EINTR)
-			continue;
+		ssize_t w = fsio_write(b->fd, bytes, len);
 		if (w <= 0) {
 			b->write_errno = w < 0 ? errno : EIO;
 			return;

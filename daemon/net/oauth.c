@@ -1,13 +1,14 @@
 /* oauth.c — the refresh-token grant (RFC 6749 §6) with libcurl, the
- * response read with jansson, the access token cached until shortly
+ * response read with json.h, the access token cached until shortly
  * before it expires. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 
 #include "intaked/fsio.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "intaked/oauth.h"
 #include "intaked/util.h"
@@ -45,12 +46,6 @@ static void printable(const char *in, char *out, size_t size)
 	out[i] = '\0';
 }
 
-static const char *json_str(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* ------------------------------------------------------------- parsing */
 
 void oauth_grant_clear(struct oauth_grant *g)
@@ -60,23 +55,24 @@ void oauth_grant_clear(struct oauth_grant *g)
 	g->expires_in = 0;
 }
 
-static int refused(json_t *obj, long status, struct err *err)
+static int refused(const struct jval *obj, long status, struct err *err)
 {
 	char code[PROVIDER_TEXT_MAX + 1], desc[PROVIDER_TEXT_MAX + 1];
-	printable(json_str(obj, "error"), code, sizeof(code));
-	printable(json_str(obj, "error_description"), desc, sizeof(desc));
+	printable(jr_strref(obj, "error"), code, sizeof(code));
+	printable(jr_strref(obj, "error_description"), desc, sizeof(desc));
 	err_set(err, ERR_AUTH, "oauth: token endpoint refused the refresh token: %s%s%s%s (HTTP %ld)",
 		code[0] ? code : "no error code", desc[0] ? " (" : "", desc, desc[0] ? ")" : "",
 		status);
 	return -1;
 }
 
-static int read_grant(json_t *obj, struct oauth_grant *g, struct err *err)
+static int read_grant(const struct jval *obj, struct oauth_grant *g, struct err *err)
 {
-	const char *at = json_str(obj, "access_token");
-	const char *type = json_str(obj, "token_type");
-	const char *rt = json_str(obj, "refresh_token");
-	json_t *exp = json_object_get(obj, "expires_in");
+	const char *at = jr_strref(obj, "access_token");
+	const char *type = jr_strref(obj, "token_type");
+	const char *rt = jr_strref(obj, "refresh_token");
+	long long exp = jr_int(obj, "expires_in", 1, LONG_MAX, 0);
+	const char *exp_text = exp == 0 ? jr_strref(obj, "expires_in") : NULL;
 
 	if (at == NULL || at[0] == '\0') {
 		err_set(err, ERR_TEMP, "oauth: token endpoint sent no access_token");
@@ -89,11 +85,11 @@ static int read_grant(json_t *obj, struct oauth_grant *g, struct err *err)
 		return -1;
 	}
 	g->expires_in = DEFAULT_EXPIRES_IN;
-	if (json_is_integer(exp) && json_integer_value(exp) > 0)
-		g->expires_in = (long)json_integer_value(exp);
-	else if (json_is_string(exp)) { /* some providers quote it */
+	if (exp > 0)
+		g->expires_in = (long)exp;
+	else if (exp_text != NULL) { /* some providers quote it */
 		unsigned long v;
-		if (parse_ulong(json_string_value(exp), 365UL * 86400, &v) == 0 && v > 0)
+		if (parse_ulong(exp_text, 365UL * 86400, &v) == 0 && v > 0)
 			g->expires_in = (long)v;
 	}
 	g->access_token = xstrdup(at);
@@ -105,33 +101,36 @@ int oauth_parse_response(long status, const char *body, size_t len, struct oauth
 			 struct err *err)
 {
 	memset(g, 0, sizeof(*g));
-	json_error_t jerr;
-	json_t *obj = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* Provider JSON: a value of the wrong type reads as missing. */
+	struct jread rd;
+	bool parsed = jr_load(&rd, body, len, SIZE_MAX,
+			      JR_OBJECT | JR_UNIQUE_KEYS | JR_LENIENT) == 0;
+	struct jval obj = jr_root(&rd);
 	int rc = -1;
 
 	if (status >= 500 || status == 429)
 		err_set(err, ERR_TEMP, "oauth: token endpoint is unavailable (HTTP %ld)", status);
-	else if (obj != NULL && json_is_object(obj) && json_str(obj, "error") != NULL)
-		refused(obj, status, err);
+	else if (parsed && jr_strref(&obj, "error") != NULL)
+		refused(&obj, status, err);
 	else if (status >= 400)
 		err_set(err, ERR_AUTH, "oauth: token endpoint refused the refresh token (HTTP %ld)",
 			status);
 	else if (status != 200)
 		err_set(err, ERR_TEMP, "oauth: unexpected HTTP %ld from the token endpoint", status);
-	else if (obj == NULL || !json_is_object(obj))
+	else if (!parsed)
 		err_set(err, ERR_TEMP, "oauth: token endpoint sent no JSON object");
 	else
-		rc = read_grant(obj, g, err);
-	if (obj != NULL) {
-		/* The response held the tokens: jansson's copies go too. */
-		const char *at = json_str(obj, "access_token");
-		const char *rt = json_str(obj, "refresh_token");
+		rc = read_grant(&obj, g, err);
+	if (parsed) {
+		/* The response held the tokens: the parser's copies go too. */
+		const char *at = jr_strref(&obj, "access_token");
+		const char *rt = jr_strref(&obj, "refresh_token");
 		if (at != NULL)
 			explicit_bzero((char *)at, strlen(at));
 		if (rt != NULL)
 			explicit_bzero((char *)rt, strlen(rt));
-		json_decref(obj);
 	}
+	jr_close(&rd);
 	if (rc < 0)
 		oauth_grant_clear(g);
 	return rc;

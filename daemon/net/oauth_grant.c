@@ -6,13 +6,13 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "intaked/oauth.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 
 #define PEM_MAX (64u * 1024)
@@ -115,15 +115,17 @@ static char *random_jti(void)
 static char *jwt_claims(const struct oauth_config *oc, time_t now)
 {
 	char *jti = random_jti();
-	json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "aud", oc->token_url,
-			      "iss", oc->client_id, "sub", oc->client_id, "jti", jti,
-			      "nbf", (json_int_t)now, "iat", (json_int_t)now,
-			      "exp", (json_int_t)(now + OAUTH_ASSERTION_LIFETIME));
-	char *text = c ? json_dumps(c, JSON_COMPACT) : NULL;
-	json_decref(c);
+	jnode *c = jn_object();
+	jn_set_str(c, "aud", oc->token_url);
+	jn_set_str(c, "iss", oc->client_id);
+	jn_set_str(c, "sub", oc->client_id);
+	jn_set_str(c, "jti", jti);
+	jn_set_int(c, "nbf", now);
+	jn_set_int(c, "iat", now);
+	jn_set_int(c, "exp", now + OAUTH_ASSERTION_LIFETIME);
+	char *text = jn_dump(c, JN_COMPACT);
+	jn_free(c);
 	free(jti);
-	if (text == NULL)
-		fatalx("oauth: out of memory");
 	return text;
 }
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <openssl/evp.h>
 
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "sasl.h"
 #include "intaked/util.h"
@@ -128,16 +128,17 @@ void sasl_error_status(const char *b64, char *out, size_t size)
 	/* EVP_DecodeBlock counts the padding as zero bytes. */
 	if (b64[n - 1] == '=')
 		len -= b64[n - 2] == '=' ? 2 : 1;
-	json_t *obj = json_loadb((const char *)raw, (size_t)len, 0, NULL);
-	json_t *st = json_is_object(obj) ? json_object_get(obj, "status") : NULL;
-	if (json_is_string(st)) {
-		const char *s = json_string_value(st);
+	struct jread rd;
+	(void)jr_load(&rd, (const char *)raw, (size_t)len, CHALLENGE_MAX, JR_OBJECT);
+	struct jval obj = jr_root(&rd);
+	const char *s = jr_strref(&obj, "status");
+	if (s != NULL) {
 		size_t i = 0;
 		for (; s[i] != '\0' && i + 1 < size && i < SASL_STATUS_MAX; i++)
 			out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
 		out[i] = '\0';
 	}
-	json_decref(obj);
+	jr_close(&rd);
 }
 
 void sasl_wipe_free(char **s)

@@ -258,8 +258,7 @@ static void kill_and_reap(pid_t pid, int *status)
 {
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	(void)reap_child(pid, status);
 }
 
 int sendmail_send(struct sendmail_session *s, const char *from, const char *rcpt,

@@ -1,6 +1,7 @@
 /* loop.c — fetch, file, flush, wait; over and over, or once. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "intaked/ack.h"
 #include "intaked/alarm.h"
+#include "intaked/backoff.h"
 #include "intaked/digest.h"
 #include "intaked/fault.h"
 #include "intaked/health.h"
@@ -46,6 +48,7 @@
 #define CHUNK_BYTES ((size_t)4 << 20)
 #define BACKOFF_MIN 2
 #define BACKOFF_MAX 300
+#define BACKOFF_TO_MAX 8 /* failures: 2 s doubled 8 times passes BACKOFF_MAX */
 
 static volatile sig_atomic_t got_term, got_hup;
 static int wake_pipe[2] = { -1, -1 };
@@ -62,7 +65,7 @@ struct loop {
 	struct oauth *imap_oauth, *smtp_oauth; /* access-token caches (xoauth2) */
 	struct health *health;    /* SPOOL/state/health.json, for intakectl status */
 	int spill_fd;             /* SPOOL/tmp: big messages are streamed there */
-	long backoff;             /* seconds before the next reconnect */
+	int failures;             /* reconnects failed in a row (backoff.h) */
 	time_t next_connect;
 	long watchdog_half;       /* seconds; 0 without a systemd watchdog */
 	struct timespec group_since; /* when the first staged message was */
@@ -119,15 +122,12 @@ static void loop_disconnect(struct loop *lp)
  * is not hammered by every client at once. */
 static void loop_schedule_reconnect(struct loop *lp, enum err_class why)
 {
-	long jitter;
 	/* A command the server takes for malformed stays so: no hurry. */
-	if (why == ERR_PROTOCOL)
-		lp->backoff = BACKOFF_MAX;
-	lp->backoff = lp->backoff ? lp->backoff * 2 : BACKOFF_MIN;
-	if (lp->backoff > BACKOFF_MAX)
-		lp->backoff = BACKOFF_MAX;
-	jitter = lp->backoff / 4 ? random() % (lp->backoff / 4 + 1) : 0;
-	lp->next_connect = time(NULL) + lp->backoff + jitter;
+	if (why == ERR_PROTOCOL && lp->failures < BACKOFF_TO_MAX)
+		lp->failures = BACKOFF_TO_MAX;
+	if (lp->failures < INT_MAX)
+		lp->failures++;
+	lp->next_connect = time(NULL) + backoff_next(BACKOFF_MIN, BACKOFF_MAX, lp->failures);
 }
 
 /* UIDs filed by a commit, to be marked on the server. */
@@ -407,7 +407,7 @@ static int loop_fetch(struct loop *lp)
 	for (size_t k = 1; k <= mc->folders.n && !got_term; k++)
 		if (loop_folder(lp, mc->folders.v[k % mc->folders.n], &err) < 0)
 			goto fail;
-	lp->backoff = 0;
+	lp->failures = 0;
 	loop_alarm_clear(lp);
 	return 0;
 fail:
@@ -549,7 +549,7 @@ static void loop_reload(struct loop *lp)
 	lp->health = health_new(lp->sp, &lp->cfg->mailbox.folders);
 	health_flush(lp->health);
 	lp->next_connect = 0;
-	lp->backoff = 0;
+	lp->failures = 0;
 	log_info("event=reloaded calls=%zu", lp->cfg->ncalls);
 	remind_log_unreachable(lp->cfg);
 	notify_ready();

@@ -2,14 +2,15 @@
  * folder, for intakectl status. Written whole and atomically (a reader
  * sees the old file or the new one); a failed write is logged and costs
  * nothing else: the daemon's work never waits on its status file. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "intaked/spool.h"
 #include "intaked/health.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "intaked/tztime.h"
 
@@ -54,41 +55,31 @@ void health_free(struct health **h)
 
 /* ---------------------------------------------------------------- writing */
 
-static json_t *jtime(time_t t)
+static jnode *folder_json(const struct health_folder *f)
 {
-	char s[32];
-	if (t == 0)
-		return json_null();
-	tztime_format_utc(t, s, sizeof(s));
-	return json_string(s);
-}
-
-static json_t *folder_json(const struct health_folder *f)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "name", json_string(f->name));
-	json_object_set_new(o, "state", json_string(health_state_name(f->state)));
-	json_object_set_new(o, "since", jtime(f->since));
-	json_object_set_new(o, "last_fetch", jtime(f->last_fetch));
-	json_object_set_new(o, "last_error", f->last_error ? json_string(f->last_error)
-							   : json_null());
-	json_object_set_new(o, "last_error_at", jtime(f->last_error_at));
-	json_object_set_new(o, "sync_done", json_integer((json_int_t)f->sync_done));
-	json_object_set_new(o, "sync_total", json_integer((json_int_t)f->sync_total));
+	jnode *o = jn_object();
+	jn_set_str(o, "name", f->name);
+	jn_set_str(o, "state", health_state_name(f->state));
+	jn_set_time(o, "since", f->since);
+	jn_set_time(o, "last_fetch", f->last_fetch);
+	jn_set_str(o, "last_error", f->last_error);
+	jn_set_time(o, "last_error_at", f->last_error_at);
+	jn_set_int(o, "sync_done", (long long)f->sync_done);
+	jn_set_int(o, "sync_total", (long long)f->sync_total);
 	return o;
 }
 
 static void health_write(struct health *h)
 {
 	time_t now = time(NULL);
-	json_t *root = json_object(), *folders = json_array();
-	json_object_set_new(root, "pid", json_integer(h->pid));
-	json_object_set_new(root, "updated", jtime(now));
+	jnode *root = jn_object(), *folders = jn_array();
+	jn_set_int(root, "pid", h->pid);
+	jn_set_time(root, "updated", now);
 	for (size_t i = 0; i < h->nfolders; i++)
-		json_array_append_new(folders, folder_json(&h->folders[i]));
-	json_object_set_new(root, "folders", folders);
-	char *text = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-	json_decref(root);
+		jn_push(folders, folder_json(&h->folders[i]));
+	jn_set(root, "folders", folders);
+	char *text = jn_dump(root, JN_INDENT1_ASCII);
+	jn_free(root);
 	struct err err = { 0 };
 	if (text == NULL || spool_area_replace(h->sp, SPOOL_STATE, HEALTH_FILE, text,
 					       strlen(text), 0600, &err) < 0) {
@@ -183,36 +174,37 @@ void health_progress(struct health *h, const char *folder, size_t done, size_t t
 
 /* ---------------------------------------------------------------- reading */
 
-static time_t jget_time(json_t *o, const char *key)
+/* A record we only display: a damaged value reads as "unknown" (json.h
+ * JR_LENIENT), the rest still shows. */
+static void folder_load(const struct jval *o, struct health_folder *f)
 {
-	time_t t = 0;
-	json_t *v = json_object_get(o, key);
-	if (json_is_string(v) && tztime_parse_iso8601(json_string_value(v), &t) < 0)
-		t = 0;
-	return t;
-}
-
-static size_t jget_size(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (size_t)json_integer_value(v) : 0;
-}
-
-static void folder_load(json_t *o, struct health_folder *f)
-{
-	json_t *name = json_object_get(o, "name"), *err = json_object_get(o, "last_error");
-	const char *state = json_string_value(json_object_get(o, "state"));
-	f->name = xstrdup(json_is_string(name) ? json_string_value(name) : "?");
+	const char *name = jr_strref(o, "name"), *state = jr_strref(o, "state");
+	f->name = xstrdup(name != NULL ? name : "?");
 	f->state = HEALTH_DISCONNECTED;
 	for (size_t k = 0; state != NULL && k < sizeof(state_names) / sizeof(state_names[0]); k++)
 		if (strcmp(state, state_names[k]) == 0)
 			f->state = (enum health_state)k;
-	f->since = jget_time(o, "since");
-	f->last_fetch = jget_time(o, "last_fetch");
-	f->last_error_at = jget_time(o, "last_error_at");
-	f->last_error = json_is_string(err) ? xstrdup(json_string_value(err)) : NULL;
-	f->sync_done = jget_size(o, "sync_done");
-	f->sync_total = jget_size(o, "sync_total");
+	f->since = jr_time(o, "since");
+	f->last_fetch = jr_time(o, "last_fetch");
+	f->last_error_at = jr_time(o, "last_error_at");
+	f->last_error = jr_str(o, "last_error");
+	f->sync_done = (size_t)jr_int(o, "sync_done", 0, LLONG_MAX, 0);
+	f->sync_total = (size_t)jr_int(o, "sync_total", 0, LLONG_MAX, 0);
+}
+
+static struct health *health_from(struct jread *rd, size_t nfolders, const struct jval *folders)
+{
+	struct jval root = jr_root(rd);
+	struct health *h = xcalloc(1, sizeof(*h));
+	h->pid = (long)jr_int(&root, "pid", LONG_MIN, LONG_MAX, 0);
+	h->updated = jr_time(&root, "updated");
+	h->nfolders = nfolders;
+	h->folders = xcalloc(h->nfolders ? h->nfolders : 1, sizeof(*h->folders));
+	for (size_t i = 0; i < h->nfolders; i++) {
+		struct jval f = jr_item(folders, i);
+		folder_load(&f, &h->folders[i]);
+	}
+	return h;
 }
 
 int health_load(const struct spool *sp, struct health **h_r, struct err *err)
@@ -223,27 +215,23 @@ int health_load(const struct spool *sp, struct health **h_r, struct err *err)
 	int rc = spool_area_read(sp, SPOOL_STATE, HEALTH_FILE, HEALTH_FILE_MAX, &text, &len, err);
 	if (rc == 1)
 		return 0;
-	json_t *root = rc < 0 ? NULL : json_loadb(text, len, 0, NULL);
-	json_t *folders = json_object_get(root, "folders");
-	if (rc == 0 && (!json_is_object(root) || !json_is_array(folders))) {
+	struct jread rd = { 0 };
+	struct jval root, folders;
+	if (rc == 0 && jr_load(&rd, text, len, HEALTH_FILE_MAX, JR_OBJECT | JR_LENIENT) == 0) {
+		root = jr_root(&rd);
+		size_t n = jr_array(&root, "folders", SIZE_MAX, &folders);
+		if (folders.node != NULL) {
+			*h_r = health_from(&rd, n, &folders);
+			rc = 1;
+		}
+	}
+	if (rc == 0) {
 		char *path = spool_area_shown(sp, SPOOL_STATE, HEALTH_FILE);
 		err_set(err, ERR_TEMP, "%s: not a health record", path);
 		free(path);
 		rc = -1;
 	}
-	if (rc == 0) {
-		struct health *h = xcalloc(1, sizeof(*h));
-		json_t *pid = json_object_get(root, "pid");
-		h->pid = json_is_integer(pid) ? (long)json_integer_value(pid) : 0;
-		h->updated = jget_time(root, "updated");
-		h->nfolders = json_array_size(folders);
-		h->folders = xcalloc(h->nfolders ? h->nfolders : 1, sizeof(*h->folders));
-		for (size_t i = 0; i < h->nfolders; i++)
-			folder_load(json_array_get(folders, i), &h->folders[i]);
-		*h_r = h;
-		rc = 1;
-	}
-	json_decref(root);
+	jr_close(&rd);
 	free(text);
 	return rc;
 }

@@ -1,9 +1,8 @@
 /* highwater.c — per-folder UID high-water mark and retry list in
  * SPOOL/state/highwater (see highwater.h). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "intaked/highwater.h"
 #include "intaked/log.h"
@@ -15,57 +14,57 @@
 
 #define RECORD_FILE "highwater"
 
-/* The whole file as an object; {} when missing or damaged (logged). */
-static json_t *load_all(const struct spool *sp)
+/* The whole file; {} when missing or damaged (logged). */
+static void load_all(struct jread *rd, const struct spool *sp)
 {
-	return staterec_load(sp, RECORD_FILE, RECORD_MAX, "highwater",
-			     "folders are searched from UID 1; the ledger keeps them from being "
-			     "refiled");
+	staterec_load(rd, sp, RECORD_FILE, RECORD_MAX, "highwater",
+		      "folders are searched from UID 1; the ledger keeps them from being "
+		      "refiled");
 }
 
-static bool get_u32(json_t *obj, const char *key, uint32_t *v)
+/* retry from rec: ascending UIDs, all in 1..mark; false if it is not that. */
+static bool read_retry(const struct jval *rec, struct highwater *hw)
 {
-	json_t *j = json_object_get(obj, key);
-	if (!json_is_integer(j) || json_integer_value(j) < 0 ||
-	    json_integer_value(j) > (json_int_t)UINT32_MAX)
-		return false;
-	*v = (uint32_t)json_integer_value(j);
-	return true;
-}
-
-/* retry from rec: ascending UIDs, all <= mark; false if it is not that. */
-static bool read_retry(json_t *rec, struct highwater *hw)
-{
-	json_t *arr = json_object_get(rec, "retry");
-	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
-	if (arr != NULL && !json_is_array(arr))
-		return false;
-	if (n > HIGHWATER_RETRY_MAX)
+	struct jval arr;
+	size_t n = jr_array(rec, "retry", HIGHWATER_RETRY_MAX, &arr);
+	if (rec->rd->failed)
 		return false;
 	hw->retry = xcalloc(n ? n : 1, sizeof(*hw->retry));
 	for (size_t i = 0; i < n; i++) {
-		json_t *j = json_array_get(arr, i);
-		if (!json_is_integer(j) || json_integer_value(j) <= 0 ||
-		    json_integer_value(j) > (json_int_t)hw->mark ||
-		    (i > 0 && (uint32_t)json_integer_value(j) <= hw->retry[i - 1]))
+		struct jval item = jr_item(&arr, i);
+		long long uid = jr_int(&item, NULL, 1, hw->mark, -1);
+		if (uid < 0 || (i > 0 && (uint32_t)uid <= hw->retry[i - 1]))
 			return false;
-		hw->retry[hw->nretry++] = (uint32_t)json_integer_value(j);
+		hw->retry[hw->nretry++] = (uint32_t)uid;
 	}
 	return true;
+}
+
+/* The record of rec once its uidvalidity matched: false if damaged. */
+static bool read_record(const struct jval *rec, struct highwater *hw)
+{
+	long long mark = jr_int(rec, "mark", 0, UINT32_MAX, -1);
+	long long marked = jr_int(rec, "marked", 0, UINT32_MAX, -1);
+	if (mark < 0 || marked < 0)
+		return false;
+	hw->mark = (uint32_t)mark;
+	hw->marked = (uint32_t)marked;
+	return read_retry(rec, hw);
 }
 
 void highwater_load(const struct spool *sp, const char *folder, uint32_t uidvalidity,
 		    struct highwater *hw)
 {
-	json_t *all = load_all(sp);
-	json_t *rec = json_object_get(all, folder);
-	uint32_t v = 0;
+	struct jread rd;
+	struct jval root, rec;
 
+	load_all(&rd, sp);
+	root = jr_root(&rd);
 	memset(hw, 0, sizeof(*hw));
 	hw->uidvalidity = uidvalidity;
-	if (json_is_object(rec) && get_u32(rec, "uidvalidity", &v) && v == uidvalidity) {
-		if (get_u32(rec, "mark", &hw->mark) && get_u32(rec, "marked", &hw->marked) &&
-		    read_retry(rec, hw)) {
+	if (jr_object(&root, folder, &rec) &&
+	    jr_int(&rec, "uidvalidity", 0, UINT32_MAX, -1) == (long long)uidvalidity) {
+		if (read_record(&rec, hw) && !rd.failed) {
 			hw->known = true;
 		} else {
 			char *path = spool_area_shown(sp, SPOOL_STATE, RECORD_FILE);
@@ -76,23 +75,24 @@ void highwater_load(const struct spool *sp, const char *folder, uint32_t uidvali
 			hw->uidvalidity = uidvalidity;
 		}
 	}
-	json_decref(all);
+	jr_close(&rd);
 }
 
 int highwater_save(const struct spool *sp, const char *folder, const struct highwater *hw,
 		   struct err *err)
 {
-	json_t *all = load_all(sp);
-	json_t *rec = json_object(), *retry = json_array();
+	struct jread rd;
+	load_all(&rd, sp);
+	jnode *rec = jn_object(), *retry = jn_array();
 	for (size_t i = 0; i < hw->nretry; i++)
-		json_array_append_new(retry, json_integer(hw->retry[i]));
-	json_object_set_new(rec, "uidvalidity", json_integer(hw->uidvalidity));
-	json_object_set_new(rec, "mark", json_integer(hw->mark));
-	json_object_set_new(rec, "marked", json_integer(hw->marked));
-	json_object_set_new(rec, "retry", retry);
-	json_object_set_new(all, folder, rec);
-	int rc = staterec_save(sp, RECORD_FILE, all, err);
-	json_decref(all);
+		jn_push(retry, jn_int(hw->retry[i]));
+	jn_set_int(rec, "uidvalidity", hw->uidvalidity);
+	jn_set_int(rec, "mark", hw->mark);
+	jn_set_int(rec, "marked", hw->marked);
+	jn_set(rec, "retry", retry);
+	jn_set(rd.root, folder, rec);
+	int rc = staterec_save(sp, RECORD_FILE, rd.root, err);
+	jr_close(&rd);
 	return rc;
 }
 

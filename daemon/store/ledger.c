@@ -223,9 +223,7 @@ static int ledger_load(struct ledger *l, off_t *good_end_r, off_t *size_r, struc
 	off_t off = 0, good_end = 0;
 	buf_init(&ld.line, LEDGER_LINE_MAX);
 	for (;;) {
-		ssize_t r = pread(l->fd, chunk, sizeof(chunk), off);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = fsio_pread(l->fd, chunk, sizeof(chunk), off);
 		if (r < 0) {
 			err_setsys(err, ERR_TEMP, "ledger: read %s", l->path);
 			buf_free(&ld.line);

@@ -1,9 +1,9 @@
 /* metadata_list.c — see metadata_list.h. */
 #include "metadata_list.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
-#include "intaked/log.h"
 #include "intaked/util.h"
 
 static char **field(const struct mdlist_desc *d, const void *recs, size_t i, size_t f)
@@ -11,61 +11,51 @@ static char **field(const struct mdlist_desc *d, const void *recs, size_t i, siz
 	return (char **)((char *)recs + i * d->size + d->fields[f].offset);
 }
 
-json_t *mdlist_to_json(const struct mdlist_desc *d, const void *recs, size_t n,
-		       json_t *(*jstr)(const char *))
+jnode *mdlist_to_json(const struct mdlist_desc *d, const void *recs, size_t n)
 {
-	json_t *arr = json_array();
+	jnode *arr = jn_array();
 
-	if (arr == NULL)
-		fatalx("event=oom in=mdlist_to_json");
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_object();
+		jnode *o = jn_object();
 
 		for (size_t f = 0; f < d->nfields; f++)
-			if (o == NULL ||
-			    json_object_set_new(o, d->fields[f].key, jstr(*field(d, recs, i, f))) < 0)
-				fatalx("event=oom in=mdlist_to_json");
-		if (json_array_append_new(arr, o) < 0)
-			fatalx("event=oom in=mdlist_to_json");
+			jn_set_str(o, d->fields[f].key, *field(d, recs, i, f));
+		jn_push(arr, o);
 	}
 	return arr;
 }
 
-int mdlist_from_json(const struct mdlist_desc *d, json_t *arr, void **recs_r, size_t *n_r,
-		     const char **bad_r)
+static void read_record(const struct mdlist_desc *d, const struct jval *o, void *recs, size_t i)
 {
-	size_t n;
+	for (size_t f = 0; f < d->nfields; f++) {
+		char *s = jr_str(o, d->fields[f].key);
 
-	*recs_r = NULL;
-	*n_r = 0;
-	if (arr == NULL || json_is_null(arr))
-		return 0;
-	if (!json_is_array(arr)) {
-		*bad_r = d->key;
-		return -1;
+		if (s == NULL && d->fields[f].required)
+			jr_fail(o, d->fields[f].key, "is missing");
+		*field(d, recs, i, f) = s;
 	}
-	n = json_array_size(arr);
-	*recs_r = xcalloc(n ? n : 1, d->size);
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_array_get(arr, i);
+}
+
+void *mdlist_from_json(const struct mdlist_desc *d, const struct jval *obj, size_t *n_r)
+{
+	struct jval arr;
+	size_t n = jr_array(obj, d->key, SIZE_MAX, &arr);
+	void *recs = NULL;
+
+	*n_r = 0;
+	if (n > 0)
+		recs = xcalloc(n, d->size);
+	for (size_t i = 0; i < n && !obj->rd->failed; i++) {
+		struct jval o = jr_item(&arr, i);
 
 		(*n_r)++;
-		if (!json_is_object(o)) {
-			*bad_r = d->key;
-			return -1;
+		if (!jr_is_object(&o)) {
+			jr_fail(obj, d->key, "is not an array of objects");
+			break;
 		}
-		for (size_t f = 0; f < d->nfields; f++) {
-			json_t *v = json_object_get(o, d->fields[f].key);
-
-			if (json_is_string(v))
-				*field(d, *recs_r, i, f) = xstrdup(json_string_value(v));
-			else if ((v != NULL && !json_is_null(v)) || d->fields[f].required) {
-				*bad_r = d->fields[f].key;
-				return -1;
-			}
-		}
+		read_record(d, &o, recs, i);
 	}
-	return 0;
+	return recs;
 }
 
 void mdlist_free(const struct mdlist_desc *d, void *recs, size_t n)

@@ -4,9 +4,10 @@
 #ifndef INTAKED_METADATA_LIST_H
 #define INTAKED_METADATA_LIST_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "intaked/json.h"
 
 struct mdlist_field {
 	const char *key;
@@ -21,13 +22,12 @@ struct mdlist_desc {
 	size_t nfields;
 };
 
-/* The records as a JSON array; jstr makes a string (or null) value. */
-json_t *mdlist_to_json(const struct mdlist_desc *d, const void *recs, size_t n,
-		       json_t *(*jstr)(const char *));
-/* Read the array (null or missing: none) into a new array of records the
- * caller frees with mdlist_free. -1 with *bad_r naming the key at fault. */
-int mdlist_from_json(const struct mdlist_desc *d, json_t *arr, void **recs_r, size_t *n_r,
-		     const char **bad_r);
+/* The records as a JSON array. */
+jnode *mdlist_to_json(const struct mdlist_desc *d, const void *recs, size_t n);
+/* Read the array d->key of obj (null or missing: none) into a new array of
+ * records the caller frees with mdlist_free (also when obj's document failed:
+ * the records read so far). */
+void *mdlist_from_json(const struct mdlist_desc *d, const struct jval *obj, size_t *n_r);
 void mdlist_free(const struct mdlist_desc *d, void *recs, size_t n);
 
 #endif

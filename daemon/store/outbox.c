@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
+#include "intaked/backoff.h"
 #include "intaked/fault.h"
 #include "intaked/fsio.h"
 #include "intaked/log.h"
@@ -21,14 +21,12 @@
 #include "intaked/mailer.h"
 #include "outbox_impl.h"
 #include "intaked/spool.h"
-#include "intaked/tztime.h"
 #include "intaked/util.h"
 
 #define MESSAGE_MAX    (64u * 1024 * 1024)
-#define ENVELOPE_MAX   (64u * 1024)
 #define ITEMS_MAX      10000      /* read per flush; the rest waits */
 #define GIVE_UP_AFTER  (3 * 86400)
-#define BACKOFF_MIN    60
+#define BACKOFF_MIN    60   /* 1 min doubling to 1 h (backoff.h) */
 #define BACKOFF_MAX    3600
 #define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
 
@@ -44,156 +42,8 @@ void outbox_item_free(struct outbox_item *it)
 	memset(it, 0, sizeof(*it));
 }
 
-/* --- envelope.json -------------------------------------------------------- */
-
-/* A JSON string of s; bytes that are not printable ASCII become '?' when
- * s is not valid UTF-8 (server replies can hold anything). */
-static json_t *jstr(const char *s)
-{
-	if (s == NULL)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j != NULL)
-		return j;
-	char *t = xstrdup(s);
-	for (char *p = t; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7F)
-			*p = '?';
-	j = json_string(t);
-	free(t);
-	return j;
-}
-
-static json_t *jtime(time_t t)
-{
-	if (t == 0)
-		return json_null();
-	char s[32];
-	tztime_format_utc(t, s, sizeof(s));
-	return json_string(s);
-}
-
-char *outbox_envelope_json(const struct outbox_item *it, const char *state, time_t done_at)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", jstr(it->id));
-	json_object_set_new(o, "state", jstr(state));
-	json_object_set_new(o, "kind", jstr(it->kind));
-	json_object_set_new(o, "ref", jstr(it->ref));
-	json_object_set_new(o, "from", jstr(it->from));
-	json_object_set_new(o, "rcpt", jstr(it->rcpt));
-	json_object_set_new(o, "message_id", jstr(it->message_id));
-	json_object_set_new(o, "attempts", json_integer(it->attempts));
-	json_object_set_new(o, "created", jtime(it->created));
-	json_object_set_new(o, "next_attempt", jtime(it->next_attempt));
-	json_object_set_new(o, "last_error", jstr(it->last_error));
-	json_object_set_new(o, "done_at", jtime(done_at));
-	char *s = json_dumps(o, JSON_INDENT(2));
-	json_decref(o);
-	if (s == NULL)
-		fatalx("event=oom in=envelope_json");
-	char *out = xasprintf("%s\n", s);
-	free(s);
-	return out;
-}
-
-static char *jget_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? xstrdup(s) : NULL;
-}
-
-static time_t jget_time(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	time_t t;
-	return s && tztime_parse_iso8601(s, &t) == 0 ? t : 0;
-}
-
-/* Read id/envelope.json of dirfd, never through a symlink. */
-static int envelope_read(int dirfd, const char *id, char **data_r, size_t *len_r,
-			 struct err *err)
-{
-	int ifd = outbox_item_dir(dirfd, id);
-	if (ifd < 0) {
-		err_setsys(err, ERR_TEMP, "open %s", id);
-		return -1;
-	}
-	int rc = fsio_read_at(ifd, "envelope.json", ENVELOPE_MAX, data_r, len_r, err);
-	close(ifd);
-	return rc;
-}
-
-int outbox_envelope_save(int dirfd, const char *id, const char *env, struct err *err)
-{
-	int ifd = outbox_item_dir(dirfd, id);
-	if (ifd < 0) {
-		err_setsys(err, ERR_TEMP, "open %s", id);
-		return -1;
-	}
-	int rc = fsio_replace_at(ifd, "envelope.json", env, strlen(env), 0600, err);
-	close(ifd);
-	return rc;
-}
-
-/* Load id/envelope.json; *state_r (caller frees) is its "state". */
-int outbox_envelope_load(int dirfd, const char *id, struct outbox_item *it, char **state_r,
-			 struct err *err)
-{
-	char *data;
-	size_t len;
-	if (envelope_read(dirfd, id, &data, &len, err) < 0)
-		return -1;
-	const char *dir = id;
-	json_error_t jerr;
-	json_t *o = json_loadb(data, len, 0, &jerr);
-	free(data);
-	if (!json_is_object(o)) {
-		err_set(err, ERR_MESSAGE, "%s/envelope.json: %s", dir, jerr.text);
-		json_decref(o);
-		return -1;
-	}
-	memset(it, 0, sizeof(*it));
-	it->id = jget_str(o, "id");
-	it->kind = jget_str(o, "kind");
-	it->ref = jget_str(o, "ref");
-	it->from = jget_str(o, "from");
-	it->rcpt = jget_str(o, "rcpt");
-	it->message_id = jget_str(o, "message_id");
-	it->last_error = jget_str(o, "last_error");
-	json_int_t attempts = json_integer_value(json_object_get(o, "attempts"));
-	it->attempts = attempts > 0 && attempts < 1000000 ? (int)attempts : 0;
-	it->created = jget_time(o, "created");
-	it->next_attempt = jget_time(o, "next_attempt");
-	it->done_at = jget_time(o, "done_at");
-	*state_r = jget_str(o, "state");
-	json_decref(o);
-	if (it->id == NULL || it->from == NULL || it->rcpt == NULL || it->created == 0) {
-		err_set(err, ERR_MESSAGE, "%s/envelope.json: incomplete", dir);
-		outbox_item_free(it);
-		xfree(state_r);
-		return -1;
-	}
-	return 0;
-}
-
 /* --- delivery ------------------------------------------------------------- */
 
-/* Retry delay after the n-th failed attempt: 1 min doubling to 1 h, with
- * ±20 % jitter so items queued together do not retry in lockstep. */
-static long backoff(int attempts)
-{
-	long delay = BACKOFF_MIN;
-	for (int i = 1; i < attempts && delay < BACKOFF_MAX; i++)
-		delay *= 2;
-	if (delay > BACKOFF_MAX)
-		delay = BACKOFF_MAX;
-	uint32_t r = 0;
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (uint32_t)getpid() * 2654435761u;
-	long span = delay * 2 / 5; /* 40 % of the delay */
-	return delay - delay / 5 + (long)(r % (uint32_t)(span + 1));
-}
 
 /* Rewrite the envelope of queue/NAME, then move it to dest/ID. */
 static int finish_item(const struct outbox_dirs *d, const char *name, int dest,
@@ -419,7 +269,7 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 	}
 	if (e.cls == ERR_MESSAGE)
 		return fail_item(f, q, e.msg, err);
-	q->it.next_attempt = f->now + backoff(q->it.attempts);
+	q->it.next_attempt = f->now + backoff_next(BACKOFF_MIN, BACKOFF_MAX, q->it.attempts);
 	free(q->it.last_error);
 	q->it.last_error = xstrdup(e.msg);
 	if (defer_item(f->d, q->dir, &q->it, err) < 0)

@@ -1,6 +1,7 @@
 /* outbox_impl.h — the outbox's directories, lock and envelopes, shared by
  * outbox_queue.c (directories, queueing), outbox.c (flushing),
- * outbox_item.c (one item by its id, outbox_each) and
+ * outbox_envelope.c (envelope.json), outbox_item.c (one item by its id,
+ * outbox_each) and
  * outbox_admin.c (the operator's list, retry and drop). Not an API. */
 #ifndef INTAKED_OUTBOX_IMPL_H
 #define INTAKED_OUTBOX_IMPL_H
@@ -28,7 +29,9 @@ char *outbox_shown(const struct outbox_dirs *d, int dirfd, const char *id);
 /* The flush lock (outbox/.lock, flock): the fd, -2 when another process
  * holds it, -1 on error. Close the fd to let go. */
 int outbox_take_lock(const struct outbox_dirs *d, struct err *err);
-/* id/envelope.json of the part dirfd; *state_r (caller frees) its state. */
+#define ENVELOPE_MAX (64u * 1024)
+/* id/envelope.json of the part dirfd, read back (outbox_envelope.c);
+ * *state_r (caller frees) its state. */
 int outbox_envelope_load(int dirfd, const char *id, struct outbox_item *it, char **state_r,
 			 struct err *err);
 /* Replace id/envelope.json of the part dirfd atomically with env. */

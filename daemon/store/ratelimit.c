@@ -244,10 +244,7 @@ static int append_line(struct ratelimit *rl, const char *file, const char *line,
 		goto out;
 	}
 	size_t len = strlen(line);
-	ssize_t w;
-	do
-		w = write(fd, line, len); /* O_APPEND: one write, one line */
-	while (w < 0 && errno == EINTR);
+	ssize_t w = fsio_write(fd, line, len); /* O_APPEND: one write, one line */
 	if (w != (ssize_t)len || fsync(fd) < 0) {
 		err_setsys(err, ERR_TEMP, "append %s", p);
 		close(fd);

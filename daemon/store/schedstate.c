@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
+#include "intaked/fsio.h"
 #include "intaked/log.h"
 #include "intaked/outbox.h"
 #include "intaked/schedstate.h"
@@ -202,9 +202,7 @@ static int read_all(struct schedstate *st, char **data_r, size_t *len_r, struct 
 	buf_init(&b, FILE_MAX);
 	char chunk[65536];
 	for (off_t off = 0;;) {
-		ssize_t r = pread(st->fd, chunk, sizeof(chunk), off);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = fsio_pread(st->fd, chunk, sizeof(chunk), off);
 		if (r < 0 || (r > 0 && buf_append(&b, chunk, (size_t)r) < 0)) {
 			err_setsys(err, ERR_TEMP, "schedstate: read %s", st->path);
 			buf_free(&b);
@@ -260,20 +258,11 @@ static int append(struct schedstate *st, const char *line, size_t len, bool sync
 		err_setsys(err, ERR_TEMP, "schedstate: stat %s", st->path);
 		return -1;
 	}
-	const char *p = line;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t w = write(st->fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			err_setsys(err, ERR_TEMP, "schedstate: append to %s", st->path);
-			if (ftruncate(st->fd, sb.st_size) < 0)
-				log_warn("event=schedstate-truncate-failed path=%s", log_q(st->path));
-			return -1;
-		}
-		p += w;
-		left -= (size_t)w;
+	if (fsio_write_all(st->fd, line, len) < 0) {
+		err_setsys(err, ERR_TEMP, "schedstate: append to %s", st->path);
+		if (ftruncate(st->fd, sb.st_size) < 0)
+			log_warn("event=schedstate-truncate-failed path=%s", log_q(st->path));
+		return -1;
 	}
 	if (sync && fdatasync(st->fd) < 0) {
 		err_setsys(err, ERR_TEMP, "schedstate: fdatasync %s", st->path);

@@ -10,9 +10,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
 #include "intaked/fsio.h"
+#include "intaked/json.h"
 #include "intaked/log.h"
 #include "intaked/metadata.h"
 #include "intaked/spool.h"
@@ -245,7 +245,7 @@ int spool_each_submission(const struct spool *sp, const char *call, spool_visit_
  * memory it takes does not grow with the call: one submitter's version
  * numbers and two metadata at a time. The layout is jansson's
  * JSON_INDENT(2) | JSON_PRESERVE_ORDER with a final newline (what the
- * index was before it was streamed); values go through jansson so that
+ * index was before it was streamed); values go through json.h so that
  * strings are escaped exactly as before. ---- */
 
 #define INDEX_NAME "index.json"
@@ -276,20 +276,18 @@ static void put_close(FILE *f, int depth, char c)
 }
 
 /* A string, or null; metadata.c wrote the text, so it is valid UTF-8,
- * but stay total: anything else is written as U+FFFD. */
+ * but stay total: a byte that is not becomes U+FFFD. */
 static void put_str(FILE *f, const char *s)
 {
 	if (s == NULL) {
 		fputs("null", f);
 		return;
 	}
-	json_t *j = json_string(s);
-	if (j == NULL)
-		j = json_string("\xef\xbf\xbd");
-	if (j == NULL)
-		fatalx("event=oom in=jansson");
-	json_dumpf(j, f, JSON_ENCODE_ANY); /* write errors: ferror() at the end */
-	json_decref(j);
+	jnode *j = jn_str(s);
+	char *text = jn_dump(j, JN_COMPACT);
+	fputs(text, f); /* write errors: ferror() at the end */
+	free(text);
+	jn_free(j);
 }
 
 static void put_time(FILE *f, time_t t)

@@ -1,8 +1,7 @@
 /* uidvalidity.c — per-folder UIDVALIDITY record in SPOOL/state/. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "intaked/spool.h"
 #include "staterec.h"
@@ -13,31 +12,29 @@
 
 #define RECORD_FILE "uidvalidity"
 
-static json_t *load(const struct spool *sp)
-{
-	return staterec_load(sp, RECORD_FILE, RECORD_MAX, "uidvalidity", "replaced");
-}
-
 int uidvalidity_check(const struct spool *sp, const char *folder, uint32_t value,
 		      uint32_t *old_r, struct err *err)
 {
-	json_t *obj = load(sp);
-	json_t *old = json_object_get(obj, folder);
+	struct jread rd;
+	staterec_load(&rd, sp, RECORD_FILE, RECORD_MAX, "uidvalidity", "replaced");
+	struct jval root = jr_root(&rd);
+	/* Not a UIDVALIDITY (damaged): as if none was known. */
+	long long old = jr_int(&root, folder, 0, UINT32_MAX, -1);
 	int rc = 0;
 
 	if (old_r != NULL)
 		*old_r = 0;
-	if (json_is_integer(old) && json_integer_value(old) == (json_int_t)value)
+	if (old == (long long)value)
 		goto out;
-	if (json_is_integer(old)) {
+	if (old >= 0) {
 		if (old_r != NULL)
-			*old_r = (uint32_t)json_integer_value(old);
+			*old_r = (uint32_t)old;
 		rc = 1;
 	}
-	json_object_set_new(obj, folder, json_integer((json_int_t)value));
-	if (staterec_save(sp, RECORD_FILE, obj, err) < 0)
+	jn_set_int(rd.root, folder, value);
+	if (staterec_save(sp, RECORD_FILE, rd.root, err) < 0)
 		rc = -1;
 out:
-	json_decref(obj);
+	jr_close(&rd);
 	return rc;
 }

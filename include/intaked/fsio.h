@@ -7,6 +7,14 @@
 #include <sys/types.h>
 #include "intaked/err.h"
 
+/* read(2) and write(2) retrying on EINTR (the one place that loop is written). */
+ssize_t fsio_read(int fd, void *buf, size_t n);
+ssize_t fsio_write(int fd, const void *buf, size_t n);
+ssize_t fsio_pread(int fd, void *buf, size_t n, off_t off);
+/* Read fd to its end, at most max bytes; *data_r is NUL-terminated and owned
+ * by the caller. name is for the error message. */
+int fsio_read_fd(int fd, const char *name, size_t max, char **data_r, size_t *len_r,
+		 struct err *err);
 /* write(2) all of data, retrying on EINTR and short writes. 0 or -1/errno. */
 int fsio_write_all(int fd, const void *data, size_t len);
 /* Create name in dirfd with O_EXCL|O_NOFOLLOW, write all, fsync, close. */

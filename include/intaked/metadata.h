@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 #include "intaked/err.h"
+#include "intaked/json.h"
 #include "intaked/util.h"
 
 struct md_document {
@@ -107,14 +108,13 @@ void metadata_free(struct metadata **md);
  * are JSON null; bytes that are not UTF-8 become U+FFFD. Times are
  * "2022-03-29T21:59:00Z". Caller frees. */
 char *metadata_to_json(const struct metadata *md);
+/* The same as a JSON object, for records built on it (intakectl export). */
+jnode *metadata_to_jnode(const struct metadata *md);
 /* The inverse: missing or null keys read as their null value, unknown
  * keys are ignored, a wrong type or range is ERR_MESSAGE naming the key. */
 int metadata_from_json(const char *json, size_t len, struct metadata **md_r,
 		       struct err *err);
-/* dir/metadata.json, atomically (write aside, fsync, rename, fsync dir). */
-int metadata_save(const char *dir, const struct metadata *md, struct err *err);
-/* Read dir/metadata.json (a regular file, at most 16 MiB); errors name
- * the file. */
-int metadata_load(const char *dir, struct metadata **md_r, struct err *err);
+/* The file itself is written and read by the spool only:
+ * spool_save_metadata and spool_load_metadata (spool.h). */
 
 #endif

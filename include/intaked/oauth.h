@@ -2,7 +2,7 @@
  * refresh-token grant of RFC 6749 §6, or the client-credentials grant
  * (§4.4, app-only access) with a client secret or a signed client
  * assertion (oauth_grant.c), against the provider's token endpoint
- * (libcurl, jansson inside; no libcurl type outside oauth.c).
+ * (libcurl and JSON inside; no libcurl type outside oauth.c).
  *
  * The refresh token lives in refresh_token_file (mode 0600) and is read
  * at every refresh, so an operator can put in a new one without a restart.

@@ -72,5 +72,7 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 /* Fill out with 2*nbytes lower-case hex characters from the kernel RNG
  * and a NUL (out holds 2*nbytes+1). */
 void random_hex(char *out, size_t nbytes);
+/* waitpid(pid, status, 0) retrying on EINTR: pid, or -1/errno. */
+int reap_child(int pid, int *status);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "intaked/fsio.h"
 #include "intaked/metadata.h"
+#include "intaked/spool.h"
 #include "intaked/util.h"
 
 #define T_RECEIVED 1648591140 /* 2022-03-29T21:59:00Z */
@@ -413,16 +414,16 @@ static void test_malformed(void **state)
 		{ "{\"imap\": []}", "imap" },
 		{ "{\"documents\": {}}", "documents" },
 		{ "{\"documents\": [3]}", "documents" },
-		{ "{\"documents\": [{\"words\": 1.5}]}", "documents[].words" },
+		{ "{\"documents\": [{\"words\": 1.5}]}", "documents[0].words" },
 		{ "{\"submitter\": 3}", "submitter" },
 		{ "{\"submitter\": {\"verified\": \"yes\"}}", "submitter.verified" },
 		{ "{\"route\": {\"also\": [1]}}", "route.also" },
 		{ "{\"over_limit\": 0}", "over_limit" },
 		{ "{\"unexamined\": {}}", "unexamined is not an array" },
 		{ "{\"unexamined\": [3]}", "unexamined is not an array" },
-		{ "{\"unexamined\": [{\"part\": \"1\"}]}", "unexamined[].reason" },
-		{ "{\"unexamined\": [{\"part\": 1, \"reason\": \"parts\"}]}", "unexamined[].part" },
-		{ "{\"linked_documents\": [{\"url\": \"https://x\"}]}", "linked_documents[].service" },
+		{ "{\"unexamined\": [{\"part\": \"1\"}]}", "unexamined[0].reason" },
+		{ "{\"unexamined\": [{\"part\": 1, \"reason\": \"parts\"}]}", "unexamined[0].part" },
+		{ "{\"linked_documents\": [{\"url\": \"https://x\"}]}", "linked_documents[0].service" },
 		{ "{\"id\": \"a\", \"id\": \"b\"}", "line" },
 		{ "{\"id\": 7}", "id" },
 	};
@@ -439,19 +440,26 @@ static void test_malformed(void **state)
 	}
 }
 
+/* metadata.json is written and read by the spool only (spool_save_metadata,
+ * spool_load_metadata): a damaged file is an error naming it. */
 static void test_save_load(void **state)
 {
 	(void)state;
 	char dir[] = "/tmp/test_metadata.XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	struct metadata *md = full_metadata();
+	const char *rel = "calls/c/s/v1";
+	struct spool *sp = NULL;
 	struct err err = {0};
-	assert_int_equal(metadata_save(dir, md, &err), 0);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(spool_open(dir, &sp, &err), 0);
+	char *entry = xasprintf("%s/%s", dir, rel);
+	assert_int_equal(fsio_mkdirs(entry, 0750, &err), 0);
+	struct metadata *md = full_metadata();
+	assert_int_equal(spool_save_metadata(sp, rel, md, &err), 0);
 	/* Saved again: replaced, not refused. */
 	md->version = 3;
-	assert_int_equal(metadata_save(dir, md, &err), 0);
+	assert_int_equal(spool_save_metadata(sp, rel, md, &err), 0);
 	struct metadata *back = NULL;
-	assert_int_equal(metadata_load(dir, &back, &err), 0);
+	assert_int_equal(spool_load_metadata(sp, rel, &back, &err), 0);
 	assert_int_equal(back->version, 3);
 	char *a = metadata_to_json(md), *b = metadata_to_json(back);
 	assert_string_equal(a, b);
@@ -459,15 +467,19 @@ static void test_save_load(void **state)
 	free(b);
 	metadata_free(&back);
 
-	char *path = xasprintf("%s/metadata.json", dir);
+	char *path = xasprintf("%s/metadata.json", entry);
 	assert_int_equal(fsio_replace(path, "{\"version\": \"x\"}", 16, 0640, &err), 0);
-	assert_int_equal(metadata_load(dir, &back, &err), -1);
+	assert_int_equal(spool_load_metadata(sp, rel, &back, &err), -1);
 	assert_null(back);
-	assert_non_null(strstr(err.msg, path)); /* the operator learns which file */
+	/* the operator learns which file and which key */
+	assert_non_null(strstr(err.msg, "calls/c/s/v1/metadata.json"));
+	assert_non_null(strstr(err.msg, "version is not an integer"));
 	unlink(path);
-	assert_int_equal(metadata_load(dir, &back, &err), -1);
+	assert_int_equal(spool_load_metadata(sp, rel, &back, &err), -1);
 	free(path);
+	free(entry);
 	metadata_free(&md);
+	spool_close(&sp);
 	assert_int_equal(fsio_rmtree(dir), 0);
 }
 
