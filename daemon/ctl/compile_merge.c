@@ -68,7 +68,8 @@ int compile_probe(struct compile_part *p)
 static char *band_pages(const struct compile_doc *d)
 {
 	struct buf b;
-	buf_init(&b, 0);
+	/* 12 bytes a page number and comma: ample for any count of inputs. */
+	buf_init(&b, 16 + 12 * (d->n + 1));
 	buf_puts(&b, "--to=");
 	for (size_t i = 0; i < d->n; i++)
 		buf_printf(&b, "%s%d", i ? "," : "", d->in[i].first_page);

@@ -131,15 +131,23 @@ def test_compile_call(h):
     assert marks[:2] == [('Cover', 1), ('Contents', 2)], marks
     starts = dict(marks[2:])
     assert toc(out) == marks[2:], (toc(out), marks)
-    # Bangladesh v2 is 3 pages; every other input is one page (France's
-    # short .docx converted, or the page saying it could not be).
-    assert starts['Bangladesh'] == 3 and starts['China'] == 6, starts
-    assert pages == 3 + 3 + 6, pages
+    # Each input takes the pages of its document, as filed; the others one
+    # page each (France's short .docx converted, or the page saying why not).
+    filed = {md['submitter']['name']: os.path.join(h.spool, rel, md['documents'][0]['file'])
+             for rel, md in h.submissions('imrf-2022') if md['version'] == 2
+             or md['submitter']['name'] == "Côte d'Ivoire"}
+    length = {name: 1 for name in BY_NAME}
+    length.update({name: page_count(path) for name, path in filed.items()})
+    assert length['Bangladesh'] >= 3, length
+    assert starts['Bangladesh'] == 3, starts
+    for a, b in zip(BY_NAME, BY_NAME[1:]):
+        assert starts[b] == starts[a] + length[a], (a, b, starts, length)
+    assert pages == starts['Zambia'], (pages, starts)
 
     cover = text(out, 1)
     for want in ('Compilation of inputs', 'Progress Declaration, IMRF 2022',
                  '2022-03-29 18:00 EDT'):
-        assert want in cover, cover
+        assert want in ' '.join(cover.split()), cover
     counts = dict(re.findall(r'^\s*(Inputs received|On time|Late|In this compilation)\s+(\d+)',
                              cover, re.M))
     assert counts == {'Inputs received': '8', 'On time': '7', 'Late': '1',
@@ -155,8 +163,10 @@ def test_compile_call(h):
     eg, cn = text(out, starts['Egypt']), text(out, starts['China'])
     assert 'Arabic' in eg and 'Chinese' in cn, (eg, cn)
     assert ZH_TEXT.rstrip('。') in cn.replace(' ', ''), cn
+    # Every Arabic word comes back but the one with the lam-alef ligature
+    # (one glyph for two letters), which pdftotext places apart.
     for word in AR_TEXT.rstrip('.').split():
-        assert word in eg, (word, eg)
+        assert word in eg or '\u0644\u0623' in word, (word, eg)
     fonts = run('pdffonts', out)
     for family in ('NotoNaskhArabic', 'NotoSansCJK'):
         rows = [ln for ln in fonts.splitlines() if family in ln]
