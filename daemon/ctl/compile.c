@@ -444,6 +444,7 @@ int compile_call(struct ctl *c, const struct call_config *call, const char *out_
 	rc = 0;
 out:
 	doc_free(&d);
+	compile_typeset_done();
 	return rc;
 }
 

@@ -96,6 +96,8 @@ int compile_typeset_bands(const struct compile_doc *d, const char *pdf, struct e
 /* The text of part (its src) as pages; *npages_r. lang: the input's. */
 int compile_typeset_text(struct compile_part *part, const char *lang, struct err *err);
 int compile_typeset_error(struct compile_part *part, struct err *err);
+/* Release the fonts and caches pango, cairo and fontconfig keep. */
+void compile_typeset_done(void);
 
 /* compile_merge.c */
 /* Open part->pdf with qpdf: its page count and first page size; -1 with a

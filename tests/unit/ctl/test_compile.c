@@ -148,6 +148,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	compile_typeset_done();
 	return fsio_rmtree(workdir);
 }
 
