@@ -18,7 +18,7 @@ DESTDIR    ?=
 CC   ?= cc
 O    ?= build
 SAN  ?=
-PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd libidn2 xlsxwriter libexttextcat cairo
+PKGS := libcurl jansson openssl inih gmime-3.0 libxml-2.0 libzip libsystemd libidn2 xlsxwriter libexttextcat cairo pangocairo fontconfig libqpdf
 
 PKG_CONFIG ?= pkg-config
 # What installs the Debian packages; demo and check run it first, then a

@@ -18,6 +18,7 @@ RUNTIME="
   libetpan20 libcurl3-gnutls libjansson4 libssl3 libinih1 libgmime-3.0-0
   libunistring2 libzip4 libxml2 libsystemd0 libidn2-0 libxlsxwriter4
   libexttextcat-2.0-0 libexttextcat-data libcairo2
+  libpango-1.0-0 libpangocairo-1.0-0 libqpdf29 fonts-noto-core fonts-noto-cjk
   poppler-utils catdoc
   tzdata ca-certificates
   libreoffice-writer-nogui
@@ -31,6 +32,9 @@ RUNTIME="
 # libexttextcat-2.0-0, libexttextcat-data: the language of each input
 # (its n-gram library and fingerprints).
 # libcairo2: the digest's chart of arrivals per day (a PNG).
+# libpango-1.0-0, libpangocairo-1.0-0, libqpdf29, fonts-noto-core,
+# fonts-noto-cjk: intakectl compile (pages typeset with pango, Arabic and
+# Chinese in Noto fonts, merged and bookmarked with qpdf).
 # poppler-utils: pdftotext for .pdf. catdoc: .doc. tzdata: deadlines in
 # IANA zones. ca-certificates: the system CA store for IMAP/SMTP TLS.
 # libreoffice-writer-nogui (OPTIONAL, ~300 MB): intakectl publish converts
@@ -44,6 +48,7 @@ BUILD="
   libinih-dev libgmime-3.0-dev libunistring-dev libzip-dev libxml2-dev
   libsystemd-dev libidn2-dev libxlsxwriter-dev libexttextcat-dev libcairo2-dev
   gettext
+  libpango1.0-dev libqpdf-dev
 "
 
 # The test bed (a private Dovecot and Postfix on loopback with a throwaway
@@ -58,8 +63,11 @@ TEST="
   libreoffice-writer-nogui qpdf
   libical3 libxapian30 libidn12 libltdl7 libgamin0
 "
-# libreoffice-writer-nogui: publish's PDFs (tests/integration/test_publication.py,
-# which also makes a PDF with qpdf). python3-cryptography: the test identity provider checks signed client
+# libreoffice-writer-nogui: publish's and compile's PDFs (tests/integration/
+# test_publication.py, test_compile.py). qpdf: the tests make a PDF with it
+# and read the bookmarks back (qpdf --json; pdfinfo, pdftotext and pdffonts
+# come with poppler-utils of the runtime role).
+# python3-cryptography: the test identity provider checks signed client
 # assertions (tests/integration/oauthidp.py). python3-openpyxl reads back
 # the xlsx export (tests/integration/test_exports.py). The libraries on the line
 # after it are what Cyrus, Courier and OpenSMTPD of the server matrix link

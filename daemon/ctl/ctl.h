@@ -50,6 +50,7 @@ struct ctl_args {
 	bool current, late, over_limit, unverified, unreadable;
 	const char *since;        /* received at or after: a date in the call's zone, or ISO 8601 */
 	bool html;                /* diff --html */
+	const char *order;        /* compile --order name|received (NULL: name) */
 };
 
 /* Open cfg->spool_dir (it must exist already: a read-only command never
@@ -128,6 +129,7 @@ int ctl_cmd_digest(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_remind(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_resend_ack(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_publish(struct ctl *c, const struct ctl_args *a);
+int ctl_cmd_compile(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_reindex(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_outbox(struct ctl *c, const struct ctl_args *a);
 int ctl_cmd_oauth(struct ctl *c, const struct ctl_args *a);

@@ -26,6 +26,7 @@ enum {
 	F_LOOPBACK = 1 << 7,      /* --loopback */
 	F_OUTPUT = 1 << 8,        /* -o FILE, --output FILE, --no-bom (export) */
 	F_DIFF = 1 << 9,          /* --html -o FILE */
+	F_COMPILE = 1 << 10,      /* --order name|received --include-late */
 };
 
 struct command {
@@ -143,6 +144,19 @@ static const struct command commands[] = {
 	  "A member whose latest version is left out is shown with the latest\n"
 	  "version that is not.\n",
 	  2, F_PUBLISH, ctl_cmd_publish },
+	{ "compile", "compile CALL OUT.pdf [--order name|received] [--include-late]",
+	  "Write one PDF of the current accepted input of each member of CALL, as\n"
+	  "co-facilitators circulate it: a cover (title, deadline, inputs received,\n"
+	  "on time and late, date), a table of contents with page numbers, then\n"
+	  "each input, opened by a band (member, received, words, language), with\n"
+	  "a bookmark per member. Documents are included as PDF (.docx, .odt, .rtf\n"
+	  "converted with LibreOffice); a message without documents is typeset from\n"
+	  "its text. A document that cannot be read or converted gets a page that\n"
+	  "says so. OUT.pdf is replaced atomically.\n"
+	  "  --order name      English alphabetical order of the members (default)\n"
+	  "  --order received  in the order the inputs were received\n"
+	  "  --include-late    also inputs received after the deadline\n",
+	  2, F_COMPILE, ctl_cmd_compile },
 	{ "reindex", "reindex",
 	  "Rebuild every calls/CALL/index.json from the spool entries alone.\n"
 	  "Rebuilding an intact spool gives identical files.\n",
@@ -290,6 +304,19 @@ static int publish_option(const struct command *cmd, int argc, char **argv, int 
 	return 0;
 }
 
+/* --order name|received, --order=...: 1 taken, or CTL_USAGE. */
+static int order_option(const struct command *cmd, int argc, char **argv, int *i,
+			struct ctl_args *a)
+{
+	const char *arg = argv[*i];
+	if (arg[7] == '\0' && *i + 1 >= argc)
+		return usage_error(cmd, "%s needs a value: name or received", arg);
+	a->order = arg[7] == '=' ? arg + 8 : argv[++*i];
+	if (strcmp(a->order, "name") != 0 && strcmp(a->order, "received") != 0)
+		return usage_error(cmd, "--order: name or received, not \"%s\"", a->order);
+	return 1;
+}
+
 /* A command's flag; 1 taken, 0 not a flag, or CTL_USAGE. */
 static int command_flag(const struct command *cmd, int argc, char **argv, int *i,
 			struct ctl_args *a)
@@ -314,6 +341,7 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 		{ "--loopback", F_LOOPBACK, &a->loopback },
 		{ "--no-bom", F_OUTPUT, &a->no_bom },
 		{ "--html", F_DIFF, &a->html },
+		{ "--include-late", F_COMPILE, &a->include_late },
 	};
 	for (size_t k = 0; k < sizeof(bools) / sizeof(bools[0]); k++)
 		if ((cmd->flags & bools[k].flag) && strcmp(arg, bools[k].name) == 0) {
@@ -341,6 +369,9 @@ static int command_flag(const struct command *cmd, int argc, char **argv, int *i
 	}
 	if (cmd->flags & F_PUBLISH)
 		return publish_option(cmd, argc, argv, i, a);
+	if ((cmd->flags & F_COMPILE) && strncmp(arg, "--order", 7) == 0 &&
+	    (arg[7] == '\0' || arg[7] == '='))
+		return order_option(cmd, argc, argv, i, a);
 	if (cmd->flags & (F_OUTPUT | F_DIFF))
 		return output_option(cmd, argc, argv, i, a);
 	return 0;

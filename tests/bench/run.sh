@@ -8,4 +8,5 @@ here=$(dirname "$0")
 status=0
 sh "$here/extract_bench.sh" "$O" || status=1
 sh "$here/imap_bench.sh" "$O" || status=1
+sh "$here/compile_bench.sh" "$O" || status=1
 exit $status
