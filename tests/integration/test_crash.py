@@ -1,6 +1,6 @@
 """Crash consistency (issue 8.1): intaked is killed with SIGKILL at every
 durable step (fault points, daemon/lib/fault.c) and at random moments while it
-ingests, and restarted each time. In the end every message is filed exactly
+ingests with two analysis workers, and restarted each time. In the end every message is filed exactly
 once and byte-exact, marked on the server, acknowledged at least once and
 at most twice; nothing is left in tmp/, and the ledger agrees with the
 spool. INTAKED_LONG=1 (make check-long) runs the long variant: 500
@@ -17,6 +17,9 @@ from reliability import (FAULT_POINTS, LONG, Daemon, check_consistency, check_re
                          repeating_plan, run_once, sha, submission, wait_until)
 
 CALL = dict(IMRF, ack_per_sender_per_day='1000', ack_unknown_per_hour='100000', word_limit='0')
+# Two analysis workers (issue 18): results must still commit in mailbox
+# order through every kill.
+WORKERS = {'workers': '2'}
 
 
 def append_batch(h, appended, start, n, tag):
@@ -27,7 +30,7 @@ def append_batch(h, appended, start, n, tag):
 
 
 def test_crash_at_each_fault_point(h):
-    h.config(calls=[CALL])
+    h.config(calls=[CALL], limits=WORKERS)
     appended = {}
     hits = (1, 2, 3) if LONG else (2,)
     i = 0
@@ -49,7 +52,8 @@ def test_crash_at_each_fault_point(h):
 
 
 def test_crash_random_kills(h):
-    h.config(calls=[CALL], mailbox={'poll_interval': '5s', 'idle': 'yes'})
+    h.config(calls=[CALL], mailbox={'poll_interval': '5s', 'idle': 'yes'},
+             limits=WORKERS)
     n, kills = (500, 24) if LONG else (40, 6)
     rng = random.Random(int(os.environ.get('INTAKED_CRASH_SEED', '8')))
     appended = {}
@@ -100,7 +104,7 @@ def append_plan(h, plan, appended):
 
 
 def test_crash_repeating_senders_at_each_fault_point(h):
-    h.config(calls=[IMRF_DEFAULT_LIMIT])
+    h.config(calls=[IMRF_DEFAULT_LIMIT], limits=WORKERS)
     appended, plan = {}, []
     for k, point in enumerate(FAULT_POINTS):
         # One sender over the limit (6), one under it (3).
@@ -125,7 +129,8 @@ def staged_acks(h):
 
 
 def test_crash_repeating_senders_random_kills(h):
-    h.config(calls=[IMRF_DEFAULT_LIMIT], mailbox={'poll_interval': '5s', 'idle': 'yes'})
+    h.config(calls=[IMRF_DEFAULT_LIMIT], mailbox={'poll_interval': '5s', 'idle': 'yes'},
+             limits=WORKERS)
     if LONG:   # the run of the issue: 300 messages, 65 senders, 20 kills
         counts, kills = ([3, 4, 5, 6, 5] * 13)[:65], 20
         counts[-1] += 300 - sum(counts)
@@ -190,7 +195,7 @@ def test_stale_ledger_record_does_not_hide_a_message(h):
     else:
         with h.bed.imap('intake@example.org') as c:
             c.create('Other')
-    h.config(mailbox={'folders': 'INBOX, Other'})
+    h.config(mailbox={'folders': 'INBOX, Other'}, limits=WORKERS)
     h.append('intake@example.org', message(BD_F4, TO_F4, 'One', 'First input.\n', utc(2022, 3, 20),
                                            '<f4a@x>'), utc(2022, 3, 20))
     h.once()                                            # bangladesh/v1

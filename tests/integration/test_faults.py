@@ -38,7 +38,7 @@ def test_imap_restarted_during_a_batch(h):
     # Small messages are fetched 64 per command and each PDF takes a
     # converter's run: 160 make a batch of three fetches that lasts a while.
     n = 160
-    h.config(calls=[CALL])
+    h.config(calls=[CALL], limits={'workers': '2'})
     appended = {}
     for i in range(n):
         b = h.append('intake@example.org', pdf_submission(i, 'restart'), utc(2022, 3, 20, 11) + timedelta(minutes=i))
@@ -67,7 +67,7 @@ def test_imap_restarted_during_a_batch(h):
 
 
 def test_mta_down_for_the_whole_run(h):
-    h.config(calls=[CALL])
+    h.config(calls=[CALL], limits={'workers': '2'})
     appended = {}
     for i in range(10):
         _, raw, date = submission(i, 'mta')
@@ -100,7 +100,7 @@ def test_spool_filesystem_full(h):
                    check=True)
     d = None
     try:
-        h.config(calls=[CALL])
+        h.config(calls=[CALL], limits={'workers': '2'})
         appended = {}
         for i in range(8):
             frm = f'delegate{i}@mission{i}.test'
