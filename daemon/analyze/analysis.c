@@ -30,11 +30,9 @@ struct analysis *analysis_new(void)
 
 static void document_clear(struct document *d)
 {
-	free(d->name);
-	free(d->file);
-	free(d->content_type);
-	free(d->type);
-	free(d->error);
+	char **strs[] = { &d->name, &d->file, &d->content_type, &d->type, &d->error };
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
 }
 
 void analysis_free(struct analysis **ap)
@@ -155,10 +153,10 @@ static jnode *jdoc(const struct document *d)
 	jn_set_str(o, "name", d->name);
 	jn_set_str(o, "file", d->file);
 	jn_set_str(o, "content_type", d->content_type);
+	jn_set_bool(o, "is_document", d->is_document);
 	jn_set_str(o, "type", d->type);
 	jn_set_int(o, "size", (long long)d->size);
 	jn_set_str(o, "sha256", d->sha256);
-	jn_set_bool(o, "is_document", d->is_document);
 	jn_set_int(o, "words", d->words);
 	jn_set_str(o, "error", d->error);
 	return o;
