@@ -65,8 +65,9 @@ def test_language_of_document_and_body(h):
     assert table.splitlines()[0].split()[-1] == 'LANG', table
 
     # The publication page: a Language column, and the field in its data.
-    out = os.path.join(h.dir, 'lang-site')
-    ctl(h, 'publish', DOCS_CALL['name'], out, '--include-unverified')
+    top = os.path.join(h.dir, 'lang-site')
+    ctl(h, 'publish', DOCS_CALL['name'], top, '--include-unverified')
+    out = os.path.join(top, DOCS_CALL['name'])  # each call in its own folder
     with open(os.path.join(out, 'index.html'), encoding='utf-8') as f:
         page = f.read()
     assert 'data-label="Language">French</td>' in page, page[-3000:]
