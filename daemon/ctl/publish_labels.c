@@ -39,19 +39,18 @@ static void translate(struct publish_labels *o, const char *lang)
 	o->other_languages = text_lang(lang, english.other_languages);
 }
 
+/* English too goes through text_lang: it drops the context of NC_ texts. */
 const struct publish_labels *publish_labels(const char *lang)
 {
 	static struct publish_labels cache[sizeof(page_langs) / sizeof(page_langs[0])];
-	for (size_t i = 1; i < sizeof(page_langs) / sizeof(page_langs[0]); i++) {
-		if (lang == NULL || strcmp(lang, page_langs[i]) != 0)
-			continue;
-		if (cache[i].lang == NULL) {
-			translate(&cache[i], lang);
-			cache[i].lang = page_langs[i];
-		}
-		return &cache[i];
+	size_t i = sizeof(page_langs) / sizeof(page_langs[0]);
+	while (--i > 0 && (lang == NULL || strcmp(lang, page_langs[i]) != 0))
+		;
+	if (cache[i].lang == NULL) {
+		translate(&cache[i], page_langs[i]);
+		cache[i].lang = page_langs[i];
 	}
-	return &english;
+	return &cache[i];
 }
 
 bool publish_labels_known(const char *lang)

@@ -183,6 +183,8 @@ def test_publish_columns_intro_template_fragment_lang(h):
     page = open(os.path.join(site, 'index.html'), encoding='utf-8').read()
     assert page.startswith('<!DOCTYPE html><html lang="en"><head><title>'), page[:200]
     assert '<div id="un-header"></div>' in page and '<table class="intaked-inputs">' in page
+    # The default columns, labelled in plain English (no gettext context).
+    assert '<th scope="col">Received</th>' in page and '\x04' not in page, page
     assert '{{' not in page
 
     with open(templ, 'a') as f:
