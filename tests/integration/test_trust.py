@@ -125,7 +125,7 @@ def test_forgery_never_supersedes_the_verified_input(h):
     assert [v['version'] for v in bd_index['versions']] == [1, 2], bd_index
     out = os.path.join(h.dir, 'site')
     ctl(h, 'publish', 'imrf-2022', out)
-    page = json.load(open(os.path.join(out, 'submissions.json')))
+    page = json.load(open(os.path.join(out, 'imrf-2022', 'submissions.json')))  # its own folder
     assert [(r['id'], r['version']) for r in page['submissions']] == [(md1['id'], 1)], page
     # The digest names it as needing a decision.
     digest = ctl(h, 'digest', 'imrf-2022')
