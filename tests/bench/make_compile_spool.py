@@ -16,7 +16,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, '..', 'fixtures'))
 import make_bench_docs  # noqa: E402
 import make_docs  # noqa: E402
-from make_spool import CALL, metadata  # noqa: E402
+from make_spool import CALL, metadata, write_config  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
 
 DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
@@ -59,33 +59,7 @@ def main():
             json.dump(md, f, indent=2, ensure_ascii=False)
             f.write('\n')
         roster.append(f'Mission {s},desk{s}@mission{s}.example')
-    with open(os.path.join(top, 'roster.csv'), 'w') as f:
-        f.write('\n'.join(roster) + '\n')
-    pw = os.path.join(top, 'pw')
-    with open(pw, 'w') as f:
-        f.write('unused\n')
-    os.chmod(pw, 0o600)
-    with open(os.path.join(top, 'intaked.conf'), 'w') as f:
-        f.write(f"""[mailbox]
-url = imaps://127.0.0.1:1/INBOX
-user = bench@example.org
-password_file = {pw}
-
-[smtp]
-url = smtp://127.0.0.1:1
-from = Written Inputs <bench@example.org>
-operators = ops@example.org
-
-[spool]
-dir = {spool}
-
-[call {CALL}]
-title = Benchmark call
-match_to = intake+bench@example.org
-deadline = 2030-12-31 18:00 America/New_York
-roster = {os.path.join(top, 'roster.csv')}
-""")
-
+    write_config(top, spool, roster)
 
 if __name__ == '__main__':
     main()

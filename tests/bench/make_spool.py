@@ -63,31 +63,15 @@ def metadata(rng, call, slug, s, v, when):
     }
 
 
-def main():
-    if len(sys.argv) not in (2, 3, 4):
-        sys.exit(__doc__)
-    top = os.path.abspath(sys.argv[1])
-    nsub = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    nver = int(sys.argv[3]) if len(sys.argv) > 3 else 50
-    rng = random.Random(20221123)
-    spool = os.path.join(top, 'spool')
-    start = datetime(2022, 3, 1, tzinfo=timezone.utc)
-    for s in range(nsub):
-        slug = f'mission-{s:04d}'
-        for v in range(1, nver + 1):
-            d = os.path.join(spool, 'calls', CALL, slug, f'v{v}')
-            os.makedirs(os.path.join(d, 'files'), exist_ok=True)
-            when = start + timedelta(seconds=(v * nsub + s) * 60)
-            with open(os.path.join(d, 'metadata.json'), 'w', encoding='utf-8') as f:
-                json.dump(metadata(rng, CALL, slug, s, v, when), f, indent=2,
-                          ensure_ascii=False)
-                f.write('\n')
+def write_config(top, spool, roster_lines=('name,addresses',)):
+    """TOP/intaked.conf (servers that are never reached), TOP/pw and
+    TOP/roster.csv for intakectl on SPOOL."""
     pw = os.path.join(top, 'pw')
     with open(pw, 'w') as f:
         f.write('unused\n')
     os.chmod(pw, 0o600)
     with open(os.path.join(top, 'roster.csv'), 'w') as f:
-        f.write('name,addresses\n')
+        f.write('\n'.join(roster_lines) + '\n')
     with open(os.path.join(top, 'intaked.conf'), 'w') as f:
         f.write(f"""[mailbox]
 url = imaps://127.0.0.1:1/INBOX
@@ -109,6 +93,27 @@ deadline = 2030-12-31 18:00 America/New_York
 roster = {os.path.join(top, 'roster.csv')}
 """)
 
+
+def main():
+    if len(sys.argv) not in (2, 3, 4):
+        sys.exit(__doc__)
+    top = os.path.abspath(sys.argv[1])
+    nsub = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    nver = int(sys.argv[3]) if len(sys.argv) > 3 else 50
+    rng = random.Random(20221123)
+    spool = os.path.join(top, 'spool')
+    start = datetime(2022, 3, 1, tzinfo=timezone.utc)
+    for s in range(nsub):
+        slug = f'mission-{s:04d}'
+        for v in range(1, nver + 1):
+            d = os.path.join(spool, 'calls', CALL, slug, f'v{v}')
+            os.makedirs(os.path.join(d, 'files'), exist_ok=True)
+            when = start + timedelta(seconds=(v * nsub + s) * 60)
+            with open(os.path.join(d, 'metadata.json'), 'w', encoding='utf-8') as f:
+                json.dump(metadata(rng, CALL, slug, s, v, when), f, indent=2,
+                          ensure_ascii=False)
+                f.write('\n')
+    write_config(top, spool)
 
 if __name__ == '__main__':
     main()
