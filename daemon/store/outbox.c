@@ -164,6 +164,7 @@ static void sweep_tmp(const struct outbox_dirs *d)
 			char *p = outbox_shown(d, d->tmp, de->d_name);
 			log_info("event=outbox-sweep dir=%s", log_q(p));
 			free(p);
+			outbox_note_removal();
 			fsio_rmtree_at(d->tmp, de->d_name);
 		}
 	}

@@ -38,5 +38,7 @@ int outbox_envelope_load(int dirfd, const char *id, struct outbox_item *it, char
 int outbox_envelope_save(int dirfd, const char *id, const char *env, struct err *err);
 char *outbox_envelope_json(const struct outbox_item *it, const char *state, time_t done_at);
 void outbox_item_free(struct outbox_item *it);
+/* Count a removal for outbox_removals(). */
+void outbox_note_removal(void);
 
 #endif

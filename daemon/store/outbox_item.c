@@ -36,6 +36,18 @@ static int locate(const struct outbox_dirs *d, const char *id, enum outbox_where
 	return -1;
 }
 
+static unsigned long removals;
+
+unsigned long outbox_removals(void)
+{
+	return removals;
+}
+
+void outbox_note_removal(void)
+{
+	removals++;
+}
+
 enum outbox_where outbox_where(const struct spool *sp, const char *id)
 {
 	struct outbox_dirs d;
@@ -95,6 +107,7 @@ int outbox_withdraw_staged(const struct spool *sp, const char *prefix, size_t *n
 	DIR *dp = outbox_opendir(d.tmp);
 	struct dirent *de;
 	int rc = 0;
+	outbox_note_removal();
 	while (dp != NULL && (de = readdir(dp)) != NULL) {
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;

@@ -79,6 +79,7 @@ int outbox_cancel(const struct spool *sp, const char *id, struct err *err)
 	}
 	if (outbox_dirs_open(sp, &d, err) < 0)
 		return -1;
+	outbox_note_removal();
 	int rc = fsio_rmtree_at(d.queue, id) < 0 || fsio_rmtree_at(d.tmp, id) < 0 ? -1
 											: fsync(d.queue);
 	if (rc < 0 && err && err->cls == ERR_NONE) {

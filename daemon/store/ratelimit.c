@@ -9,7 +9,14 @@
  * id: an acknowledgement staged by a daemon that was then killed is
  * withdrawn at the next start (outbox_withdraw_staged) and stops
  * counting, so the message it was for, answered again, finds the budget
- * it would have found without the crash (issue 14). */
+ * it would have found without the crash (issue 14).
+ *
+ * Whether a line counts is judged once and remembered until this process
+ * removes an outbox item (outbox_removals): a stranger's count reads
+ * every acknowledgement of the hour, and looking each up on every
+ * message made a first sync quadratic (issue 18). An item another
+ * process removes keeps counting here until then: fewer mails, never
+ * more. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,12 +41,14 @@
 struct rl_entry {
 	char *addr;
 	char *id;                 /* outbox item, or NULL: counts always */
+	signed char counts;       /* 1 yes, 0 no, -1 not judged yet */
 };
 
 struct ratelimit {
 	const struct spool *sp;   /* files in SPOOL/state, reached by spool_area */
 	char day[11];             /* YYYY-MM-DD loaded, "" if none */
 	off_t loaded_size;        /* file size when loaded */
+	unsigned long judged_at;  /* outbox_removals() the judgements are of */
 	struct rl_entry *v;
 	size_t n;
 };
@@ -77,12 +86,13 @@ static void bump(struct ratelimit *rl, const char *line)
 	rl->v = xreallocarray(rl->v, rl->n + 1, sizeof(*rl->v));
 	rl->v[rl->n].addr = tab ? xstrndup(line, (size_t)(tab - line)) : xstrdup(line);
 	rl->v[rl->n].id = tab && tab[1] ? xstrdup(tab + 1) : NULL;
+	rl->v[rl->n].counts = -1;
 	rl->n++;
 }
 
 /* Whether line i counts: no id, or an id that is in the outbox and not
  * counted already by an earlier line. */
-static bool counts(const struct ratelimit *rl, size_t i)
+static bool judge(const struct ratelimit *rl, size_t i)
 {
 	const struct rl_entry *e = &rl->v[i];
 	if (e->id == NULL)
@@ -92,6 +102,23 @@ static bool counts(const struct ratelimit *rl, size_t i)
 		    strcmp(rl->v[j].addr, e->addr) == 0)
 			return false;
 	return outbox_where(rl->sp, e->id) != OUTBOX_NOWHERE;
+}
+
+static bool counts(struct ratelimit *rl, size_t i)
+{
+	if (rl->v[i].counts < 0)
+		rl->v[i].counts = judge(rl, i);
+	return rl->v[i].counts;
+}
+
+/* Judgements made before this process removed an outbox item are redone. */
+static void forget_stale_judgements(struct ratelimit *rl)
+{
+	if (rl->judged_at == outbox_removals())
+		return;
+	for (size_t i = 0; i < rl->n; i++)
+		rl->v[i].counts = -1;
+	rl->judged_at = outbox_removals();
 }
 
 static void day_of(time_t t, char out[11])
@@ -214,6 +241,7 @@ int ratelimit_count(struct ratelimit *rl, const char *addr, time_t now)
 		log_warnx("event=ratelimit-unreadable detail=%s", log_q(e.msg));
 		return -1;
 	}
+	forget_stale_judgements(rl);
 	char *a = normalize(addr);
 	int count = 0;
 	for (size_t i = 0; i < rl->n; i++)

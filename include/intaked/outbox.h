@@ -70,6 +70,10 @@ int outbox_stage_as(const struct spool *sp, const char *id, const char *kind, co
 enum outbox_where { OUTBOX_NOWHERE, OUTBOX_STAGED, OUTBOX_QUEUED, OUTBOX_SENT, OUTBOX_FAILED };
 /* Where item id is (tmp/, queue/, sent/, failed/). */
 enum outbox_where outbox_where(const struct spool *sp, const char *id);
+/* How many times this process has removed items from the outbox
+ * (cancelled, withdrawn, swept): what was learnt from outbox_where holds
+ * while this stays the same. */
+unsigned long outbox_removals(void);
 /* The same with its envelope in *it (zeroed when nowhere; free with
  * outbox_item_clear). -1 only when it is somewhere but unreadable. */
 int outbox_lookup(const struct spool *sp, const char *id, enum outbox_where *w,

@@ -224,6 +224,37 @@ static void test_counts_only_items_that_exist(void **state)
 	ratelimit_close(&rl);
 }
 
+/* Issue 18: a line is judged against the outbox once, not on every
+ * count (a first sync of 2 000 messages opened the outbox 1.5 million
+ * times: every stranger's count looked up every earlier
+ * acknowledgement of the hour). The judgement holds until this process
+ * removes an outbox item; what another process removes behind its back
+ * still counts until then, which errs on the side of fewer mails. */
+static void test_judged_once_until_this_process_removes(void **state)
+{
+	struct fx *f = *state;
+	struct ratelimit *rl;
+	struct err e = { 0 };
+	const char *to = "expert@mofa.gov.bd";
+	assert_int_equal(ratelimit_open(f->sp, &rl, &e), 0);
+	assert_int_equal(outbox_stage_as(f->sp, "ack-1", "ack", "calls/c/s/v1", "", to, "<m1@x>",
+					 "x\r\n", 3, T0, &e), 0);
+	assert_int_equal(outbox_stage_as(f->sp, "ack-2", "ack", "calls/c/s/v2", "", to, "<m2@x>",
+					 "x\r\n", 3, T0, &e), 0);
+	assert_int_equal(ratelimit_add_for(rl, to, "ack-1", T0, &e), 0);
+	assert_int_equal(ratelimit_add_for(rl, to, "ack-2", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 2);
+	/* Gone behind the daemon's back: not looked up again. */
+	char *item = xasprintf("%s/outbox/tmp/ack-1", f->dir);
+	assert_int_equal(fsio_rmtree(item), 0);
+	free(item);
+	assert_int_equal(ratelimit_count(rl, to, T0), 2);
+	/* Removed by this process: every line is judged again. */
+	assert_int_equal(outbox_cancel(f->sp, "ack-2", &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 0);
+	ratelimit_close(&rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +263,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_day_rollover_and_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts_only_items_that_exist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_judged_once_until_this_process_removes, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
