@@ -152,7 +152,8 @@ EOF
 
 intaked_run() { # NAME [ACKS_PER_SENDER [WORKERS]]
 	conf "$W/intaked.conf" "$W/spool-$1" "${2:-0}" 60s "${3:-auto}"
-	timed "$1" "$O/intaked" -c "$W/intaked.conf" --once 2>"$W/$1.log"
+	timed "$1" python3 tests/bench/treemem.py "$W/$1.tree" \
+		"$O/intaked" -c "$W/intaked.conf" --once 2>"$W/$1.log"
 	filed=$(grep -c 'event=filed ' "$W/$1.log" || true)
 	[ "$filed" -eq "$N" ] || { echo "imap_bench: intaked filed $filed of $N" >&2; tail "$W/$1.log" >&2; exit 1; }
 }
@@ -240,10 +241,18 @@ if idle:
 runs = (('mbsync_small', n_small), ('intaked_small', n_small), ('mbsync_big1', n_big),
         ('intaked_big', n_big), ('mbsync_big2', n_big), ('big', 1), ('mbsync_docs1', n_docs),
         ('intaked_docs_1worker', n_docs), ('intaked_docs', n_docs), ('mbsync_docs2', n_docs))
-print('(b), (c), (d) first sync and peak RSS ("tree" bounds the whole tree: intaked + '
-      'workers x the largest worker):\n')
-print('| run | messages | wall s | largest process KiB | intaked itself KiB | worker KiB | acks sent |')
-print('|---|---|---|---|---|---|---|')
+def tree(name):
+    try:
+        return open(f'{w}/{name}.tree').read().split()
+    except OSError:
+        return '', ''
+print('(b), (c), (d) first sync and peak memory (GNU time: the largest process; intaked '
+      'logs its own and its largest worker\'s peak; the tree columns are the peaks of '
+      'the sums over intaked and all its workers and converters, sampled every 20 ms '
+      'by tests/bench/treemem.py; PSS counts shared pages once):\n')
+print('| run | messages | wall s | largest process KiB | intaked itself KiB | worker KiB | '
+      'tree RSS KiB | tree PSS KiB | acks sent |')
+print('|---|---|---|---|---|---|---|---|---|')
 for name, n in runs:
     if not ran(name):
         continue
@@ -253,7 +262,8 @@ for name, n in runs:
         s, k = own(name)
         acks = open(f'{w}/{name}.log').read().count('event=outbox-sent ')
     label = f"one message of {big['bytes']} bytes" if name == 'big' else name
-    print(f'| {label} | {n} | {e:.1f} | {m} | {s} | {k} | {acks} |')
+    trss, tpss = tree(name)
+    print(f'| {label} | {n} | {e:.1f} | {m} | {s} | {k} | {trss} | {tpss} | {acks} |')
 def ratio(run, a, b):
     return t(run)[0] / min(t(a)[0], t(b)[0])
 if ran('intaked_big'):
