@@ -426,7 +426,8 @@ int imap_open(const struct mailbox_config *mc, const char *access_token,
 		return -1;
 	}
 	mailstream_low *low = imap_must(mailstream_low_new(s, &tls_driver));
-	mailstream *stream = imap_must(mailstream_new(low, 8192));
+	/* A first sync reads megabytes: a few large reads, not thousands of 8 KiB. */
+	mailstream *stream = imap_must(mailstream_new(low, 65536));
 	s->imap = imap_must(mailimap_new(0, NULL));
 	mailimap_set_timeout(s->imap, timeout);
 	int greeting = mailimap_connect(s->imap, stream);

@@ -202,6 +202,10 @@ static int setup_ssl(struct tls_conn *c, const char *ca_file, struct err *err)
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	/* Whole TCP reads instead of a header and a body read per record
+	 * (half the syscalls of a first sync); what is read ahead is seen by
+	 * tls_conn_pending. */
+	SSL_CTX_set_read_ahead(c->ctx, 1);
 	if (ca_file != NULL) {
 		if (access(ca_file, R_OK) != 0) {
 			err_set(err, ERR_CONFIG, "cannot read CA file %s: %s", ca_file, strerror(errno));
@@ -444,7 +448,9 @@ ssize_t tls_conn_write(struct tls_conn *c, const void *buf, size_t n)
 
 bool tls_conn_pending(const struct tls_conn *c)
 {
-	return c->ssl != NULL && c->fd >= 0 && SSL_pending(c->ssl) > 0;
+	/* SSL_pending counts only a record already decrypted, not the ones
+	 * read ahead. */
+	return c->ssl != NULL && c->fd >= 0 && SSL_has_pending(c->ssl);
 }
 
 int tls_conn_fd(const struct tls_conn *c)

@@ -40,8 +40,9 @@ ssize_t tls_conn_read(struct tls_conn *c, void *buf, size_t n);
 /* Write all n bytes (each wait bounded by the timeout). Returns n or -1. */
 ssize_t tls_conn_write(struct tls_conn *c, const void *buf, size_t n);
 
-/* True when decrypted bytes are buffered inside the TLS layer, i.e. a read
- * would not block although poll() on the socket may say nothing is there. */
+/* True when bytes are buffered inside the TLS layer (decrypted, or records
+ * read ahead), i.e. a read would not block although poll() on the socket
+ * may say nothing is there. */
 bool tls_conn_pending(const struct tls_conn *c);
 /* The socket, or -1 once closed. Only for poll(); never read it directly. */
 int tls_conn_fd(const struct tls_conn *c);

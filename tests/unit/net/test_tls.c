@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -92,7 +93,7 @@ static void free_cert(struct cert *c)
 	EVP_PKEY_free(c->key);
 }
 
-enum server_mode { SERVE_SILENT, SERVE_HELLO_CLOSE, SERVE_TLS_HELLO };
+enum server_mode { SERVE_SILENT, SERVE_HELLO_CLOSE, SERVE_TLS_HELLO, SERVE_TLS_TWO };
 
 /* Fork a server that accepts one connection and acts per mode. */
 static pid_t serve(int lfd, enum server_mode mode, const struct cert *c)
@@ -121,6 +122,8 @@ static pid_t serve(int lfd, enum server_mode mode, const struct cert *c)
 	SSL_set_fd(ssl, fd);
 	if (SSL_accept(ssl) == 1) {
 		char b[16];
+		if (mode == SERVE_TLS_TWO) /* two records, sent together */
+			SSL_write(ssl, "first", 5);
 		SSL_write(ssl, "hello", 5);
 		while (SSL_read(ssl, b, sizeof(b)) > 0)
 			;
@@ -297,6 +300,36 @@ static void test_verify(void **state)
 	free_cert(&other);
 }
 
+/* Records read ahead sit inside OpenSSL where poll() cannot see them: IDLE
+ * must still learn that the server said something (tls_conn_pending). */
+static void test_record_read_ahead_is_pending(void **state)
+{
+	(void)state;
+	struct cert cert;
+	make_cert(&cert, "server", "IP:127.0.0.1", -1, 30);
+	int port, lfd = listen_any(&port);
+	pid_t pid = serve(lfd, SERVE_TLS_TWO, &cert);
+	struct tls_conn *c;
+	struct err err = { 0 };
+	assert_int_equal(tls_conn_connect("127.0.0.1", port, 5, &c, &err), 0);
+	assert_int_equal(tls_conn_handshake(c, cert.path, &err), 0);
+	struct pollfd p = { .fd = tls_conn_fd(c), .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	usleep(200 * 1000); /* both records have arrived */
+	char buf[16];
+	assert_int_equal(tls_conn_read(c, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "first", 5);
+	bool seen = tls_conn_pending(c) || poll(&p, 1, 0) == 1;
+	assert_true(seen);
+	assert_int_equal(tls_conn_read(c, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_false(tls_conn_pending(c));
+	tls_conn_free(&c);
+	reap(pid);
+	close(lfd);
+	free_cert(&cert);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -307,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_write_timeout),
 		cmocka_unit_test(test_handshake_timeout_and_bad_ca),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_record_read_ahead_is_pending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
