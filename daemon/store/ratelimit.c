@@ -256,9 +256,9 @@ int ratelimit_add(struct ratelimit *rl, const char *addr, time_t now, struct err
 	return ratelimit_add_for(rl, addr, NULL, now, err);
 }
 
-/* Append line to file in SPOOL/state (one write, O_APPEND) and fsync it;
- * created is set when the file was new (its name needs a directory fsync). */
-static int append_line(struct ratelimit *rl, const char *file, const char *line,
+/* Append line to file in SPOOL/state (one write, O_APPEND), fsynced with
+ * the directory's name of a new file when sync. */
+static int append_line(struct ratelimit *rl, const char *file, const char *line, bool sync,
 		       struct err *err)
 {
 	int sfd = spool_area(rl->sp, SPOOL_STATE, err);
@@ -273,14 +273,14 @@ static int append_line(struct ratelimit *rl, const char *file, const char *line,
 	}
 	size_t len = strlen(line);
 	ssize_t w = fsio_write(fd, line, len); /* O_APPEND: one write, one line */
-	if (w != (ssize_t)len || fsync(fd) < 0) {
+	if (w != (ssize_t)len || (sync && fsync(fd) < 0)) {
 		err_setsys(err, ERR_TEMP, "append %s", p);
 		close(fd);
 		goto out;
 	}
 	close(fd);
 	/* The first line of the day created the file: make its name durable. */
-	if (rl->loaded_size == 0 && fsync(sfd) < 0) {
+	if (sync && rl->loaded_size == 0 && fsync(sfd) < 0) {
 		err_setsys(err, ERR_TEMP, "fsync directory of %s", p);
 		goto out;
 	}
@@ -299,7 +299,8 @@ int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox
 	char *a = normalize(addr);
 	char *line = outbox_id ? xasprintf("%s\t%s\n", a, outbox_id) : xasprintf("%s\n", a);
 	char *file = day_file(rl->day);
-	int rc = append_line(rl, file, line, err);
+	/* A line naming an item is made durable with the item (ratelimit.h). */
+	int rc = append_line(rl, file, line, outbox_id == NULL, err);
 	if (rc == 0) {
 		size_t len = strlen(line);
 		line[len - 1] = '\0';

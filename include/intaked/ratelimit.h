@@ -23,7 +23,9 @@ int ratelimit_count(struct ratelimit *rl, const char *addr, time_t now);
 int ratelimit_add(struct ratelimit *rl, const char *addr, time_t now, struct err *err);
 /* The same for the outbox item outbox_id, before it is queued: it counts
  * only while the item is in the outbox, and once however often it is
- * recorded (see ratelimit.c). */
+ * recorded (see ratelimit.c). Appended without an fsync of its own: the
+ * item is staged, and the spool_sync before outbox_publish (run/batch.c)
+ * makes the line durable before the item can be sent. */
 int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox_id,
 		      time_t now, struct err *err);
 
