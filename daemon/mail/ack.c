@@ -558,15 +558,13 @@ char *ack_build(const struct config *cfg, const struct call_config *call,
 	return msg;
 }
 
-void ack_record_delivery(const struct outbox_item *item, const char *state, const char *detail,
-			 void *arg)
+/* Record state on the entry this item answers; a delivery ("sent") is
+ * written aside when staged, to be put in place by its group's commit. */
+static void record_delivery(struct spool *sp, const struct outbox_item *item, const char *state,
+			    const char *detail, bool staged)
 {
-	struct spool *sp = arg;
 	struct metadata *md = NULL;
 	struct err err = { 0 };
-
-	if (item->ref == NULL || strcmp(item->kind, "ack") != 0 || strcmp(state, "deferred") == 0)
-		return;
 	if (spool_load_metadata(sp, item->ref, &md, &err) < 0) {
 		/* The entry was never committed (crash before rename): nothing to update. */
 		log_debug("event=ack-record-skipped ref=%s error=%s", item->ref, log_q(err.msg));
@@ -587,9 +585,31 @@ void ack_record_delivery(const struct outbox_item *item, const char *state, cons
 		md->ack.error = xstrdup(detail);
 	if (strcmp(state, "sent") == 0)
 		md->ack.sent_at = time(NULL);
-	if (spool_save_metadata(sp, item->ref, md, &err) < 0)
+	if ((staged ? spool_stage_metadata : spool_save_metadata)(sp, item->ref, md, &err) < 0)
 		log_warnx("event=ack-record-failed ref=%s error=%s", item->ref, log_q(err.msg));
-	log_info("event=ack-%s id=%s to=%s detail=%s", state, md->id, log_q(item->rcpt),
-		 log_q(detail));
+	if (staged || strcmp(state, "sent") != 0)
+		log_info("event=ack-%s id=%s to=%s detail=%s", state, md->id, log_q(item->rcpt),
+			 log_q(detail));
 	metadata_free(&md);
+}
+
+void ack_record_delivery(const struct outbox_item *item, const char *state, const char *detail,
+			 void *arg)
+{
+	struct spool *sp = arg;
+	struct err err = { 0 };
+
+	if (item->ref == NULL || strcmp(item->kind, "ack") != 0 || strcmp(state, "deferred") == 0)
+		return;
+	if (strcmp(state, "commit") != 0) {
+		record_delivery(sp, item, state, detail, strcmp(state, "sent") == 0);
+		return;
+	}
+	/* Put the "sent" record in place; if nothing was staged, or the entry
+	 * changed since (intakectl), record it again, now and durably. */
+	int rc = spool_commit_metadata(sp, item->ref, &err);
+	if (rc < 0)
+		log_warnx("event=ack-record-failed ref=%s error=%s", item->ref, log_q(err.msg));
+	if (rc == 0)
+		record_delivery(sp, item, "sent", NULL, false);
 }

@@ -29,6 +29,7 @@
 #define BACKOFF_MIN    60   /* 1 min doubling to 1 h (backoff.h) */
 #define BACKOFF_MAX    3600
 #define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
+#define SETTLE_EVERY   32         /* delivered items moved to sent/ per two syncfs */
 
 void outbox_item_free(struct outbox_item *it)
 {
@@ -193,6 +194,8 @@ static int take_lock(const struct outbox_dirs *d, struct err *err)
 
 struct flush {
 	const struct outbox_dirs *d;
+	struct queued *settling[SETTLE_EVERY]; /* delivered, still in queue/ */
+	size_t nsettling;
 	const struct smtp_config *sc;
 	const char *token;
 	struct mailer *m;
@@ -221,6 +224,59 @@ static int fail_item(struct flush *f, struct queued *q, const char *reason, stru
 	f->st->failed++;
 	event(f, q, "failed", reason);
 	return 0;
+}
+
+/* Delivered: its "sent" envelope written aside, the move left to
+ * settle_sent. */
+static int stage_sent(struct flush *f, struct queued *q, struct err *err)
+{
+	char *env = outbox_envelope_json(&q->it, "sent", f->now);
+	int rc = outbox_envelope_stage(f->d->queue, q->dir, env, err);
+	free(env);
+	if (rc == 0)
+		f->settling[f->nsettling++] = q;
+	return rc;
+}
+
+static int syncfs_outbox(const struct outbox_dirs *d, struct err *err)
+{
+	if (syncfs(d->root) == 0)
+		return 0;
+	err_setsys(err, ERR_TEMP, "syncfs outbox");
+	return -1;
+}
+
+/* Make the delivered items' records durable and move them to sent/: a
+ * syncfs makes what was written aside durable (their envelopes, the
+ * caller's records), renames put it in place, a second syncfs makes that
+ * durable before the moves, a third the moves. Three syncfs for up to
+ * SETTLE_EVERY deliveries instead of six fsyncs each (issue 18). A crash
+ * in between leaves an item in queue/ saying "queued" (sent once more,
+ * which is allowed) or "sent" (moved by the next flush); never an item
+ * in sent/ whose record still says queued. */
+static int settle_sent(struct flush *f, struct err *err)
+{
+	const struct outbox_dirs *d = f->d;
+	int rc = f->nsettling == 0 ? 0 : syncfs_outbox(d, err);
+	for (size_t i = 0; i < f->nsettling && rc == 0; i++) {
+		struct queued *q = f->settling[i];
+		rc = outbox_envelope_commit(d->queue, q->dir, err);
+		if (rc == 0 && f->fn)
+			f->fn(&q->it, "commit", NULL, f->arg);
+	}
+	if (rc == 0 && f->nsettling > 0)
+		rc = syncfs_outbox(d, err);
+	for (size_t i = 0; i < f->nsettling && rc == 0; i++) {
+		struct queued *q = f->settling[i];
+		if (renameat(d->queue, q->dir, d->sent, q->it.id) < 0) {
+			err_setsys(err, ERR_TEMP, "rename outbox/queue/%s", q->dir);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && f->nsettling > 0)
+		rc = syncfs_outbox(d, err);
+	f->nsettling = 0;
+	return rc;
 }
 
 /* A session ends after sc->session_max messages (servers end long ones
@@ -263,10 +319,10 @@ static int deliver(struct flush *f, struct queued *q, struct err *err)
 		 * means one more delivery (allowed), never a record that still
 		 * says "queued" for a mail that went out. */
 		event(f, q, "sent", NULL);
-		if (finish_item(f->d, q->dir, f->d->sent, &q->it, "sent", f->now, err) < 0)
+		if (stage_sent(f, q, err) < 0)
 			return -1;
 		f->st->sent++;
-		return 0;
+		return f->nsettling == SETTLE_EVERY ? settle_sent(f, err) : 0;
 	}
 	if (e.cls == ERR_MESSAGE)
 		return fail_item(f, q, e.msg, err);
@@ -333,18 +389,21 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 	}
 	sweep_tmp(&d);
 	n = list_queue(&d, &items);
-	struct flush f = { &d, sc, access_token, NULL, 0, now, fn, arg, st };
+	struct flush f = { .d = &d, .sc = sc, .token = access_token, .now = now, .fn = fn,
+			   .arg = arg, .st = st };
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct queued *q = &items[i];
 		if (q->broken) {
 			rc = fail_item(&f, q, q->error, err);
 		} else if (q->state != NULL && strcmp(q->state, "sent") == 0) {
-			/* Delivered, then a crash before the move: finish the
-			 * move, and tell the caller, who never heard of it. */
-			rc = finish_item(&d, q->dir, d.sent, &q->it, "sent", now, err);
+			/* Delivered, then a crash before the move: tell the
+			 * caller, who may never have heard of it, and move it. */
+			event(&f, q, "sent", "recovered after a crash");
+			rc = stage_sent(&f, q, err);
 			if (rc == 0) {
 				st->sent++;
-				event(&f, q, "sent", "recovered after a crash");
+				if (f.nsettling == SETTLE_EVERY)
+					rc = settle_sent(&f, err);
 			}
 		} else if (now - q->it.created >= GIVE_UP_AFTER) {
 			char *why = q->it.last_error ?
@@ -357,6 +416,9 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 		}
 	}
 	mailer_close(&f.m);
+	struct err serr = { 0 };
+	if (settle_sent(&f, rc == 0 ? err : &serr) < 0)
+		rc = -1;
 	count_left(&d, st, items, n, now);
 	close(lock);
 out:

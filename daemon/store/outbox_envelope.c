@@ -77,6 +77,32 @@ int outbox_envelope_save(int dirfd, const char *id, const char *env, struct err 
 	return rc;
 }
 
+#define ENVELOPE_NEXT "envelope.json.next"
+
+int outbox_envelope_stage(int dirfd, const char *id, const char *env, struct err *err)
+{
+	int ifd = outbox_item_dir(dirfd, id);
+	if (ifd < 0) {
+		err_setsys(err, ERR_TEMP, "open %s", id);
+		return -1;
+	}
+	unlinkat(ifd, ENVELOPE_NEXT, 0); /* left by a crash */
+	int rc = fsio_create(ifd, ENVELOPE_NEXT, env, strlen(env), 0600, err);
+	close(ifd);
+	return rc;
+}
+
+int outbox_envelope_commit(int dirfd, const char *id, struct err *err)
+{
+	int ifd = outbox_item_dir(dirfd, id);
+	int rc = ifd < 0 ? -1 : renameat(ifd, ENVELOPE_NEXT, ifd, "envelope.json");
+	if (rc < 0)
+		err_setsys(err, ERR_TEMP, "put %s/envelope.json in place", id);
+	if (ifd >= 0)
+		close(ifd);
+	return rc;
+}
+
 /* A value of the wrong type reads as missing (JR_LENIENT); the four the
  * queue needs must be there. */
 int outbox_envelope_load(int dirfd, const char *id, struct outbox_item *it, char **state_r,

@@ -36,6 +36,10 @@ int outbox_envelope_load(int dirfd, const char *id, struct outbox_item *it, char
 			 struct err *err);
 /* Replace id/envelope.json of the part dirfd atomically with env. */
 int outbox_envelope_save(int dirfd, const char *id, const char *env, struct err *err);
+/* The same in two steps for a group of items: the new envelope written
+ * aside without an fsync (a syncfs follows), then put in place. */
+int outbox_envelope_stage(int dirfd, const char *id, const char *env, struct err *err);
+int outbox_envelope_commit(int dirfd, const char *id, struct err *err);
 char *outbox_envelope_json(const struct outbox_item *it, const char *state, time_t done_at);
 void outbox_item_free(struct outbox_item *it);
 /* Count a removal for outbox_removals(). */

@@ -568,4 +568,48 @@ int spool_save_metadata(const struct spool *sp, const char *relpath,
 	return rc;
 }
 
+#define METADATA_NEXT "metadata.json.next"
+
+int spool_stage_metadata(const struct spool *sp, const char *relpath,
+			 const struct metadata *md, struct err *err)
+{
+	int fd = spool_walk(sp, relpath, false, err);
+	if (fd < 0)
+		return -1;
+	char *text = metadata_to_json(md);
+	unlinkat(fd, METADATA_NEXT, 0); /* left by a crash */
+	int rc = fsio_create(fd, METADATA_NEXT, text, strlen(text), SPOOL_FILE_MODE, err);
+	free(text);
+	close(fd);
+	return rc;
+}
+
+static bool not_older(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
+int spool_commit_metadata(const struct spool *sp, const char *relpath, struct err *err)
+{
+	int fd = spool_walk(sp, relpath, false, err);
+	if (fd < 0)
+		return -1;
+	struct stat next, cur;
+	int rc = 1;
+	if (fstatat(fd, METADATA_NEXT, &next, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = 0; /* nothing staged */
+	} else if (fstatat(fd, "metadata.json", &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+		   not_older(&cur.st_mtim, &next.st_mtim)) {
+		/* Replaced since it was staged (intakectl): what was staged
+		 * would undo that. */
+		unlinkat(fd, METADATA_NEXT, 0);
+		rc = 0;
+	} else if (renameat(fd, METADATA_NEXT, fd, "metadata.json") < 0) {
+		err_setsys(err, ERR_TEMP, "spool: %s: put metadata.json in place", relpath);
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
 

@@ -42,7 +42,10 @@ struct outbox_stats {
 
 /* Called for each item that reached a final state or was deferred: state
  * "sent", "failed" (detail: the reason) or "deferred" (detail: the error).
- * item is borrowed for the call. */
+ * Deliveries are made durable a group at a time: what the callback writes
+ * for "sent" must be written aside only (spool_stage_metadata); after one
+ * syncfs it is called again with "commit" to put that in place, and the
+ * item moves to sent/ after a second one. item is borrowed for the call. */
 typedef void (*outbox_event_fn)(const struct outbox_item *item, const char *state,
 				const char *detail, void *arg);
 

@@ -154,6 +154,15 @@ int spool_load_metadata(const struct spool *sp, const char *relpath,
 			struct metadata **md_r, struct err *err);
 int spool_save_metadata(const struct spool *sp, const char *relpath,
 			const struct metadata *md, struct err *err);
+/* spool_save_metadata in two steps, for updates made a group at a time
+ * (deliveries, outbox.c): the new metadata.json written aside without an
+ * fsync, then, after the caller's syncfs, put in place (the caller syncs
+ * again). The commit returns 1 when it did, 0 when there was nothing
+ * staged or metadata.json was replaced after the staging (the staged copy
+ * is then dropped: the caller updates again), -1 on error. */
+int spool_stage_metadata(const struct spool *sp, const char *relpath,
+			 const struct metadata *md, struct err *err);
+int spool_commit_metadata(const struct spool *sp, const char *relpath, struct err *err);
 /* Rebuild calls/CALL/index.json from the entries alone (atomic replace,
  * no timestamp: a rebuild is byte-identical):
  *   {"call", "title", "submitters": [{"slug", "name", "current": "vN",

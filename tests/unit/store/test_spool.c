@@ -569,6 +569,45 @@ static void test_metadata_update(void **state)
 	free(link);
 }
 
+/* A delivery record staged, then put in place by its group's commit;
+ * never over a metadata.json replaced in between (intakectl). */
+static void test_metadata_staged(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = {0};
+	const char *rel = "calls/c/peru/v1";
+	assert_int_equal(file_entry(f, "c", "peru", 1, "accepted", true, &err), 0);
+	assert_int_equal(spool_commit_metadata(f->sp, rel, &err), 0); /* nothing staged */
+	struct metadata *md = NULL;
+	assert_int_equal(spool_load_metadata(f->sp, rel, &md, &err), 0);
+	md->ack.state = xstrdup("sent");
+	usleep(20 * 1000); /* past the timestamp granularity */
+	assert_int_equal(spool_stage_metadata(f->sp, rel, md, &err), 0);
+	metadata_free(&md);
+	assert_int_equal(spool_load_metadata(f->sp, rel, &md, &err), 0);
+	assert_null(md->ack.state); /* staged only */
+	metadata_free(&md);
+	assert_int_equal(spool_commit_metadata(f->sp, rel, &err), 1);
+	assert_int_equal(spool_load_metadata(f->sp, rel, &md, &err), 0);
+	assert_string_equal(md->ack.state, "sent");
+	assert_false(exists_in(f, "calls/c/peru/v1/metadata.json.next"));
+
+	/* Staged, then replaced by someone else: the staged copy is dropped. */
+	free(md->ack.state);
+	md->ack.state = xstrdup("failed");
+	assert_int_equal(spool_stage_metadata(f->sp, rel, md, &err), 0);
+	usleep(20 * 1000);
+	free(md->status);
+	md->status = xstrdup("rejected");
+	assert_int_equal(spool_save_metadata(f->sp, rel, md, &err), 0);
+	metadata_free(&md);
+	assert_int_equal(spool_commit_metadata(f->sp, rel, &err), 0);
+	assert_false(exists_in(f, "calls/c/peru/v1/metadata.json.next"));
+	assert_int_equal(spool_load_metadata(f->sp, rel, &md, &err), 0);
+	assert_string_equal(md->status, "rejected");
+	metadata_free(&md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +621,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metadata_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metadata_staged, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
