@@ -111,6 +111,15 @@ static bool counts(struct ratelimit *rl, size_t i)
 	return rl->v[i].counts;
 }
 
+/* The item exists again (staged anew after a crash withdrew it): earlier
+ * lines naming it, judged while it was gone, are judged again. */
+static void forget_judgements_of(struct ratelimit *rl, const char *id)
+{
+	for (size_t i = 0; i < rl->n; i++)
+		if (rl->v[i].id != NULL && strcmp(rl->v[i].id, id) == 0)
+			rl->v[i].counts = -1;
+}
+
 /* Judgements made before this process removed an outbox item are redone. */
 static void forget_stale_judgements(struct ratelimit *rl)
 {
@@ -306,6 +315,8 @@ int ratelimit_add_for(struct ratelimit *rl, const char *addr, const char *outbox
 		line[len - 1] = '\0';
 		bump(rl, line);
 		rl->loaded_size += (off_t)len;
+		if (outbox_id != NULL)
+			forget_judgements_of(rl, outbox_id);
 	}
 	free(a);
 	free(line);

@@ -255,6 +255,32 @@ static void test_judged_once_until_this_process_removes(void **state)
 	ratelimit_close(&rl);
 }
 
+/* A message whose staged acknowledgement was withdrawn after a crash is
+ * answered again under the same item id: the earlier line, judged "not in
+ * the outbox" before the item came back, must not make the new line a
+ * duplicate that counts for nothing. */
+static void test_item_staged_again_counts(void **state)
+{
+	struct fx *f = *state;
+	struct ratelimit *rl;
+	struct err e = { 0 };
+	const char *to = "expert@mofa.gov.bd";
+	assert_int_equal(ratelimit_open(f->sp, &rl, &e), 0);
+	assert_int_equal(outbox_stage_as(f->sp, "ack-1", "ack", "calls/c/s/v1", "", to, "<m1@x>",
+					 "x\r\n", 3, T0, &e), 0);
+	assert_int_equal(ratelimit_add_for(rl, to, "ack-1", T0, &e), 0);
+	ratelimit_close(&rl); /* killed before the commit */
+	size_t n = 0;
+	assert_int_equal(outbox_withdraw_staged(f->sp, "ack-", &n, &e), 0);
+	assert_int_equal(ratelimit_open(f->sp, &rl, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 0);
+	assert_int_equal(outbox_stage_as(f->sp, "ack-1", "ack", "calls/c/s/v1", "", to, "<m1@x>",
+					 "x\r\n", 3, T0, &e), 0);
+	assert_int_equal(ratelimit_add_for(rl, to, "ack-1", T0, &e), 0);
+	assert_int_equal(ratelimit_count(rl, to, T0), 1);
+	ratelimit_close(&rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counts_only_items_that_exist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_judged_once_until_this_process_removes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_item_staged_again_counts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
