@@ -82,7 +82,7 @@ static uint32_t gram_intern(struct language_index *ix, const char *s)
 		ix->grams = xreallocarray(ix->grams, ix->cap_grams, sizeof(*ix->grams));
 	}
 	g = &ix->grams[ix->ngrams++];
-	snprintf(g->str, sizeof(g->str), "%s", s);
+	memcpy(g->str, s, strlen(s) + 1); /* at most MAXNGRAMSIZE */
 	g->count = 0;
 	g->last_cat = -1;
 	*slot = ix->ngrams;
@@ -91,11 +91,9 @@ static uint32_t gram_intern(struct language_index *ix, const char *s)
 	return ix->ngrams - 1;
 }
 
-/* Calls fn for each n-gram of fingerprint fp, in rank order: fp_Print
+/* Calls fn for each n-gram of the profile fp, in rank order: fp_Print
  * writes them so, one a line (an n-gram has no line break: textcat makes
- * runs of white space "_", fp_Read cuts lines at it). An empty line
- * (an empty line of a fingerprint file) still takes a rank. Returns the
- * count, -1 on error. */
+ * runs of white space "_"). Returns the count, -1 on error. */
 static int each_gram(void *fp, void (*fn)(void *arg, const char *gram, int rank), void *arg)
 {
 	char *text = NULL, *s, *nl;
@@ -129,14 +127,14 @@ struct load {
 	size_t npairs, cap;
 };
 
-static void load_gram(void *arg, const char *str, int rank)
+static void load_gram(struct load *l, const char *str, int rank)
 {
-	struct load *l = arg;
 	uint32_t g = gram_intern(l->ix, str);
 	struct gram *gr = &l->ix->grams[g];
 
 	/* A fingerprint listing an n-gram twice: fp_Compare's merge meets
-	 * the first (lowest rank, as fp_Read's stable sort keeps it) only. */
+	 * the first only (lowest rank: fp_Read's sort by n-gram is glibc's
+	 * stable merge sort). */
 	if (gr->last_cat == l->cat)
 		return;
 	gr->last_cat = l->cat;
@@ -151,18 +149,30 @@ static void load_gram(void *arg, const char *str, int rank)
 	l->npairs++;
 }
 
-/* Reads fingerprint file path, named name, as fingerprint number l->cat. */
-static int load_fingerprint(struct load *l, const char *name, const char *path)
+/* Reads fingerprint file path as fingerprint number l->cat, line by line
+ * as fp_Read does (with textcat's own wg_getline and wg_trim): the first
+ * word of a line, lines whose word is longer than MAXNGRAMSIZE skipped,
+ * MAXNGRAMS n-grams at most, ranked in file order. */
+static int load_fingerprint(struct load *l, const char *path)
 {
-	void *fp = fp_Init(name);
-	int rc = 0;
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int rank = 0;
 
-	if (fp == NULL)
+	if (f == NULL)
 		return -1;
-	if (fp_Read(fp, path, MAXNGRAMS) == 0 || each_gram(fp, load_gram, l) < 0)
-		rc = -1;
-	fp_Done(fp);
-	return rc;
+	while (rank < MAXNGRAMS && wg_getline(line, sizeof(line), f) != NULL) {
+		wg_trim(line, line);
+		line[strcspn(line, " \t")] = '\0';
+		if (strlen(line) > MAXNGRAMSIZE)
+			continue;
+		/* An empty line takes a rank; no profile n-gram is empty. */
+		if (line[0] != '\0')
+			load_gram(l, line, rank);
+		rank++;
+	}
+	fclose(f);
+	return 0;
 }
 
 static void add_name(struct language_index *ix, const char *name)
@@ -189,7 +199,7 @@ static int load_conf_line(struct load *l, char *line, const char *dir)
 	if (l->cat >= UINT16_MAX ||
 	    (size_t)snprintf(path, sizeof(path), "%s%s", dir, seg[0]) >= sizeof(path))
 		return -1;
-	if (load_fingerprint(l, seg[1], path) < 0)
+	if (load_fingerprint(l, path) < 0)
 		return -1;
 	add_name(l->ix, seg[1]);
 	l->cat++;
