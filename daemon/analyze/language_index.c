@@ -15,6 +15,10 @@
 
 _Static_assert(LANGUAGE_INDEX_CANDIDATES == MAXCANDIDATES, "textcat's candidate cap");
 
+/* libexttextcat-data 3.4's 163 fingerprints hold 28 103 distinct n-grams:
+ * the tables start at their size (a power of two), not grown to it. */
+#define GRAMS_EXPECTED 32768
+
 /* One n-gram of any fingerprint, and where its postings are. */
 struct gram {
 	char str[MAXNGRAMSIZE + 1];
@@ -78,7 +82,7 @@ static uint32_t gram_intern(struct language_index *ix, const char *s)
 	if (*slot != 0)
 		return *slot - 1;
 	if (ix->ngrams == ix->cap_grams) {
-		ix->cap_grams = ix->cap_grams ? ix->cap_grams * 2 : 4096;
+		ix->cap_grams = ix->cap_grams ? ix->cap_grams * 2 : GRAMS_EXPECTED;
 		ix->grams = xreallocarray(ix->grams, ix->cap_grams, sizeof(*ix->grams));
 	}
 	g = &ix->grams[ix->ngrams++];
@@ -237,7 +241,7 @@ struct language_index *language_index_load(const char *conf, const char *dir)
 	FILE *f = fopen(conf, "r");
 	int rc = f != NULL ? 0 : -1;
 
-	ix->mask = 4095;
+	ix->mask = 2 * GRAMS_EXPECTED - 1;
 	ix->slots = xcalloc(ix->mask + 1, sizeof(*ix->slots));
 	while (rc == 0 && wg_getline(line, sizeof(line), f) != NULL)
 		rc = load_conf_line(&l, line, dir);
