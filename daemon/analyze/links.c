@@ -138,7 +138,10 @@ size_t links_scan(const char *text, size_t len, links_cb *cb, void *arg)
 		const char *p = text + i;
 		size_t used = 1;
 
-		if ((strncasecmp(p, "http://", 7) == 0 ||
+		/* Only an "h" can start one: the other bytes cost no call (two
+		 * strncasecmp a byte were a twelfth of the worker's CPU). */
+		if ((*p | 0x20) == 'h' &&
+		    (strncasecmp(p, "http://", 7) == 0 ||
 		     (len - i > 8 && strncasecmp(p, "https://", 8) == 0))) {
 			char *url = url_at(p, len - i, &used);
 			const char *service = url ? links_service(url) : NULL;

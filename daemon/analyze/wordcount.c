@@ -48,6 +48,16 @@ static bool is_alnum(ucs4_t uc)
 	       uc_is_general_category(uc, UC_CATEGORY_N);
 }
 
+static bool ascii_space(ucs4_t c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static bool ascii_alnum(ucs4_t c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 long wordcount_text(const char *utf8, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)utf8;
@@ -65,8 +75,23 @@ long wordcount_text(const char *utf8, size_t len)
 	end = p + len;
 	while (p < end) {
 		ucs4_t uc;
-		int n = u8_mbtoucr(&uc, p, (size_t)(end - p));
+		int n;
 
+		if (*p < 0x80) {
+			/* ASCII, most of most texts, without the tables: its white
+			 * space is \t-\r and ' ', its letters and digits the
+			 * alphanumerics, and none of it is CJK (test_wordcount
+			 * checks all 128 against libunistring). */
+			uc = *p++;
+			if (ascii_space(uc))
+				segment_counted = false;
+			else if (!segment_counted && ascii_alnum(uc)) {
+				words++;
+				segment_counted = true;
+			}
+			continue;
+		}
+		n = u8_mbtoucr(&uc, p, (size_t)(end - p));
 		if (n <= 0) {
 			/* Invalid or truncated sequence: one byte, as a space. */
 			segment_counted = false;

@@ -93,18 +93,22 @@ int worker_read_full(int fd, void *p, size_t n)
 	return 1;
 }
 
-int worker_send_all(int fd, const void *p, size_t n)
+int worker_writev_all(int fd, struct iovec *iov, int n, bool nosignal)
 {
 	while (n > 0) {
-		/* A dead peer is an error to handle, not a SIGPIPE. */
-		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+		struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+		ssize_t r = nosignal ? sendmsg(fd, &m, MSG_NOSIGNAL) : writev(fd, iov, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -1;
-		p = (const char *)p + r;
-		n -= (size_t)r;
+		for (; n > 0 && (size_t)r >= iov->iov_len; iov++, n--)
+			r -= (ssize_t)iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
 	}
 	return 0;
 }
@@ -336,14 +340,14 @@ static int send_request(struct worker *w, const char *raw_path, const char *file
 {
 	unsigned char head[1 + 2 * sizeof(uint32_t)];
 	uint32_t plen = (uint32_t)strlen(raw_path), dlen = (uint32_t)strlen(files_dir);
+	struct iovec iov[] = {
+		{ head, sizeof(head) }, { (char *)raw_path, plen }, { (char *)files_dir, dlen },
+	};
 
 	head[0] = 'J';
 	memcpy(head + 1, &plen, sizeof(plen));
 	memcpy(head + 1 + sizeof(plen), &dlen, sizeof(dlen));
-	if (worker_send_all(w->fd, head, sizeof(head)) < 0 || worker_send_all(w->fd, raw_path, plen) < 0 ||
-	    worker_send_all(w->fd, files_dir, dlen) < 0)
-		return -1;
-	return 0;
+	return worker_writev_all(w->fd, iov, 3, true);
 }
 
 /* The request reaches a live child: a child that died while idle (killed

@@ -4,8 +4,10 @@
 #ifndef INTAKED_WORKER_IMPL_H
 #define INTAKED_WORKER_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "intaked/config.h"
 
@@ -29,9 +31,12 @@
  * lim->max_message_size. */
 size_t worker_reply_cap(const struct limits_config *lim);
 /* Whole reads and writes on a blocking descriptor: read 1 done, 0 EOF
- * before the first byte, -1 error or EOF part way; send 0 or -1. */
+ * before the first byte, -1 error or EOF part way. */
 int worker_read_full(int fd, void *p, size_t n);
-int worker_send_all(int fd, const void *p, size_t n);
+/* The n pieces of iov written whole, in one call when the peer takes them
+ * (one wake-up of the reader, not one a piece); nosignal: a dead peer is
+ * an error, not a SIGPIPE. iov is used up. 0 or -1. */
+int worker_writev_all(int fd, struct iovec *iov, int n, bool nosignal);
 /* The child's life after fork: never returns. */
 _Noreturn void worker_child_main(int fd, pid_t parent, const struct limits_config *lim);
 

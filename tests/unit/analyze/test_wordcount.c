@@ -4,8 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unictype.h>
 
 #include "intaked/wordcount.h"
 
@@ -105,6 +108,25 @@ static const struct body_row body_rows[] = {
 	{ "quote with CRLF", "x\r\n> y\r\nz\r\n", "x\r\nz\r\n", 2 },
 };
 
+/* The ASCII shortcut answers as libunistring's tables: each of the 128
+ * characters alone is a word exactly when it is a letter or digit, and
+ * between two letters cuts them apart exactly when it is white space. */
+static void test_ascii_like_unicode(void **state)
+{
+	(void)state;
+	for (unsigned c = 0; c < 0x80; c++) {
+		char one[1] = { (char)c }, three[3] = { 'a', (char)c, 'a' };
+		bool alnum = uc_is_general_category(c, UC_CATEGORY_L) ||
+			     uc_is_general_category(c, UC_CATEGORY_N);
+		bool space = uc_is_property_white_space(c);
+
+		if (wordcount_text(one, 1) != (alnum ? 1 : 0))
+			fail_msg("U+%04X alone: %ld words", c, wordcount_text(one, 1));
+		if (wordcount_text(three, 3) != (space ? 2 : 1))
+			fail_msg("U+%04X between letters: %ld words", c, wordcount_text(three, 3));
+	}
+}
+
 static void test_body_rows(void **state)
 {
 	(void)state;
@@ -135,6 +157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_rows),
 		cmocka_unit_test(test_text_uses_length_not_nul),
+		cmocka_unit_test(test_ascii_like_unicode),
 		cmocka_unit_test(test_body_rows),
 		cmocka_unit_test(test_body_null),
 	};

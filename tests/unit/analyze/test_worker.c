@@ -150,6 +150,38 @@ static void test_result_crosses_the_pipe(void **state)
 	free(path);
 }
 
+/* A body of n words ("w w w ..."), as a message. */
+static char *message_of_words(size_t n)
+{
+	static const char head[] = "From: a@b.org\r\nSubject: s\r\n\r\n";
+	char *m = xmalloc(sizeof(head) + 2 * n + 3);
+	char *p = m + sizeof(head) - 1;
+
+	memcpy(m, head, sizeof(head) - 1);
+	for (size_t i = 0; i < n; i++, p += 2)
+		memcpy(p, "w ", 2);
+	memcpy(p, "\r\n", 3);
+	return m;
+}
+
+/* Small messages are read into a buffer the child keeps, larger ones
+ * mapped: each is analysed whole and alone, whatever came before it. */
+static void test_read_and_mapped_messages(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t words[] = { 10, 200000, 3, 150000, 1 }; /* 400 KB, 300 KB */
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		char *m = message_of_words(words[i]);
+
+		assert_int_equal(run(f, m, strlen(m)), 0);
+		assert_string_equal(f->a->counted, "body");
+		assert_int_equal(f->a->word_count, (long)words[i]);
+		assert_true(strlen(f->a->body_text) <= 2 * words[i] + 2);
+		free(m);
+	}
+}
+
 static void test_no_fd_leak(void **state)
 {
 	struct fixture *f = *state;
@@ -640,6 +672,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_result_crosses_the_pipe),
+		T(test_read_and_mapped_messages),
 		T(test_no_fd_leak),
 		T(test_blocked_signals_in_parent),
 		T(test_timeout_kills_the_worker),
