@@ -275,16 +275,9 @@ int ledger_open(const struct spool *sp, struct ledger **l_r, struct err *err)
 	struct ledger *l = xcalloc(1, sizeof(*l));
 	l->sp = sp;
 	l->path = spool_area_shown(sp, SPOOL_STATE, "ledger");
-	int sfd = spool_area(sp, SPOOL_STATE, err);
-	l->fd = sfd < 0 ? -1 :
-		openat(sfd, "ledger", O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (sfd >= 0)
-		close(sfd);
+	l->fd = openat(spool_area_fd(sp, SPOOL_STATE), "ledger",
+		       O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (l->fd < 0) {
-		if (sfd < 0) {
-			ledger_close(&l);
-			return -1;
-		}
 		err_setsys(err, ERR_TEMP, "ledger: open %s", l->path);
 		ledger_close(&l);
 		return -1;

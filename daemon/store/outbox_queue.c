@@ -20,12 +20,13 @@
 
 void outbox_dirs_free(struct outbox_dirs *d)
 {
-	int *all[] = { &d->root, &d->queue, &d->sent, &d->failed, &d->tmp };
-	for (size_t i = 0; i < 5; i++) {
-		if (*all[i] >= 0)
-			close(*all[i]);
-		*all[i] = -1;
+	int *own[] = { &d->queue, &d->sent, &d->failed, &d->tmp };
+	for (size_t i = 0; i < 4; i++) {
+		if (*own[i] >= 0)
+			close(*own[i]);
+		*own[i] = -1;
 	}
+	d->root = -1; /* borrowed from the spool */
 }
 
 int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err)
@@ -34,11 +35,11 @@ int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *
 	int *fds[] = { &d->queue, &d->sent, &d->failed, &d->tmp };
 	d->sp = sp;
 	d->queue = d->sent = d->failed = d->tmp = -1;
-	d->root = spool_area(sp, SPOOL_OUTBOX, err);
-	for (size_t i = 0; i < 4 && d->root >= 0; i++)
+	d->root = spool_area_fd(sp, SPOOL_OUTBOX);
+	for (size_t i = 0; i < 4; i++)
 		if ((*fds[i] = spool_area_sub(sp, SPOOL_OUTBOX, names[i], true, err)) < 0)
 			break;
-	if (d->root < 0 || d->tmp < 0) {
+	if (d->tmp < 0) {
 		outbox_dirs_free(d);
 		return -1;
 	}
