@@ -461,6 +461,26 @@ static bool match_uid(struct rec *r, const void *key)
 	       strcmp(r->mailbox, k->mailbox) == 0 && rec_present(k->sp, r);
 }
 
+struct committed_key {
+	const char *sha, *relpath;
+};
+
+/* Marks and goes on: every record of these bytes at that path. */
+static bool mark_committed(struct rec *r, const void *key)
+{
+	const struct committed_key *k = key;
+	if (strcmp(r->sha, k->sha) == 0 && strcmp(r->relpath, k->relpath) == 0)
+		r->present = true;
+	return false;
+}
+
+void ledger_note_committed(struct ledger *l, const char *raw_sha256, const char *relpath)
+{
+	struct committed_key k = { raw_sha256, relpath };
+	if (raw_sha256 != NULL && relpath != NULL)
+		table_find(&l->by_sha, l->recs, hash_sha(raw_sha256), mark_committed, &k);
+}
+
 const char *ledger_find_sha(struct ledger *l, const char *raw_sha256)
 {
 	if (raw_sha256 == NULL)
