@@ -14,8 +14,8 @@
  * reached by *at() calls on their names, never by a path. */
 struct outbox_dirs {
 	const struct spool *sp;
-	int root;                 /* borrowed from the spool (spool_area_fd) */
-	int queue, sent, failed, tmp;
+	/* Borrowed from the spool (spool_area_fd, spool_area_sub_fd). */
+	int root, queue, sent, failed, tmp;
 };
 
 int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err);

@@ -44,6 +44,9 @@ struct spool {
 	 * removed while the process runs stays removed for it (writes fail
 	 * with ENOENT) until it is restarted: spool_open makes it again. */
 	int area_fd[NAREAS];
+	/* Directories inside an area kept the same way (spool_area_sub_fd),
+	 * behind a pointer so that holders of a const spool may fill it. */
+	struct sub_cache *subs;
 	int lock_fd;   /* state/intaked.lock while spool_lock() holds it, else -1 */
 	struct spool_versions *versions; /* handed out (spool_entry.c) */
 };
@@ -128,6 +131,46 @@ int spool_area_fd(const struct spool *sp, enum spool_area area)
 		return -1;
 	}
 	return sp->area_fd[area];
+}
+
+#define SUBS_MAX 8
+
+struct sub_cache {
+	struct {
+		enum spool_area area;
+		char *name;
+		int fd;
+	} v[SUBS_MAX];
+	size_t n;
+};
+
+int spool_area_sub_fd(const struct spool *sp, enum spool_area area, const char *subdir,
+		      struct err *err)
+{
+	struct sub_cache *c = sp->subs;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].area == area && strcmp(c->v[i].name, subdir) == 0)
+			return c->v[i].fd;
+	if (c->n == SUBS_MAX) {
+		err_set(err, ERR_TEMP, "spool: more than %d directories kept open", SUBS_MAX);
+		return -1;
+	}
+	int fd = spool_area_sub(sp, area, subdir, true, err);
+	if (fd >= 0) {
+		c->v[c->n].area = area;
+		c->v[c->n].name = xstrdup(subdir);
+		c->v[c->n++].fd = fd;
+	}
+	return fd;
+}
+
+static void subs_free(struct sub_cache *c)
+{
+	for (size_t i = 0; c != NULL && i < c->n; i++) {
+		close(c->v[i].fd);
+		free(c->v[i].name);
+	}
+	free(c);
 }
 
 /* The cached fd of the area relpath starts with ("calls/x/v1" -> calls),
@@ -355,6 +398,7 @@ int spool_open(const char *dir, struct spool **sp_r, struct err *err)
 	sp->dir = xstrdup(dir);
 	sp->fd = fd;
 	sp->lock_fd = -1;
+	sp->subs = xcalloc(1, sizeof(*sp->subs));
 	for (size_t i = 0; i < NAREAS; i++)
 		sp->area_fd[i] = -1;
 	if (open_areas(sp, err) < 0) {
@@ -372,6 +416,7 @@ void spool_close(struct spool **spp)
 		return;
 	if (sp->lock_fd >= 0)
 		close(sp->lock_fd);
+	subs_free(sp->subs);
 	close_areas(sp);
 	close(sp->fd);
 	free(sp->dir);

@@ -56,6 +56,11 @@ int spool_area(const struct spool *sp, enum spool_area area, struct err *err);
  * missing when create; never through a symlink. */
 int spool_area_sub(const struct spool *sp, enum spool_area area, const char *subdir,
 		   bool create, struct err *err);
+/* The same (made if missing) kept open by the spool and BORROWED, as
+ * spool_area_fd: for the few fixed directories used on every message
+ * (outbox/queue, ...); at most 8. -1 with err. */
+int spool_area_sub_fd(const struct spool *sp, enum spool_area area, const char *subdir,
+		      struct err *err);
 /* A whole regular file name of the area, up to max bytes (*data_r
  * NUL-terminated, the caller's): 0; 1 when there is no such file (*data_r
  * NULL); -1 on error (a symlink, too large, unreadable). */

@@ -60,6 +60,22 @@ static void test_area_fd_borrowed(void **state)
 	assert_int_equal(spool_area_fd(f->sp, (enum spool_area)99), -1);
 }
 
+/* A directory inside an area, kept too: made once, the same fd after. */
+static void test_sub_fd_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct err err = { 0 };
+	int fd = spool_area_sub_fd(f->sp, SPOOL_OUTBOX, "queue", &err);
+	assert_true(fd >= 0);
+	assert_int_equal(spool_area_sub_fd(f->sp, SPOOL_OUTBOX, "queue", &err), fd);
+	assert_int_not_equal(spool_area_sub_fd(f->sp, SPOOL_OUTBOX, "sent", &err), fd);
+	assert_int_not_equal(spool_area_sub_fd(f->sp, SPOOL_STATE, "queue", &err), fd);
+	char *outbox = xasprintf("%s/outbox", f->dir);
+	assert_true(exists(outbox, "queue") && exists(outbox, "sent"));
+	assert_int_equal(spool_area_sub_fd(f->sp, SPOOL_OUTBOX, "../x", &err), -1);
+	free(outbox);
+}
+
 /* A symlink put in place of an area after spool_open: the kept fd still
  * names the real directory (moved aside, inside the spool); nothing is
  * written through the link. */
@@ -162,6 +178,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_area_fd_borrowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sub_fd_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_after_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_area_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_fds_have_own_offset, setup, teardown),
