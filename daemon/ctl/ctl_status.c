@@ -30,12 +30,9 @@
  * starting at that instant would find it taken). 0: nobody; -1: unknown. */
 static long daemon_pid(const struct spool *sp)
 {
-	int sfd = spool_area(sp, SPOOL_STATE, NULL);
 	struct stat st;
-	int rc = sfd < 0 ? -1 : fstatat(sfd, "intaked.lock", &st, AT_SYMLINK_NOFOLLOW);
-	if (sfd >= 0)
-		close(sfd);
-	if (rc < 0)
+	if (fstatat(spool_area_fd(sp, SPOOL_STATE), "intaked.lock", &st,
+		    AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
 	char *text = NULL;
 	size_t len;

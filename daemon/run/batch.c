@@ -259,6 +259,7 @@ int batch_commit(struct batch *b, batch_filed_fn filed, void *arg, struct err *e
 		log_commit_failed(b, err);
 	for (size_t i = 0; i < b->n && rc == 0; i++)
 		if (ok[i]) {
+			ledger_note_committed(b->ledger, b->staged[i].sha, b->staged[i].relpath);
 			log_info("%s", b->staged[i].log_line);
 			filed(b->staged[i].uid, arg);
 		}

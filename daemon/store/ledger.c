@@ -275,16 +275,9 @@ int ledger_open(const struct spool *sp, struct ledger **l_r, struct err *err)
 	struct ledger *l = xcalloc(1, sizeof(*l));
 	l->sp = sp;
 	l->path = spool_area_shown(sp, SPOOL_STATE, "ledger");
-	int sfd = spool_area(sp, SPOOL_STATE, err);
-	l->fd = sfd < 0 ? -1 :
-		openat(sfd, "ledger", O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (sfd >= 0)
-		close(sfd);
+	l->fd = openat(spool_area_fd(sp, SPOOL_STATE), "ledger",
+		       O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (l->fd < 0) {
-		if (sfd < 0) {
-			ledger_close(&l);
-			return -1;
-		}
 		err_setsys(err, ERR_TEMP, "ledger: open %s", l->path);
 		ledger_close(&l);
 		return -1;
@@ -466,6 +459,26 @@ static bool match_uid(struct rec *r, const void *key)
 	const struct uid_key *k = key;
 	return r->uid == k->uid && r->uidvalidity == k->uidvalidity &&
 	       strcmp(r->mailbox, k->mailbox) == 0 && rec_present(k->sp, r);
+}
+
+struct committed_key {
+	const char *sha, *relpath;
+};
+
+/* Marks and goes on: every record of these bytes at that path. */
+static bool mark_committed(struct rec *r, const void *key)
+{
+	const struct committed_key *k = key;
+	if (strcmp(r->sha, k->sha) == 0 && strcmp(r->relpath, k->relpath) == 0)
+		r->present = true;
+	return false;
+}
+
+void ledger_note_committed(struct ledger *l, const char *raw_sha256, const char *relpath)
+{
+	struct committed_key k = { raw_sha256, relpath };
+	if (raw_sha256 != NULL && relpath != NULL)
+		table_find(&l->by_sha, l->recs, hash_sha(raw_sha256), mark_committed, &k);
 }
 
 const char *ledger_find_sha(struct ledger *l, const char *raw_sha256)

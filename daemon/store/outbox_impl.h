@@ -14,6 +14,7 @@
  * reached by *at() calls on their names, never by a path. */
 struct outbox_dirs {
 	const struct spool *sp;
+	/* Borrowed from the spool (spool_area_fd, spool_area_sub_fd). */
 	int root, queue, sent, failed, tmp;
 };
 

@@ -20,12 +20,8 @@
 
 void outbox_dirs_free(struct outbox_dirs *d)
 {
-	int *all[] = { &d->root, &d->queue, &d->sent, &d->failed, &d->tmp };
-	for (size_t i = 0; i < 5; i++) {
-		if (*all[i] >= 0)
-			close(*all[i]);
-		*all[i] = -1;
-	}
+	/* All borrowed from the spool: nothing to close. */
+	d->root = d->queue = d->sent = d->failed = d->tmp = -1;
 }
 
 int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *err)
@@ -34,11 +30,11 @@ int outbox_dirs_open(const struct spool *sp, struct outbox_dirs *d, struct err *
 	int *fds[] = { &d->queue, &d->sent, &d->failed, &d->tmp };
 	d->sp = sp;
 	d->queue = d->sent = d->failed = d->tmp = -1;
-	d->root = spool_area(sp, SPOOL_OUTBOX, err);
-	for (size_t i = 0; i < 4 && d->root >= 0; i++)
-		if ((*fds[i] = spool_area_sub(sp, SPOOL_OUTBOX, names[i], true, err)) < 0)
+	d->root = spool_area_fd(sp, SPOOL_OUTBOX);
+	for (size_t i = 0; i < 4; i++)
+		if ((*fds[i] = spool_area_sub_fd(sp, SPOOL_OUTBOX, names[i], err)) < 0)
 			break;
-	if (d->root < 0 || d->tmp < 0) {
+	if (d->tmp < 0) {
 		outbox_dirs_free(d);
 		return -1;
 	}
@@ -60,10 +56,12 @@ char *outbox_shown(const struct outbox_dirs *d, int dirfd, const char *id)
 	return shown;
 }
 
-/* A listing of the part dirfd (its own fd: closedir leaves dirfd open). */
+/* A listing of the part dirfd (its own fd: closedir leaves dirfd open).
+ * Opened again, not dup'ed: the spool keeps dirfd, and a dup would share
+ * its offset, leaving the next listing empty. */
 DIR *outbox_opendir(int dirfd)
 {
-	int fd = dup(dirfd);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dp = fd < 0 ? NULL : fdopendir(fd);
 	if (dp == NULL && fd >= 0)
 		close(fd);

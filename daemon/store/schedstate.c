@@ -344,9 +344,7 @@ static int settle_pending(struct schedstate *st, struct err *err)
  * durable) and locked; never through a symlink. */
 static int open_journal(struct schedstate *st, const char *name, struct err *err)
 {
-	int sfd = spool_area(st->sp, SPOOL_STATE, err);
-	if (sfd < 0)
-		return -1;
+	int sfd = spool_area_fd(st->sp, SPOOL_STATE); /* borrowed */
 	struct stat sb;
 	bool existed = fstatat(sfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 	int rc = 0;
@@ -363,7 +361,6 @@ static int open_journal(struct schedstate *st, const char *name, struct err *err
 		err_setsys(err, ERR_TEMP, "schedstate: lock %s", st->path);
 		rc = -1;
 	}
-	close(sfd);
 	return rc;
 }
 

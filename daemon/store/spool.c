@@ -28,13 +28,25 @@
 /* A directory listing larger than this is not a spool we wrote. */
 #define LIST_MAX 1000000u
 
+/* In the order of enum spool_area. */
 static const char *const spool_areas[] = {
 	"calls", "unmatched", "ignored", "quarantine", "tmp", "outbox", "state",
 };
+#define NAREAS (sizeof(spool_areas) / sizeof(spool_areas[0]))
 
 struct spool {
 	char *dir;
 	int fd;        /* the root, opened once; everything inside goes via *at() */
+	/* Each area, opened once at spool_open (O_NOFOLLOW) and kept for the
+	 * process's life, so that a file operation does not walk from the
+	 * root again. A symlink swapped in for an area later is not seen: the
+	 * fd still names the real directory, inside the spool. An area
+	 * removed while the process runs stays removed for it (writes fail
+	 * with ENOENT) until it is restarted: spool_open makes it again. */
+	int area_fd[NAREAS];
+	/* Directories inside an area kept the same way (spool_area_sub_fd),
+	 * behind a pointer so that holders of a const spool may fill it. */
+	struct sub_cache *subs;
 	int lock_fd;   /* state/intaked.lock while spool_lock() holds it, else -1 */
 	struct spool_versions *versions; /* handed out (spool_entry.c) */
 };
@@ -107,6 +119,77 @@ int spool_root_fd(const struct spool *sp)
 	return sp->fd;
 }
 
+const char *spool_area_name(enum spool_area area)
+{
+	return (unsigned)area < NAREAS ? spool_areas[area] : "?";
+}
+
+int spool_area_fd(const struct spool *sp, enum spool_area area)
+{
+	if ((unsigned)area >= NAREAS) {
+		errno = EINVAL;
+		return -1;
+	}
+	return sp->area_fd[area];
+}
+
+#define SUBS_MAX 8
+
+struct sub_cache {
+	struct {
+		enum spool_area area;
+		char *name;
+		int fd;
+	} v[SUBS_MAX];
+	size_t n;
+};
+
+int spool_area_sub_fd(const struct spool *sp, enum spool_area area, const char *subdir,
+		      struct err *err)
+{
+	struct sub_cache *c = sp->subs;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].area == area && strcmp(c->v[i].name, subdir) == 0)
+			return c->v[i].fd;
+	if (c->n == SUBS_MAX) {
+		err_set(err, ERR_TEMP, "spool: more than %d directories kept open", SUBS_MAX);
+		return -1;
+	}
+	int fd = spool_area_sub(sp, area, subdir, true, err);
+	if (fd >= 0) {
+		c->v[c->n].area = area;
+		c->v[c->n].name = xstrdup(subdir);
+		c->v[c->n++].fd = fd;
+	}
+	return fd;
+}
+
+static void subs_free(struct sub_cache *c)
+{
+	for (size_t i = 0; c != NULL && i < c->n; i++) {
+		close(c->v[i].fd);
+		free(c->v[i].name);
+	}
+	free(c);
+}
+
+/* The cached fd of the area relpath starts with ("calls/x/v1" -> calls),
+ * and in *rest_r what follows it ("x/v1", or "" for the area itself);
+ * -1 when the first component is no area. */
+static int area_of(const struct spool *sp, const char *relpath, const char **rest_r)
+{
+	for (size_t i = 0; i < NAREAS; i++) {
+		size_t n = strlen(spool_areas[i]);
+		if (strncmp(relpath, spool_areas[i], n) == 0 &&
+		    (relpath[n] == '/' || relpath[n] == '\0')) {
+			*rest_r = relpath + n + (relpath[n] == '/');
+			return sp->area_fd[i];
+		}
+	}
+	*rest_r = relpath;
+	return -1;
+}
+
 void spool_make_id(time_t received, const char *raw_sha256, char out[40])
 {
 	struct tm tm;
@@ -122,6 +205,13 @@ void spool_make_id(time_t received, const char *raw_sha256, char out[40])
 int spool_open_dir_at(int dirfd, const char *name)
 {
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int spool_reopen_dir(int dirfd)
+{
+	/* Not dup(): a dup shares the directory offset, and a readdir through
+	 * it would leave the cached fd at the end for the next reader. */
+	return openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 bool spool_is_dir_at(int dirfd, const char *name)
@@ -157,6 +247,21 @@ static void walk_error(struct err *err, const char *relpath, const char *name, i
 		err_setsys(err, ERR_TEMP, "spool: open %s", relpath);
 }
 
+/* One component below fd (made, with its parent fsynced, when missing
+ * and create); -1 with err. */
+static int walk_step(int fd, const char *c, const char *relpath, bool create, struct err *err)
+{
+	int next = spool_open_dir_at(fd, c);
+	if (next < 0 && errno == ENOENT && create) {
+		if (mkdir_durable_at(fd, c, relpath, err) < 0)
+			return -1;
+		next = spool_open_dir_at(fd, c);
+	}
+	if (next < 0)
+		walk_error(err, relpath, c, errno);
+	return next;
+}
+
 int spool_walk(const struct spool *sp, const char *relpath, bool create, struct err *err)
 {
 	if (!spool_relpath_valid(relpath)) {
@@ -164,35 +269,35 @@ int spool_walk(const struct spool *sp, const char *relpath, bool create, struct 
 		errno = EINVAL;
 		return -1;
 	}
-	int fd = dup(sp->fd);
-	if (fd < 0) {
-		err_setsys(err, ERR_TEMP, "spool: dup");
-		return -1;
+	/* From the area's cached fd (borrowed: not closed here) when relpath
+	 * is inside one, else from the root's. */
+	const char *rest;
+	int fd = area_of(sp, relpath, &rest);
+	if (fd < 0)
+		fd = sp->fd;
+	if (*rest == '\0') {
+		int own = spool_reopen_dir(fd);
+		if (own < 0)
+			err_setsys(err, ERR_TEMP, "spool: open %s", relpath);
+		return own;
 	}
-	char *copy = xstrdup(relpath);
+	bool owned = false;
+	char *copy = xstrdup(rest);
 	char *save = NULL;
 	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		int next = spool_open_dir_at(fd, c);
-		if (next < 0 && errno == ENOENT && create) {
-			if (mkdir_durable_at(fd, c, relpath, err) < 0)
-				goto fail;
-			next = spool_open_dir_at(fd, c);
-		}
-		if (next < 0) {
-			walk_error(err, relpath, c, errno);
-			goto fail;
-		}
-		close(fd);
+		int next = walk_step(fd, c, relpath, create, err);
+		int saved = errno;
+		if (owned)
+			close(fd);
 		fd = next;
+		owned = true;
+		if (fd < 0) {
+			errno = saved;
+			break;
+		}
 	}
 	free(copy);
 	return fd;
-fail:;
-	int saved = errno;
-	close(fd);
-	free(copy);
-	errno = saved;
-	return -1;
 }
 
 int spool_list_dir(int dirfd, struct strlist *names, struct err *err)
@@ -230,14 +335,12 @@ int spool_list_dir(int dirfd, struct strlist *names, struct err *err)
 
 static void spool_cleanup_tmp(struct spool *sp)
 {
-	int tfd = spool_open_dir_at(sp->fd, "tmp");
+	int tfd = sp->area_fd[SPOOL_TMP];
 	struct strlist names = {0};
 	struct err err = {0};
-	if (tfd < 0 || spool_list_dir(tfd, &names, &err) < 0) {
+	if (spool_list_dir(tfd, &names, &err) < 0) {
 		log_warnx("event=spool-cleanup-failed dir=%s error=%s", log_q(sp->dir),
-			  log_q(err.msg[0] ? err.msg : "cannot open tmp"));
-		if (tfd >= 0)
-			close(tfd);
+			  log_q(err.msg));
 		return;
 	}
 	for (size_t i = 0; i < names.n; i++) {
@@ -248,8 +351,36 @@ static void spool_cleanup_tmp(struct spool *sp)
 			log_info("event=spool-cleanup path=%s", log_q(path));
 		free(path);
 	}
-	close(tfd);
 	strlist_free(&names);
+}
+
+/* Close what spool_open opened so far. */
+static void close_areas(struct spool *sp)
+{
+	for (size_t i = 0; i < NAREAS; i++)
+		if (sp->area_fd[i] >= 0)
+			close(sp->area_fd[i]);
+}
+
+/* Make each area if missing and open it for the process's life. */
+static int open_areas(struct spool *sp, struct err *err)
+{
+	for (size_t i = 0; i < NAREAS; i++) {
+		if (mkdir_durable_at(sp->fd, spool_areas[i], spool_areas[i], err) < 0)
+			return -1;
+		sp->area_fd[i] = spool_open_dir_at(sp->fd, spool_areas[i]);
+		if (sp->area_fd[i] < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+			err_set(err, ERR_CONFIG, "spool: %s/%s is not a directory "
+				"(symlinks inside the spool are not followed)", sp->dir,
+				spool_areas[i]);
+			return -1;
+		}
+		if (sp->area_fd[i] < 0) {
+			err_setsys(err, ERR_TEMP, "spool: open %s/%s", sp->dir, spool_areas[i]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int spool_open(const char *dir, struct spool **sp_r, struct err *err)
@@ -263,24 +394,19 @@ int spool_open(const char *dir, struct spool **sp_r, struct err *err)
 		err_setsys(err, ERR_TEMP, "spool: open %s", dir);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(spool_areas) / sizeof(spool_areas[0]); i++) {
-		if (mkdir_durable_at(fd, spool_areas[i], spool_areas[i], err) < 0)
-			goto fail;
-		if (!spool_is_dir_at(fd, spool_areas[i])) {
-			err_set(err, ERR_CONFIG, "spool: %s/%s is not a directory "
-				"(symlinks inside the spool are not followed)", dir, spool_areas[i]);
-			goto fail;
-		}
-	}
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 	sp->dir = xstrdup(dir);
 	sp->fd = fd;
 	sp->lock_fd = -1;
+	sp->subs = xcalloc(1, sizeof(*sp->subs));
+	for (size_t i = 0; i < NAREAS; i++)
+		sp->area_fd[i] = -1;
+	if (open_areas(sp, err) < 0) {
+		spool_close(&sp);
+		return -1;
+	}
 	*sp_r = sp;
 	return 0;
-fail:
-	close(fd);
-	return -1;
 }
 
 void spool_close(struct spool **spp)
@@ -290,6 +416,8 @@ void spool_close(struct spool **spp)
 		return;
 	if (sp->lock_fd >= 0)
 		close(sp->lock_fd);
+	subs_free(sp->subs);
+	close_areas(sp);
 	close(sp->fd);
 	free(sp->dir);
 	spool_versions_free(&sp->versions);
@@ -304,7 +432,7 @@ struct spool_versions **spool_versions_of(struct spool *sp)
 
 int spool_lock(struct spool *sp, struct err *err)
 {
-	int fd = openat(sp->fd, "state/intaked.lock",
+	int fd = openat(sp->area_fd[SPOOL_STATE], "intaked.lock",
 			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		err_setsys(err, ERR_TEMP, "%s/state/intaked.lock", sp->dir);
@@ -362,11 +490,7 @@ int spool_begin(struct spool *sp, const char *id, struct spool_entry **e_r, stru
 		err_set(err, ERR_TEMP, "spool: invalid entry id %s", log_q(id));
 		return -1;
 	}
-	int tfd = spool_open_dir_at(sp->fd, "tmp");
-	if (tfd < 0) {
-		err_setsys(err, ERR_TEMP, "spool: open %s/tmp", sp->dir);
-		return -1;
-	}
+	int tfd = sp->area_fd[SPOOL_TMP];
 	struct spool_entry *e = xcalloc(1, sizeof(*e));
 	e->fd = e->files_fd = -1;
 	e->sp = sp;
@@ -374,12 +498,10 @@ int spool_begin(struct spool *sp, const char *id, struct spool_entry **e_r, stru
 	e->dir = xasprintf("%s/tmp/%s", sp->dir, id);
 	e->files_dir = xasprintf("%s/files", e->dir);
 	if (make_staging(sp, tfd, id, err) < 0) {
-		close(tfd);
 		entry_free(e);
 		return -1;
 	}
 	e->fd = spool_open_dir_at(tfd, id);
-	close(tfd);
 	if (e->fd < 0 || mkdirat(e->fd, "files", SPOOL_DIR_MODE) < 0 ||
 	    (e->files_fd = spool_open_dir_at(e->fd, "files")) < 0) {
 		err_setsys(err, ERR_TEMP, "spool: prepare %s", e->dir);
@@ -463,7 +585,7 @@ static int commit_move(struct spool *sp, struct spool_entry *e, const char *relp
 	const char *last = slash ? slash + 1 : relpath;
 	int pfd;
 	if (slash == NULL) {
-		pfd = dup(sp->fd);
+		pfd = spool_reopen_dir(sp->fd);
 	} else {
 		char *parent = xstrndup(relpath, (size_t)(slash - relpath));
 		pfd = spool_walk(sp, parent, true, err);
@@ -471,11 +593,8 @@ static int commit_move(struct spool *sp, struct spool_entry *e, const char *relp
 	}
 	if (pfd < 0)
 		return -1;
-	int tfd = spool_open_dir_at(sp->fd, "tmp");
 	int rc = -1;
-	if (tfd < 0) {
-		err_setsys(err, ERR_TEMP, "spool: open %s/tmp", sp->dir);
-	} else if (rename_noreplace(tfd, e->id, pfd, last) < 0) {
+	if (rename_noreplace(sp->area_fd[SPOOL_TMP], e->id, pfd, last) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			err_set(err, ERR_TEMP, "spool: %s already exists; not replaced", relpath);
 		else
@@ -483,8 +602,6 @@ static int commit_move(struct spool *sp, struct spool_entry *e, const char *relp
 	} else {
 		rc = 0;
 	}
-	if (tfd >= 0)
-		close(tfd);
 	close(pfd);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* spool_area.c — the areas of the spool (state/, outbox/, ...) for the
- * modules that keep files there: each area is opened from the root's fd
- * with O_NOFOLLOW, and files in it by *at() calls, so a symlink planted
- * in the spool is refused instead of leading a read or a write outside. */
+ * modules that keep files there: each area was opened once from the
+ * root's fd with O_NOFOLLOW (spool_open), and files in it are reached by
+ * *at() calls on that fd, so a symlink planted in the spool is refused
+ * instead of leading a read or a write outside. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,21 +16,11 @@
 #include "spool_internal.h"
 #include "intaked/util.h"
 
-static const char *area_name(enum spool_area area)
-{
-	static const char *const names[] = {
-		[SPOOL_CALLS] = "calls", [SPOOL_UNMATCHED] = "unmatched",
-		[SPOOL_IGNORED] = "ignored", [SPOOL_QUARANTINE] = "quarantine",
-		[SPOOL_TMP] = "tmp", [SPOOL_OUTBOX] = "outbox", [SPOOL_STATE] = "state",
-	};
-	return (unsigned)area < sizeof(names) / sizeof(names[0]) ? names[area] : "?";
-}
-
 char *spool_area_shown(const struct spool *sp, enum spool_area area, const char *name)
 {
 	if (name == NULL)
-		return xasprintf("%s/%s", spool_dir(sp), area_name(area));
-	return xasprintf("%s/%s/%s", spool_dir(sp), area_name(area), name);
+		return xasprintf("%s/%s", spool_dir(sp), spool_area_name(area));
+	return xasprintf("%s/%s/%s", spool_dir(sp), spool_area_name(area), name);
 }
 
 /* errno of a failed open of something below the root, as a message. */
@@ -49,7 +40,7 @@ static void open_error(const struct spool *sp, enum spool_area area, const char 
 
 int spool_area(const struct spool *sp, enum spool_area area, struct err *err)
 {
-	int fd = spool_open_dir_at(spool_root_fd(sp), area_name(area));
+	int fd = spool_reopen_dir(spool_area_fd(sp, area));
 	if (fd < 0)
 		open_error(sp, area, NULL, err);
 	return fd;
@@ -63,24 +54,18 @@ int spool_area_sub(const struct spool *sp, enum spool_area area, const char *sub
 		errno = EINVAL;
 		return -1;
 	}
-	int afd = spool_area(sp, area, err);
-	if (afd < 0)
-		return -1;
+	int afd = spool_area_fd(sp, area);
 	int fd = spool_open_dir_at(afd, subdir);
 	if (fd < 0 && errno == ENOENT && create) {
 		bool made = mkdirat(afd, subdir, 0700) == 0;
 		if ((!made && errno != EEXIST) || (made && fsync(afd) < 0)) {
 			open_error(sp, area, subdir, err);
-			close(afd);
 			return -1;
 		}
 		fd = spool_open_dir_at(afd, subdir);
 	}
 	if (fd < 0)
 		open_error(sp, area, subdir, err);
-	int saved = errno;
-	close(afd);
-	errno = saved;
 	return fd;
 }
 
@@ -88,64 +73,49 @@ int spool_area_read(const struct spool *sp, enum spool_area area, const char *na
 		    size_t max, char **data_r, size_t *len_r, struct err *err)
 {
 	*data_r = NULL;
-	int afd = spool_area(sp, area, err);
-	if (afd < 0)
-		return -1;
-	struct stat st;
-	int rc = 1;
-	if (fstatat(afd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
-		struct err rerr = { 0 };
-		rc = fsio_read_at(afd, name, max, data_r, len_r, &rerr);
-		if (rc < 0) {
-			char *shown = spool_area_shown(sp, area, name);
-			err_set(err, rerr.cls, "spool: %s: %s", shown, rerr.msg);
-			free(shown);
-		}
+	int afd = spool_area_fd(sp, area);
+	struct err rerr = { 0 };
+	/* Absent (the open's ENOENT, nothing else: errno cleared) is the
+	 * common case of a first run: no error then. */
+	errno = 0;
+	int rc = fsio_read_at(afd, name, max, data_r, len_r, &rerr);
+	if (rc < 0 && errno == ENOENT)
+		return 1;
+	if (rc < 0) {
+		char *shown = spool_area_shown(sp, area, name);
+		err_set(err, rerr.cls, "spool: %s: %s", shown, rerr.msg);
+		free(shown);
 	}
-	close(afd);
 	return rc;
 }
 
 bool spool_area_has(const struct spool *sp, enum spool_area area, const char *name)
 {
-	int afd = spool_area(sp, area, NULL);
-	if (afd < 0)
-		return false;
 	struct stat st;
-	bool has = fstatat(afd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	close(afd);
-	return has;
+	return fstatat(spool_area_fd(sp, area), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int spool_area_replace(const struct spool *sp, enum spool_area area, const char *name,
 		       const void *data, size_t len, mode_t mode, struct err *err)
 {
-	int afd = spool_area(sp, area, err);
-	if (afd < 0)
-		return -1;
-	int rc = fsio_replace_at(afd, name, data, len, mode, err);
-	close(afd);
-	return rc;
+	return fsio_replace_at(spool_area_fd(sp, area), name, data, len, mode, err);
 }
 
 int spool_area_remove(const struct spool *sp, enum spool_area area, const char *name,
 		      struct err *err)
 {
-	int afd = spool_area(sp, area, err);
-	if (afd < 0)
-		return -1;
-	int rc = 0;
+	int afd = spool_area_fd(sp, area);
 	if (unlinkat(afd, name, 0) < 0 && errno != ENOENT) {
 		char *shown = spool_area_shown(sp, area, name);
 		err_setsys(err, ERR_TEMP, "unlink %s", shown);
 		free(shown);
-		rc = -1;
-	} else if (fsync(afd) < 0) {
-		err_setsys(err, ERR_TEMP, "spool: fsync %s", area_name(area));
-		rc = -1;
+		return -1;
 	}
-	close(afd);
-	return rc;
+	if (fsync(afd) < 0) {
+		err_setsys(err, ERR_TEMP, "spool: fsync %s", spool_area_name(area));
+		return -1;
+	}
+	return 0;
 }
 
 int spool_open_dir(const struct spool *sp, const char *relpath, struct err *err)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "intaked/err.h"
+#include "intaked/spool.h"
 #include "intaked/util.h"
 
 struct spool;
@@ -33,11 +34,15 @@ struct spool_entry {
  * open below it starts here). */
 const char *spool_dir(const struct spool *sp);
 int spool_root_fd(const struct spool *sp);
+/* "calls", "state", ... ("?" for no area). */
+const char *spool_area_name(enum spool_area area);
 /* One path component we create or follow: no '/', no control bytes, not
  * hidden, not "." or "..". */
 bool spool_name_ok(const char *s);
 /* openat(O_DIRECTORY|O_NOFOLLOW); -1 with errno (ELOOP for a symlink). */
 int spool_open_dir_at(int dirfd, const char *name);
+/* A new open of the directory dirfd ("."), with its own offset. */
+int spool_reopen_dir(int dirfd);
 /* A real directory, not a symlink to one. */
 bool spool_is_dir_at(int dirfd, const char *name);
 /* Open relpath below the root as a directory, component by component,

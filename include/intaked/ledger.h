@@ -43,6 +43,10 @@ int ledger_append_many(struct ledger *l, const struct ledger_record *recs, size_
 const char *ledger_find_sha(struct ledger *l, const char *raw_sha256);
 const char *ledger_find_uid(struct ledger *l, const char *mailbox,
 			    uint32_t uidvalidity, uint32_t uid);
+/* The caller has just committed (renamed and synced) the entry relpath
+ * holding the bytes raw_sha256: its records count from now on without
+ * the lookups reading the entry again (what they would conclude). */
+void ledger_note_committed(struct ledger *l, const char *raw_sha256, const char *relpath);
 /* Number of records loaded or appended (committed or not). */
 size_t ledger_count(const struct ledger *l);
 

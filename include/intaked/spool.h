@@ -42,15 +42,25 @@ enum spool_area {
 	SPOOL_CALLS, SPOOL_UNMATCHED, SPOOL_IGNORED, SPOOL_QUARANTINE,
 	SPOOL_TMP, SPOOL_OUTBOX, SPOOL_STATE,
 };
-/* A new fd on the area's directory (O_DIRECTORY|O_NOFOLLOW, opened from
- * the root's fd): the caller works below it with openat/renameat/unlinkat
- * and O_NOFOLLOW, and closes it. -1 with err (ERR_TEMP; a symlinked area
- * is named as such) and errno kept. */
+/* The area's directory, opened once by spool_open (O_DIRECTORY|O_NOFOLLOW
+ * from the root's fd) and BORROWED: valid until spool_close, never closed
+ * by the caller, who works below it with openat/renameat/unlinkat and
+ * O_NOFOLLOW. A symlink swapped in for the area after spool_open is not
+ * seen (the fd still names the real directory); an area removed while the
+ * process runs stays removed for it (ENOENT) until the next spool_open. */
+int spool_area_fd(const struct spool *sp, enum spool_area area);
+/* A new fd of the caller's own on the area (spool_area_fd opened again as
+ * ".", with its own offset for readdir): for code that closes what it gets. -1 with err (ERR_TEMP) and errno kept. */
 int spool_area(const struct spool *sp, enum spool_area area, struct err *err);
 /* subdir of the area (one plain name), made (0700, parent fsynced) if
  * missing when create; never through a symlink. */
 int spool_area_sub(const struct spool *sp, enum spool_area area, const char *subdir,
 		   bool create, struct err *err);
+/* The same (made if missing) kept open by the spool and BORROWED, as
+ * spool_area_fd: for the few fixed directories used on every message
+ * (outbox/queue, ...); at most 8. -1 with err. */
+int spool_area_sub_fd(const struct spool *sp, enum spool_area area, const char *subdir,
+		      struct err *err);
 /* A whole regular file name of the area, up to max bytes (*data_r
  * NUL-terminated, the caller's): 0; 1 when there is no such file (*data_r
  * NULL); -1 on error (a symlink, too large, unreadable). */

@@ -245,12 +245,18 @@ static inline size_t fx_queued_with(struct fx *f, const char *needle, ...)
 	return n;
 }
 
-/* Empty outbox/queue (as if flushed). */
+/* Empty outbox/queue (as if flushed): its items, not the directory, which
+ * the open spool keeps (spool_area_sub_fd) as the daemon's flush does. */
 static inline void fx_drain(struct fx *f)
 {
 	char *q = xasprintf("%s/outbox/queue", f->dir);
-	fsio_rmtree(q);
-	fsio_mkdirs(q, 0700, NULL);
+	DIR *d = opendir(q);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			fsio_rmtree_at(dirfd(d), de->d_name);
+	if (d != NULL)
+		closedir(d);
 	free(q);
 }
 

@@ -468,6 +468,40 @@ static void test_path_taken_by_other_message(void **state)
 	ledger_close(&l);
 }
 
+/* ledger_note_committed: the records of those bytes at that path count
+ * from then on without the entry being read (here it is not even there:
+ * the note is the only reason they count); other records are untouched. */
+static void test_note_committed(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger *l = open_ledger(f);
+	char sha[65], other[65];
+	sha_of(1, sha);
+	sha_of(2, other);
+	struct ledger_record recs[] = {
+		{ .id = "id1", .raw_sha256 = sha, .mailbox = "INBOX", .uidvalidity = 7,
+		  .uid = 100, .relpath = "calls/c/s/v1" },
+		{ .id = "id1", .raw_sha256 = sha, .mailbox = "Archive", .uidvalidity = 3,
+		  .uid = 5, .relpath = "calls/c/s/v1" },            /* a duplicate */
+		{ .id = "id2", .raw_sha256 = other, .mailbox = "INBOX", .uidvalidity = 7,
+		  .uid = 101, .relpath = "calls/c/s/v1" },          /* other bytes */
+		{ .id = "id1", .raw_sha256 = sha, .mailbox = "INBOX", .uidvalidity = 7,
+		  .uid = 102, .relpath = "calls/c/s/v2" },          /* other path */
+	};
+	struct err err = {0};
+	assert_int_equal(ledger_append_many(l, recs, 4, &err), 0);
+	assert_null(ledger_find_uid(l, "INBOX", 7, 100));
+	ledger_note_committed(l, sha, "calls/c/s/v1");
+	ledger_note_committed(l, NULL, "calls/c/s/v1"); /* ignored */
+	assert_string_equal(ledger_find_uid(l, "INBOX", 7, 100), "calls/c/s/v1");
+	assert_string_equal(ledger_find_uid(l, "Archive", 3, 5), "calls/c/s/v1");
+	assert_string_equal(ledger_find_sha(l, sha), "calls/c/s/v1");
+	assert_null(ledger_find_uid(l, "INBOX", 7, 101));
+	assert_null(ledger_find_sha(l, other));
+	assert_null(ledger_find_uid(l, "INBOX", 7, 102));
+	ledger_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_taken_by_other_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_note_committed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
