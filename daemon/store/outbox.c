@@ -290,6 +290,17 @@ static void session_count(struct flush *f, bool ok)
 	}
 }
 
+/* Delivered, then a crash before the move: tell the caller, who may
+ * never have heard of it, and move it. */
+static int recover_sent(struct flush *f, struct queued *q, struct err *err)
+{
+	event(f, q, "sent", "recovered after a crash");
+	if (stage_sent(f, q, err) < 0)
+		return -1;
+	f->st->sent++;
+	return f->nsettling == SETTLE_EVERY ? settle_sent(f, err) : 0;
+}
+
 /* Send one due item. Returns 0, or -1 when the batch must stop (err set). */
 static int deliver(struct flush *f, struct queued *q, struct err *err)
 {
@@ -396,15 +407,7 @@ int outbox_flush(const struct spool *sp, const struct smtp_config *sc,
 		if (q->broken) {
 			rc = fail_item(&f, q, q->error, err);
 		} else if (q->state != NULL && strcmp(q->state, "sent") == 0) {
-			/* Delivered, then a crash before the move: tell the
-			 * caller, who may never have heard of it, and move it. */
-			event(&f, q, "sent", "recovered after a crash");
-			rc = stage_sent(&f, q, err);
-			if (rc == 0) {
-				st->sent++;
-				if (f.nsettling == SETTLE_EVERY)
-					rc = settle_sent(&f, err);
-			}
+			rc = recover_sent(&f, q, err);
 		} else if (now - q->it.created >= GIVE_UP_AFTER) {
 			char *why = q->it.last_error ?
 				xasprintf("undelivered for 3 days; last error: %s", q->it.last_error) :

@@ -51,64 +51,6 @@ struct spool {
 	struct spool_versions *versions; /* handed out (spool_entry.c) */
 };
 
-/* ---- names and paths ---- */
-
-/* One path component we are willing to create or follow: no '/', no
- * control bytes, not hidden, not "." or "..". */
-bool spool_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > NAME_MAX || s[0] == '.')
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p == '/' || *p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
-bool spool_relpath_valid(const char *relpath)
-{
-	if (relpath == NULL || strlen(relpath) >= PATH_MAX)
-		return false;
-	for (const char *p = relpath;;) {
-		const char *end = strchrnul(p, '/');
-		size_t n = (size_t)(end - p);
-		char name[NAME_MAX + 1];
-		if (n == 0 || n > NAME_MAX)
-			return false;
-		memcpy(name, p, n);
-		name[n] = '\0';
-		if (!spool_name_ok(name))
-			return false;
-		if (*end == '\0')
-			return true;
-		p = end + 1;
-	}
-}
-
-char *spool_submission_path(const char *call, const char *slug, int version)
-{
-	return xasprintf("calls/%s/%s/v%d", call, slug, version);
-}
-
-char *spool_dated_path(const char *area, time_t when, const char *id)
-{
-	struct tm tm;
-	gmtime_r(&when, &tm);
-	return xasprintf("%s/%04d-%02d-%02d/%s", area, tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday, id);
-}
-
-char *spool_quarantine_path(const char *id)
-{
-	return xasprintf("quarantine/%s", id);
-}
-
-char *spool_abs(const struct spool *sp, const char *relpath)
-{
-	return xasprintf("%s/%s", sp->dir, relpath);
-}
-
 const char *spool_dir(const struct spool *sp)
 {
 	return sp->dir;
@@ -188,16 +130,6 @@ static int area_of(const struct spool *sp, const char *relpath, const char **res
 	}
 	*rest_r = relpath;
 	return -1;
-}
-
-void spool_make_id(time_t received, const char *raw_sha256, char out[40])
-{
-	struct tm tm;
-	gmtime_r(&received, &tm);
-	size_t n = strftime(out, 40, "%Y%m%dT%H%M%SZ-", &tm);
-	for (size_t i = 0; i < 12 && raw_sha256 != NULL && raw_sha256[i] != '\0'; i++)
-		out[n++] = raw_sha256[i];
-	out[n] = '\0';
 }
 
 /* ---- directory walking without following symlinks ---- */
@@ -645,88 +577,3 @@ int spool_replace_at(int dirfd, const char *name, const char *text, struct err *
 {
 	return fsio_replace_at(dirfd, name, text, strlen(text), SPOOL_FILE_MODE, err);
 }
-
-/* ---- metadata.json of committed entries, without following symlinks ---- */
-
-int spool_load_metadata(const struct spool *sp, const char *relpath, struct metadata **md_r,
-			struct err *err)
-{
-	*md_r = NULL;
-	int fd = spool_walk(sp, relpath, false, err);
-	if (fd < 0)
-		return -1;
-	char *text = NULL;
-	size_t len;
-	struct err rerr = {0};
-	int rc = fsio_read_at(fd, "metadata.json", SPOOL_METADATA_MAX, &text, &len, &rerr);
-	close(fd);
-	if (rc < 0) {
-		err_set(err, ERR_TEMP, "spool: %s: %s", relpath, rerr.msg);
-		return -1;
-	}
-	struct err perr = {0};
-	rc = metadata_from_json(text, len, md_r, &perr);
-	free(text);
-	if (rc < 0)
-		err_set(err, perr.cls, "%s/metadata.json: %s", relpath, perr.msg);
-	return rc;
-}
-
-int spool_save_metadata(const struct spool *sp, const char *relpath,
-			const struct metadata *md, struct err *err)
-{
-	int fd = spool_walk(sp, relpath, false, err);
-	if (fd < 0)
-		return -1;
-	char *text = metadata_to_json(md);
-	int rc = spool_replace_at(fd, "metadata.json", text, err);
-	free(text);
-	close(fd);
-	return rc;
-}
-
-#define METADATA_NEXT "metadata.json.next"
-
-int spool_stage_metadata(const struct spool *sp, const char *relpath,
-			 const struct metadata *md, struct err *err)
-{
-	int fd = spool_walk(sp, relpath, false, err);
-	if (fd < 0)
-		return -1;
-	char *text = metadata_to_json(md);
-	unlinkat(fd, METADATA_NEXT, 0); /* left by a crash */
-	int rc = fsio_create(fd, METADATA_NEXT, text, strlen(text), SPOOL_FILE_MODE, err);
-	free(text);
-	close(fd);
-	return rc;
-}
-
-static bool not_older(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
-}
-
-int spool_commit_metadata(const struct spool *sp, const char *relpath, struct err *err)
-{
-	int fd = spool_walk(sp, relpath, false, err);
-	if (fd < 0)
-		return -1;
-	struct stat next, cur;
-	int rc = 1;
-	if (fstatat(fd, METADATA_NEXT, &next, AT_SYMLINK_NOFOLLOW) < 0) {
-		rc = 0; /* nothing staged */
-	} else if (fstatat(fd, "metadata.json", &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
-		   not_older(&cur.st_mtim, &next.st_mtim)) {
-		/* Replaced since it was staged (intakectl): what was staged
-		 * would undo that. */
-		unlinkat(fd, METADATA_NEXT, 0);
-		rc = 0;
-	} else if (renameat(fd, METADATA_NEXT, fd, "metadata.json") < 0) {
-		err_setsys(err, ERR_TEMP, "spool: %s: put metadata.json in place", relpath);
-		rc = -1;
-	}
-	close(fd);
-	return rc;
-}
-
-
