@@ -40,4 +40,11 @@ int worker_writev_all(int fd, struct iovec *iov, int n, bool nosignal);
 /* The child's life after fork: never returns. */
 _Noreturn void worker_child_main(int fd, pid_t parent, const struct limits_config *lim);
 
+/* worker_pool.c's choice among n workers: one with room (load below
+ * WORKER_QUEUE) and the fewest bytes outstanding, the first from next on a
+ * tie; n when all are full. By bytes, not by count: alternating heavy and
+ * light messages (every other one with a PDF) went by count to the same
+ * worker, which was busy while the other idled (issue 18). */
+size_t worker_pool_choose(const size_t *load, const size_t *load_bytes, size_t n, size_t next);
+
 #endif

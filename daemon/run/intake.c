@@ -247,7 +247,7 @@ static int job_submit(struct job *job, struct err *err)
 	}
 	char *raw_path = spool_entry_path(job->entry, "message.eml");
 	char *files_dir = spool_entry_path(job->entry, "files");
-	int rc = worker_pool_submit(job->in->workers, raw_path, files_dir, err);
+	int rc = worker_pool_submit(job->in->workers, raw_path, files_dir, job->len, err);
 	free(raw_path);
 	free(files_dir);
 	job->submitted = rc == 0;

@@ -22,10 +22,11 @@ void worker_pool_free(struct worker_pool **p);
 /* How many messages may be submitted and not yet collected. */
 size_t worker_pool_capacity(const struct worker_pool *p);
 size_t worker_pool_size(const struct worker_pool *p);
-/* worker_submit to the next worker with room (-1 ERR_TEMP when the pool
- * is full or no child can take it). */
+/* worker_submit to the worker with room and the fewest bytes still to
+ * analyse (bytes: this message's size); -1 ERR_TEMP when the pool is full
+ * or no child can take it. */
 int worker_pool_submit(struct worker_pool *p, const char *raw_path, const char *files_dir,
-		       struct err *err);
+		       size_t bytes, struct err *err);
 /* The analysis of the oldest message submitted, with worker_collect's
  * outcomes (caller frees *a_r). */
 int worker_pool_collect(struct worker_pool *p, struct analysis **a_r, struct err *err);

@@ -17,6 +17,8 @@
 #include "intaked/fsio.h"
 #include "intaked/util.h"
 #include "intaked/worker_pool.h"
+#include "intaked/worker.h"
+#include "worker_impl.h"
 
 #define NMSG 6
 
@@ -85,15 +87,15 @@ static void test_answers_in_submission_order_from_two_children(void **state)
 	assert_int_equal(worker_pool_size(f->p), 2);
 	assert_int_equal(worker_pool_capacity(f->p), 4);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(worker_pool_submit(f->p, f->raw[i], f->files, &err), 0);
-	assert_int_equal(worker_pool_submit(f->p, f->raw[4], f->files, &err), -1); /* full */
+		assert_int_equal(worker_pool_submit(f->p, f->raw[i], f->files, 100, &err), 0);
+	assert_int_equal(worker_pool_submit(f->p, f->raw[4], f->files, 100, &err), -1); /* full */
 	pid_t a = worker_pool_pid(f->p, 0), b = worker_pool_pid(f->p, 1);
 	assert_true(a > 0 && b > 0 && a != b);
 	/* Collect one, submit one: the ring wraps and the order holds. */
 	for (int i = 0; i < NMSG; i++) {
 		collect_expect(f, i);
 		if (i + 4 < NMSG)
-			assert_int_equal(worker_pool_submit(f->p, f->raw[i + 4], f->files, &err), 0);
+			assert_int_equal(worker_pool_submit(f->p, f->raw[i + 4], f->files, 100, &err), 0);
 	}
 	struct analysis *none = NULL;
 	assert_int_equal(worker_pool_collect(f->p, &none, &err), -1);
@@ -119,7 +121,7 @@ static void test_a_death_costs_its_message_only(void **state)
 	fault_reset();
 	f->p = worker_pool_new(&f->lim);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(worker_pool_submit(f->p, f->raw[i], f->files, &err), 0);
+		assert_int_equal(worker_pool_submit(f->p, f->raw[i], f->files, 100, &err), 0);
 	pid_t first = worker_pool_pid(f->p, 0), second = worker_pool_pid(f->p, 1);
 	collect_expect(f, 0);
 	collect_expect(f, 1);
@@ -128,7 +130,7 @@ static void test_a_death_costs_its_message_only(void **state)
 	unsetenv("INTAKED_FAULT");
 	fault_reset();
 	for (int i = 4; i < NMSG; i++)
-		assert_int_equal(worker_pool_submit(f->p, f->raw[i], f->files, &err), 0);
+		assert_int_equal(worker_pool_submit(f->p, f->raw[i], f->files, 100, &err), 0);
 	assert_true(worker_pool_pid(f->p, 0) != first && worker_pool_pid(f->p, 1) != second);
 	collect_expect(f, 4);
 	collect_expect(f, 5);
@@ -149,6 +151,34 @@ static void test_auto_is_one_per_core(void **state)
 	assert_int_equal(worker_pool_capacity(f->p), 2);
 }
 
+/* Messages go by bytes outstanding, not by count: a mailbox whose every
+ * other message carries a document must keep both workers busy. */
+static void test_heavy_and_light_messages_are_spread(void **state)
+{
+	(void)state;
+	size_t load[2] = { 0, 0 }, bytes[2] = { 0, 0 }, next = 0;
+	const size_t sizes[] = { 900000, 20000, 900000, 20000 };
+	size_t heavy[2] = { 0, 0 };
+	for (size_t m = 0; m < 4; m++) {
+		size_t i = worker_pool_choose(load, bytes, 2, next);
+		assert_true(i < 2);
+		load[i]++;
+		bytes[i] += sizes[m];
+		heavy[i] += sizes[m] > 100000;
+		next = (i + 1) % 2;
+	}
+	assert_int_equal(heavy[0], 1);
+	assert_int_equal(heavy[1], 1);
+	/* A full worker is passed over however light; none with room: n. */
+	size_t full[2] = { WORKER_QUEUE, 0 }, few[2] = { 0, 500 };
+	assert_int_equal(worker_pool_choose(full, few, 2, 0), 1);
+	size_t all_full[2] = { WORKER_QUEUE, WORKER_QUEUE };
+	assert_int_equal(worker_pool_choose(all_full, few, 2, 0), 2);
+	/* Equal bytes: the next in turn. */
+	size_t even[2] = { 7, 7 }, one[2] = { 1, 1 };
+	assert_int_equal(worker_pool_choose(one, even, 2, 1), 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -157,6 +187,7 @@ int main(void)
 		T(test_answers_in_submission_order_from_two_children),
 		T(test_a_death_costs_its_message_only),
 		T(test_auto_is_one_per_core),
+		cmocka_unit_test(test_heavy_and_light_messages_are_spread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
