@@ -29,7 +29,7 @@
 #define BACKOFF_MIN    60   /* 1 min doubling to 1 h (backoff.h) */
 #define BACKOFF_MAX    3600
 #define TMP_STALE      3600       /* a tmp/ item this old was abandoned */
-#define SETTLE_EVERY   32         /* delivered items moved to sent/ per two syncfs */
+#define SETTLE_EVERY   32         /* deliveries made durable together (settle_sent) */
 
 void outbox_item_free(struct outbox_item *it)
 {
